@@ -1,0 +1,11 @@
+//! Pure business rules of CertHall: identifiers and their check digits.
+//!
+//! Nothing here does I/O. Each identifier is a parse-don't-validate newtype: once a value
+//! of the type exists, it is known to be well formed.
+
+pub mod uscc;
+
+pub use uscc::{Uscc, UsccError};
+pub mod certificate_status;
+
+pub use certificate_status::{CertificateStatus, RevocationEvent, TransitionError};
