@@ -129,7 +129,10 @@ mod tests {
     #[test]
     fn refusals_explain_themselves_in_both_languages() {
         let err = Revoked.apply(Revoke).unwrap_err();
-        assert_eq!(err.to_string(), "a certificate that is revoked cannot be revoked");
+        assert_eq!(
+            err.to_string(),
+            "a certificate that is revoked cannot be revoked"
+        );
         assert!(err.message_zh().contains("已注销"));
     }
 }

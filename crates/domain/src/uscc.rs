@@ -10,7 +10,9 @@ use std::str::FromStr;
 /// The 31 characters of GB 32100; the value of a character is its index.
 const CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// W_i = 3^(i-1) mod 31.
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 /// GB 11714 weights for the embedded organisation code.
 const ORG_CODE_WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
 
@@ -76,13 +78,14 @@ impl FromStr for Uscc {
         }
         let mut values = [0u32; 18];
         for (i, c) in chars.iter().enumerate() {
-            values[i] = CHARSET
-                .iter()
-                .position(|&b| char::from(b) == *c)
-                .ok_or(UsccError::Character {
-                    position: i + 1,
-                    character: *c,
-                })? as u32;
+            values[i] =
+                CHARSET
+                    .iter()
+                    .position(|&b| char::from(b) == *c)
+                    .ok_or(UsccError::Character {
+                        position: i + 1,
+                        character: *c,
+                    })? as u32;
         }
         if !chars[2..8].iter().all(char::is_ascii_digit) {
             return Err(UsccError::Region);
@@ -125,7 +128,11 @@ mod tests {
 
     #[test]
     fn accepts_the_standard_test_vectors() {
-        for code in ["91350100M000100Y43", "91110000600037341L", "12100000400009880K"] {
+        for code in [
+            "91350100M000100Y43",
+            "91110000600037341L",
+            "12100000400009880K",
+        ] {
             assert_eq!(code.parse::<Uscc>().unwrap().as_str(), code);
         }
     }
@@ -156,10 +163,7 @@ mod tests {
     #[test]
     fn rejects_bad_length_region_and_organisation_code() {
         assert_eq!("9135".parse::<Uscc>(), Err(UsccError::Length(4)));
-        assert_eq!(
-            "9135A100M000100Y43".parse::<Uscc>(),
-            Err(UsccError::Region)
-        );
+        assert_eq!("9135A100M000100Y43".parse::<Uscc>(), Err(UsccError::Region));
         // Organisation code M000100Y-5 is wrong (the right check is 4).
         assert_eq!(
             "91350100M000100Y53".parse::<Uscc>(),

@@ -60,7 +60,10 @@ fn validity_days(profile: Profile, days: Option<u32>) -> Result<u32, PkiError> {
 }
 
 /// Issues a certificate signed by `issuer`. The validity never runs past the issuer's.
-pub fn issue(issuer: &Issuer<'_>, order: &CertificateOrder<'_>) -> Result<IssuedCertificate, PkiError> {
+pub fn issue(
+    issuer: &Issuer<'_>,
+    order: &CertificateOrder<'_>,
+) -> Result<IssuedCertificate, PkiError> {
     order.profile.check_subject(order.subject)?;
     let days = validity_days(order.profile, order.days)?;
     let family = crate::verify::key_family(order.public_key)?;
@@ -174,7 +177,11 @@ pub fn family_of(cert: &Certificate) -> Result<KeyFamily, PkiError> {
 
 /// PEM text of a DER certificate.
 pub fn to_pem(der: &[u8]) -> Result<String, PkiError> {
-    Ok(der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, der)?)
+    Ok(der::pem::encode_string(
+        "CERTIFICATE",
+        der::pem::LineEnding::LF,
+        der,
+    )?)
 }
 
 /// Lowercase hex SHA-256 of DER bytes (certificate fingerprints).

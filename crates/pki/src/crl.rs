@@ -69,7 +69,11 @@ impl CrlEntries {
         let with_reason = reason != RevocationReason::Unspecified;
         let body_len = (serial.encoded_len()?
             + time.encoded_len()?
-            + Length::new(if with_reason { REASON_EXTENSIONS.len() as u16 } else { 0 }))?;
+            + Length::new(if with_reason {
+                REASON_EXTENSIONS.len() as u16
+            } else {
+                0
+            }))?;
         Header::new(Tag::Sequence, body_len)?.encode_to_vec(&mut self.der)?;
         serial.encode_to_vec(&mut self.der)?;
         time.encode_to_vec(&mut self.der)?;
@@ -137,7 +141,8 @@ pub fn sign_crl(
     head.extend_from_slice(&this_update);
     head.extend_from_slice(&next_update);
     if !entries.is_empty() {
-        Header::new(Tag::Sequence, Length::try_from(entries.der.len())?)?.encode_to_vec(&mut head)?;
+        Header::new(Tag::Sequence, Length::try_from(entries.der.len())?)?
+            .encode_to_vec(&mut head)?;
     }
     let mut tail = Vec::with_capacity(extensions.len() + 8);
     Header::new(explicit_0, Length::try_from(extensions.len())?)?.encode_to_vec(&mut tail)?;
@@ -165,5 +170,9 @@ pub fn sign_crl(
 
 /// PEM text of a DER CRL.
 pub fn to_pem(der: &[u8]) -> Result<String, PkiError> {
-    Ok(der::pem::encode_string("X509 CRL", der::pem::LineEnding::LF, der)?)
+    Ok(der::pem::encode_string(
+        "X509 CRL",
+        der::pem::LineEnding::LF,
+        der,
+    )?)
 }

@@ -48,8 +48,8 @@ pub fn check(input: &[u8], expected: KeyFamily) -> Result<CheckedCsr, PkiError> 
     let csr = CertReq::from_der(&der).map_err(|e| PkiError::MalformedCsr(e.to_string()))?;
     // Verify over the exact bytes that were signed, not a re-encoding.
     let mut reader = SliceReader::new(&der).map_err(|e| PkiError::MalformedCsr(e.to_string()))?;
-    let info_bytes = reader
-        .sequence(|outer| outer.tlv_bytes())
+    let info_bytes = der::Header::decode(&mut reader)
+        .and_then(|_outer| reader.tlv_bytes())
         .map_err(|e| PkiError::MalformedCsr(e.to_string()))?;
     if csr.info.version != x509_cert::request::Version::V1 {
         return Err(PkiError::MalformedCsr("version must be 1 (0)".into()));

@@ -13,6 +13,7 @@ pub mod family;
 pub mod name;
 pub mod ocsp;
 pub mod oids;
+pub mod pkcs11;
 
 pub mod profile;
 pub mod reason;

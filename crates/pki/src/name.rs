@@ -78,7 +78,10 @@ impl SubjectFields {
             return Ok(());
         }
         if keyword == "C" && (value.len() != 2 || !value.chars().all(|c| c.is_ascii_uppercase())) {
-            return Err(subject_error("C", "must be a two-letter country code such as CN"));
+            return Err(subject_error(
+                "C",
+                "must be a two-letter country code such as CN",
+            ));
         }
         let slot = self
             .slot(keyword)
@@ -256,12 +259,14 @@ mod tests {
 
     #[test]
     fn parses_both_orders_and_builds_the_canonical_dn() {
-        let a: SubjectFields = "/C=CN/O=测试公司/OU=采购部/organizationIdentifier=91350100M000100Y43/CN=测试公司"
-            .parse()
-            .unwrap();
-        let b: SubjectFields = "CN=测试公司,organizationIdentifier=91350100M000100Y43,OU=采购部,O=测试公司,C=CN"
-            .parse()
-            .unwrap();
+        let a: SubjectFields =
+            "/C=CN/O=测试公司/OU=采购部/organizationIdentifier=91350100M000100Y43/CN=测试公司"
+                .parse()
+                .unwrap();
+        let b: SubjectFields =
+            "CN=测试公司,organizationIdentifier=91350100M000100Y43,OU=采购部,O=测试公司,C=CN"
+                .parse()
+                .unwrap();
         assert_eq!(a, b);
         let name = a.to_name().unwrap();
         assert_eq!(SubjectFields::from_name(&name).unwrap(), a);
@@ -274,7 +279,9 @@ mod tests {
         let err = "/CN=x/organizationIdentifier=91350100M000100Y4Z"
             .parse::<SubjectFields>()
             .unwrap_err();
-        assert!(matches!(err, PkiError::Subject { ref field, .. } if field == "organizationIdentifier"));
+        assert!(
+            matches!(err, PkiError::Subject { ref field, .. } if field == "organizationIdentifier")
+        );
         let err = "/CN=x/XX=y".parse::<SubjectFields>().unwrap_err();
         assert!(matches!(err, PkiError::Subject { ref field, .. } if field == "XX"));
         let err = "/C=China".parse::<SubjectFields>().unwrap_err();

@@ -32,10 +32,7 @@ pub struct ParsedRequest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CertState {
     Good,
-    Revoked {
-        at: i64,
-        reason: RevocationReason,
-    },
+    Revoked { at: i64, reason: RevocationReason },
     Unknown,
 }
 
@@ -59,7 +56,9 @@ pub fn parse_request(der: &[u8]) -> Result<ParsedRequest, PkiError> {
         // The value is an OCTET STRING inside the extension's OCTET STRING.
         let inner = OctetString::from_der(n.extn_value.as_bytes())?;
         if inner.as_bytes().is_empty() || inner.as_bytes().len() > MAX_NONCE_LEN {
-            return Err(PkiError::Encoding("OCSP nonce must be 1 to 32 octets".into()));
+            return Err(PkiError::Encoding(
+                "OCSP nonce must be 1 to 32 octets".into(),
+            ));
         }
     }
     Ok(ParsedRequest {

@@ -13,6 +13,7 @@ use der::asn1::{Ia5String, Null, ObjectIdentifier, OctetString, PrintableStringR
 use der::{Encode, flagset::FlagSet};
 use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::ext::Extension;
+use x509_cert::ext::pkix::certpolicy::PolicyInformation;
 use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{
@@ -20,7 +21,6 @@ use x509_cert::ext::pkix::{
     CertificatePolicies, CrlDistributionPoints, ExtendedKeyUsage, KeyUsage, KeyUsages,
     SubjectKeyIdentifier,
 };
-use x509_cert::ext::pkix::certpolicy::PolicyInformation;
 
 use crate::name::SubjectFields;
 use crate::{KeyFamily, PkiError, oids};
@@ -192,10 +192,9 @@ impl Profile {
 
     fn extended_key_usage(self) -> Option<Vec<ObjectIdentifier>> {
         match self {
-            Profile::OrgSign | Profile::PersonSign => Some(vec![
-                oids::ID_KP_CLIENT_AUTH,
-                oids::ID_KP_EMAIL_PROTECTION,
-            ]),
+            Profile::OrgSign | Profile::PersonSign => {
+                Some(vec![oids::ID_KP_CLIENT_AUTH, oids::ID_KP_EMAIL_PROTECTION])
+            }
             Profile::OrgEnc => Some(vec![oids::ID_KP_EMAIL_PROTECTION]),
             Profile::Ocsp => Some(vec![oids::ID_KP_OCSP_SIGNING]),
             Profile::RootCa | Profile::IssuingCa => None,
@@ -209,7 +208,9 @@ impl Profile {
             Profile::OrgSign | Profile::OrgEnc => {
                 "subject: C, ST, L, O (required), OU (department), organizationIdentifier (USCC, required), CN"
             }
-            Profile::PersonSign => "subject: C, ST, L, O, OU, serialNumber (ID number hash), CN (required)",
+            Profile::PersonSign => {
+                "subject: C, ST, L, O, OU, serialNumber (ID number hash), CN (required)"
+            }
             _ => "subject: CN (required), O, C",
         };
         lines.push(subject.to_string());
@@ -235,8 +236,14 @@ impl Profile {
             lines.push("id-pkix-ocsp-nocheck".into());
         }
         if self != Profile::RootCa {
-            let ocsp = if self == Profile::Ocsp { "" } else { "OCSP and " };
-            lines.push(format!("authorityInfoAccess: {ocsp}caIssuers URLs of the issuer"));
+            let ocsp = if self == Profile::Ocsp {
+                ""
+            } else {
+                "OCSP and "
+            };
+            lines.push(format!(
+                "authorityInfoAccess: {ocsp}caIssuers URLs of the issuer"
+            ));
             lines.push("cRLDistributionPoints: the issuer's CRL URL".into());
             lines.push("certificatePolicies: the configured policy OID".into());
         }
@@ -301,9 +308,9 @@ impl Profile {
             exts.push(extension(&AuthorityInfoAccessSyntax(access), false)?);
             exts.push(extension(
                 &CrlDistributionPoints(vec![DistributionPoint {
-                    distribution_point: Some(DistributionPointName::FullName(vec![uri(
-                        &urls.crl,
-                    )?])),
+                    distribution_point: Some(DistributionPointName::FullName(vec![
+                        uri(&urls.crl)?,
+                    ])),
                     reasons: None,
                     crl_issuer: None,
                 }]),

@@ -105,13 +105,28 @@ mod tests {
         let key = MasterKey::generate().unwrap();
         let sealed = key.seal(b"sm2-root", b"secret scalar").unwrap();
         assert!(!sealed.windows(6).any(|w| w == b"secret"));
-        assert_eq!(&key.open(b"sm2-root", &sealed).unwrap()[..], b"secret scalar");
-        assert!(matches!(key.open(b"rsa-root", &sealed), Err(PkiError::Unseal)));
+        assert_eq!(
+            &key.open(b"sm2-root", &sealed).unwrap()[..],
+            b"secret scalar"
+        );
+        assert!(matches!(
+            key.open(b"rsa-root", &sealed),
+            Err(PkiError::Unseal)
+        ));
         let other = MasterKey::generate().unwrap();
-        assert!(matches!(other.open(b"sm2-root", &sealed), Err(PkiError::Unseal)));
+        assert!(matches!(
+            other.open(b"sm2-root", &sealed),
+            Err(PkiError::Unseal)
+        ));
         let mut tampered = sealed.clone();
         *tampered.last_mut().unwrap() ^= 1;
-        assert!(matches!(key.open(b"sm2-root", &tampered), Err(PkiError::Unseal)));
-        assert!(matches!(key.open(b"sm2-root", &[1, 2]), Err(PkiError::Unseal)));
+        assert!(matches!(
+            key.open(b"sm2-root", &tampered),
+            Err(PkiError::Unseal)
+        ));
+        assert!(matches!(
+            key.open(b"sm2-root", &[1, 2]),
+            Err(PkiError::Unseal)
+        ));
     }
 }

@@ -15,7 +15,8 @@ impl Serial {
         let rng = SystemRandom::new();
         loop {
             let mut bytes = [0u8; 16];
-            rng.fill(&mut bytes).map_err(|_| PkiError::Crypto("random"))?;
+            rng.fill(&mut bytes)
+                .map_err(|_| PkiError::Crypto("random"))?;
             bytes[0] &= 0x7f;
             // Keep the serial at a fixed width: avoid a leading zero octet.
             if bytes[0] != 0 {

@@ -41,7 +41,8 @@ pub(crate) fn scalars_from_der_signature(der_sig: &[u8]) -> Option<([u8; 32], [u
     let sig = EcSignature::from_der(der_sig).ok()?;
     let pad = |v: &[u8]| -> Option<[u8; 32]> {
         let mut out = [0u8; 32];
-        out.get_mut(32usize.checked_sub(v.len())?..)?.copy_from_slice(v);
+        out.get_mut(32usize.checked_sub(v.len())?..)?
+            .copy_from_slice(v);
         Some(out)
     };
     Some((pad(sig.r.as_bytes())?, pad(sig.s.as_bytes())?))

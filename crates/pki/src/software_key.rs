@@ -95,10 +95,7 @@ impl SoftwareKey {
 
     fn from_inner(inner: Inner, rng: SystemRandom) -> Result<Self, PkiError> {
         let public_key = match &inner {
-            Inner::Sm2(key) => ec_spki(
-                oids::SM2_CURVE,
-                &key.verifying_key().to_sec1_bytes(),
-            )?,
+            Inner::Sm2(key) => ec_spki(oids::SM2_CURVE, &key.verifying_key().to_sec1_bytes())?,
             Inner::Ecdsa(key) => ec_spki(oids::SECP_256_R_1, key.public_key().as_ref())?,
             Inner::Rsa(key) => {
                 let der = key
@@ -217,7 +214,6 @@ pub(crate) fn ec_spki(
     })
 }
 
-
 /// Encodes the SPKI as DER (used for key identifiers and storage).
 pub fn spki_der(spki: &SubjectPublicKeyInfoOwned) -> Result<Vec<u8>, PkiError> {
     Ok(spki.to_der()?)
@@ -234,8 +230,7 @@ mod tests {
             let key = SoftwareKey::generate(family, RsaBits::B2048).unwrap();
             let message = b"tbs bytes";
             let sig = key.sign(message).unwrap();
-            verify_signature(key.public_key(), &key.signature_algorithm(), message, &sig)
-                .unwrap();
+            verify_signature(key.public_key(), &key.signature_algorithm(), message, &sig).unwrap();
             assert!(
                 verify_signature(key.public_key(), &key.signature_algorithm(), b"other", &sig)
                     .is_err()

@@ -47,7 +47,10 @@ mod tests {
 
     #[test]
     fn uses_utc_time_before_2050_and_generalized_time_after() {
-        assert!(matches!(x509_time(2_000_000_000).unwrap(), Time::UtcTime(_)));
+        assert!(matches!(
+            x509_time(2_000_000_000).unwrap(),
+            Time::UtcTime(_)
+        ));
         // 2050-01-01T00:00:00Z
         assert!(matches!(
             x509_time(2_524_608_000).unwrap(),

@@ -18,7 +18,9 @@ pub fn key_family(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyFamily, PkiErro
                 .as_ref()
                 .ok_or_else(|| PkiError::UnsupportedAlgorithm("EC key without a curve".into()))?
                 .decode_as()
-                .map_err(|_| PkiError::UnsupportedAlgorithm("EC key with explicit curve parameters".into()))?;
+                .map_err(|_| {
+                    PkiError::UnsupportedAlgorithm("EC key with explicit curve parameters".into())
+                })?;
             match curve {
                 oids::SECP_256_R_1 => Ok(KeyFamily::EcdsaP256),
                 oids::SM2_CURVE => Ok(KeyFamily::Sm2),
@@ -27,7 +29,9 @@ pub fn key_family(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyFamily, PkiErro
                 ))),
             }
         }
-        other => Err(PkiError::UnsupportedAlgorithm(format!("public key algorithm {other}"))),
+        other => Err(PkiError::UnsupportedAlgorithm(format!(
+            "public key algorithm {other}"
+        ))),
     }
 }
 
@@ -69,9 +73,15 @@ pub fn verify_signature(
         return key.verify(message, &sig).map_err(|_| bad());
     }
     let alg: &dyn VerificationAlgorithm = match (family, algorithm.oid) {
-        (KeyFamily::Rsa, oids::SHA_256_WITH_RSA_ENCRYPTION) => &signature::RSA_PKCS1_2048_8192_SHA256,
-        (KeyFamily::Rsa, oids::SHA_384_WITH_RSA_ENCRYPTION) => &signature::RSA_PKCS1_2048_8192_SHA384,
-        (KeyFamily::Rsa, oids::SHA_512_WITH_RSA_ENCRYPTION) => &signature::RSA_PKCS1_2048_8192_SHA512,
+        (KeyFamily::Rsa, oids::SHA_256_WITH_RSA_ENCRYPTION) => {
+            &signature::RSA_PKCS1_2048_8192_SHA256
+        }
+        (KeyFamily::Rsa, oids::SHA_384_WITH_RSA_ENCRYPTION) => {
+            &signature::RSA_PKCS1_2048_8192_SHA384
+        }
+        (KeyFamily::Rsa, oids::SHA_512_WITH_RSA_ENCRYPTION) => {
+            &signature::RSA_PKCS1_2048_8192_SHA512
+        }
         (KeyFamily::EcdsaP256, oids::ECDSA_WITH_SHA_256) => &signature::ECDSA_P256_SHA256_ASN1,
         (KeyFamily::EcdsaP256, oids::ECDSA_WITH_SHA_384) => &signature::ECDSA_P256_SHA384_ASN1,
         (family, oid) => {

@@ -1,1 +1,59 @@
+//! CertHall's use cases. Each state change is one transaction that carries its audit event.
+//!
+//! [`Pki`] is the running CA engine: the loaded CAs and their signers, the issuance writer,
+//! the OCSP cache and the CRL cache. `serve` and every CLI command build one with
+//! [`Pki::open`].
 
+pub mod api_tokens;
+pub mod bootstrap;
+pub mod crl_publisher;
+mod error;
+pub mod issuance;
+pub mod master_key;
+pub mod metrics;
+pub mod ocsp_service;
+pub mod registry;
+pub mod revocation;
+pub mod settings;
+
+use std::sync::Arc;
+
+pub use error::{ErrorKind, ServiceError};
+pub use registry::{CaRegistry, LoadedCa};
+pub use settings::PkiSettings;
+use store::Store;
+use tokio::sync::Notify;
+
+/// The running CA engine.
+pub struct Pki {
+    pub store: Store,
+    pub settings: PkiSettings,
+    pub registry: CaRegistry,
+    pub ocsp: ocsp_service::OcspCache,
+    pub crls: crl_publisher::CrlCache,
+    writer: issuance::IssuanceWriter,
+    /// Woken after each revocation so the CRL publisher runs within seconds.
+    pub revocations_changed: Notify,
+}
+
+impl Pki {
+    /// Connects, creates the CA hierarchy on first use, loads CAs and their OCSP responders
+    /// (renewing responders that are due), and starts the issuance writer.
+    pub async fn open(store: Store, settings: PkiSettings) -> Result<Arc<Self>, ServiceError> {
+        let master = master_key::load_or_create(&settings.master_key_file)?;
+        bootstrap::ensure_hierarchy(&store, &settings, &master).await?;
+        let registry = CaRegistry::load(&store, &settings, master).await?;
+        let writer = issuance::IssuanceWriter::start(store.clone());
+        let pki = Arc::new(Pki {
+            store,
+            settings,
+            registry,
+            ocsp: ocsp_service::OcspCache::default(),
+            crls: crl_publisher::CrlCache::default(),
+            writer,
+            revocations_changed: Notify::new(),
+        });
+        ocsp_service::ensure_responders(&pki).await?;
+        Ok(pki)
+    }
+}

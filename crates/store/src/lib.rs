@@ -1,1 +1,148 @@
+//! Persistence for CertHall over SQLite (the default) and PostgreSQL, through one code path
+//! (sqlx's `Any` driver). Times are Unix seconds in BIGINT columns, flags are integers, so
+//! the same SQL runs on both.
+//!
+//! Write transactions go through [`Store::begin_write`]: on SQLite it also takes an
+//! in-process lock, because SQLite has a single writer and a deferred transaction that
+//! reads before it writes can fail with `SQLITE_BUSY` instead of waiting.
 
+pub mod api_tokens;
+pub mod audit;
+pub mod cas;
+pub mod certificates;
+pub mod crls;
+mod error;
+pub mod ocsp_responders;
+pub mod revocations;
+mod schema;
+
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+pub use error::StoreError;
+
+/// Which database the store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database handle shared by the whole process.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    sqlite_writer: Arc<Mutex<()>>,
+}
+
+/// A write transaction (with the SQLite writer lock held until it ends).
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _writer: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        Ok(self.tx.commit().await?)
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = Transaction<'static, Any>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://path` or `postgres://...`) and brings the schema up to
+    /// date. A SQLite file is created when missing.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Config(format!(
+                "database URL must start with sqlite: or postgres:// (got {:?})",
+                url.split(':').next().unwrap_or("")
+            )));
+        };
+        let (url, max_connections) = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                (format!("{url}{sep}mode=rwc"), 8)
+            }
+            Backend::Sqlite => (url.to_string(), 8),
+            Backend::Postgres => (url.to_string(), 16),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the writer; FULL makes each commit
+                        // durable (the issuance writer batches, so this costs one fsync per
+                        // batch, not per certificate).
+                        conn.execute(
+                            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+                             PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        let store = Store {
+            pool,
+            backend,
+            sqlite_writer: Arc::new(Mutex::new(())),
+        };
+        schema::migrate(&store).await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        let writer = match self.backend {
+            Backend::Sqlite => Some(self.sqlite_writer.clone().lock_owned().await),
+            Backend::Postgres => None,
+        };
+        Ok(WriteTx {
+            tx: self.pool.begin().await?,
+            _writer: writer,
+        })
+    }
+
+    /// `SELECT 1`, for health checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,1 +1,46 @@
+//! CertHall over HTTP (axum): the REST API, OCSP, CRL and CA certificate publishing, health
+//! and metrics. Handlers are thin: they parse, call a use case of [`services::Pki`], and
+//! render.
 
+mod api;
+mod error;
+mod ocsp;
+mod ops;
+mod publish;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use services::Pki;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::{ApiError, Lang};
+
+/// Largest request body anywhere (CSRs are a few KiB).
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Everything a handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub pki: Arc<Pki>,
+}
+
+/// The whole HTTP application.
+pub fn router(pki: Arc<Pki>) -> Router {
+    let state = AppState { pki };
+    Router::new()
+        .merge(publish::routes())
+        .merge(ocsp::routes())
+        .merge(ops::routes())
+        .nest("/api/v1", api::routes())
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

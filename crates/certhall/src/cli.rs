@@ -1,0 +1,237 @@
+//! The command line (clap). Every option also reads an environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "certhall",
+    version,
+    about = "CertHall: the certificate service platform of a Chinese CA",
+    long_about = "CertHall runs a CA: SM2/SM3, RSA and ECDSA certificate authorities that issue, \
+revoke and publish certificate status (CRL and OCSP), with a REST API for registration \
+authorities. `certhall serve` starts it; the other commands are for operators and scripts.\n\n\
+On first use CertHall creates its data directory, the database schema and a CA hierarchy \
+(a root and an issuing CA for each of SM2, RSA and ECDSA P-256)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Clone)]
+pub struct GlobalArgs {
+    /// Directory for the SQLite database, the master key and other state.
+    #[arg(
+        long,
+        global = true,
+        env = "CERTHALL_DATA_DIR",
+        default_value = "./data"
+    )]
+    pub data_dir: PathBuf,
+    /// Database URL: sqlite://PATH or postgres://USER:PASS@HOST/DB [default: sqlite in the data directory].
+    #[arg(
+        long,
+        global = true,
+        env = "CERTHALL_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    /// File with the 32-byte master key that encrypts CA keys at rest [default: DATA_DIR/master.key, created 0600].
+    #[arg(long, global = true, env = "CERTHALL_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// Base URL where relying parties reach this server (goes into AIA and CRL distribution points).
+    #[arg(
+        long,
+        global = true,
+        env = "CERTHALL_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub public_url: String,
+    /// Certificate policy OID put in end-entity certificates (your CPS) [default: anyPolicy].
+    #[arg(long, global = true, env = "CERTHALL_POLICY_OID")]
+    pub policy_oid: Option<String>,
+    /// Organisation name in the CA certificates created on first start.
+    #[arg(
+        long,
+        global = true,
+        env = "CERTHALL_CA_ORGANIZATION",
+        default_value = "CertHall"
+    )]
+    pub ca_organization: String,
+    /// CRL validity (nextUpdate - thisUpdate) in seconds; CRLs are republished at half of it.
+    #[arg(
+        long,
+        global = true,
+        env = "CERTHALL_CRL_INTERVAL",
+        default_value_t = 86_400
+    )]
+    pub crl_interval: u64,
+    /// OCSP response validity in seconds; cached responses are reused for half of it.
+    #[arg(
+        long,
+        global = true,
+        env = "CERTHALL_OCSP_VALIDITY",
+        default_value_t = 3_600
+    )]
+    pub ocsp_validity: u64,
+    /// File with the PKCS#11 user PIN (needed when CA keys live in a token).
+    #[arg(long, global = true, env = "CERTHALL_PKCS11_PIN_FILE")]
+    pub pkcs11_pin_file: Option<PathBuf>,
+    /// Vendor mechanism number (decimal or 0x-hex) for SM2-with-SM3 in the PKCS#11 module.
+    #[arg(long, global = true, env = "CERTHALL_PKCS11_SM2_MECHANISM")]
+    pub pkcs11_sm2_mechanism: Option<String>,
+    /// Log format.
+    #[arg(long, global = true, env = "CERTHALL_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Json,
+    Text,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Start the server (publishing, OCSP, REST API, background jobs).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "CERTHALL_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Certificate authorities: list, profiles, issue, revoke, CRL, initialise with an HSM.
+    #[command(subcommand)]
+    Ca(CaCommand),
+    /// API tokens for registration-authority systems.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// The hash-chained audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Measure signing speed and CRL generation on this machine (prints figures).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+pub enum CaCommand {
+    /// List the CAs: name, algorithm, role, subject, not after, SHA-256 fingerprint.
+    List {
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the certificate profiles and what each puts in a certificate.
+    Profiles {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Issue a certificate from a PKCS#10 CSR (PEM or DER); prints the certificate as PEM.
+    Issue {
+        /// Issuing CA name (see `ca list`), e.g. sm2-ca.
+        #[arg(long)]
+        ca: String,
+        /// Profile name (see `ca profiles`), e.g. org-sign.
+        #[arg(long)]
+        profile: String,
+        /// The CSR file.
+        #[arg(long)]
+        csr: PathBuf,
+        /// Validity in days [default: the profile's].
+        #[arg(long)]
+        days: Option<u32>,
+        /// Subject fields replacing the CSR's, e.g. "/C=CN/O=某公司/OU=采购部/organizationIdentifier=91350100M000100Y43/CN=某公司".
+        #[arg(long)]
+        subject: Option<String>,
+    },
+    /// Revoke a certificate, put it on hold (certificateHold) or release a hold (removeFromCRL).
+    Revoke {
+        /// Serial number in hexadecimal (colons allowed).
+        #[arg(long)]
+        serial: String,
+        /// keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation,
+        /// certificateHold, removeFromCRL, privilegeWithdrawn or unspecified.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Generate and sign a fresh CRL for a CA now; print it (PEM) or write it (DER) to --out.
+    Crl {
+        #[arg(long)]
+        ca: String,
+        /// Write DER to this file instead of printing PEM.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Create the CA hierarchy with keys in a PKCS#11 token (run before the first `serve`).
+    Init {
+        /// The PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so.
+        #[arg(long, requires_all = ["pkcs11_token", "pkcs11_pin_file_init"])]
+        pkcs11_module: Option<PathBuf>,
+        /// The token label.
+        #[arg(long)]
+        pkcs11_token: Option<String>,
+        /// File with the token's user PIN.
+        #[arg(long = "pkcs11-pin-file", id = "pkcs11_pin_file_init")]
+        pkcs11_pin_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create a token; prints it once (only its hash is stored).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// CAs it may use, comma-separated, or * for all.
+        #[arg(long, default_value = "*")]
+        cas: String,
+        /// Profiles it may use, comma-separated, or * for all.
+        #[arg(long, default_value = "*")]
+        profiles: String,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token.
+    Revoke {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain; report the first broken link. Exit status 1 if broken.
+    Verify,
+    /// Show recent events.
+    List {
+        /// Only actions starting with this, e.g. certificate.
+        #[arg(long)]
+        action: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Raw signatures per second for each key family (single thread and all cores).
+    Sign {
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+    },
+    /// CRL generation time and peak memory for N revoked certificates (in a scratch database).
+    Crl {
+        /// Number of revoked certificates.
+        #[arg(long, default_value_t = 100_000)]
+        entries: u64,
+        /// Key family of the CA.
+        #[arg(long, default_value = "ecdsa")]
+        family: String,
+    },
+}

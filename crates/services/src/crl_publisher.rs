@@ -1,0 +1,200 @@
+//! CRL publication: on a schedule (at half the CRL interval) and shortly after
+//! revocations, by a background task, never inside a revocation request.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use futures_util::TryStreamExt;
+use pki::RevocationReason;
+use pki::crl::{CrlEntries, CrlInfo};
+use store::crls::CrlRecord;
+
+use crate::registry::LoadedCa;
+use crate::{Pki, ServiceError, metrics};
+
+/// A signed CRL as served.
+#[derive(Debug, Clone)]
+pub struct PublishedCrl {
+    pub ca_id: i64,
+    pub number: i64,
+    pub revocation_epoch: i64,
+    pub this_update: i64,
+    pub next_update: i64,
+    pub entries: i64,
+    pub der: bytes::Bytes,
+}
+
+impl From<CrlRecord> for PublishedCrl {
+    fn from(r: CrlRecord) -> Self {
+        PublishedCrl {
+            ca_id: r.ca_id,
+            number: r.crl_number,
+            revocation_epoch: r.revocation_epoch,
+            this_update: r.this_update,
+            next_update: r.next_update,
+            entries: r.entries,
+            der: r.der.into(),
+        }
+    }
+}
+
+/// The latest CRL of each CA, in memory.
+#[derive(Default)]
+pub struct CrlCache {
+    latest: RwLock<HashMap<i64, Arc<PublishedCrl>>>,
+}
+
+impl CrlCache {
+    fn get(&self, ca_id: i64) -> Option<Arc<PublishedCrl>> {
+        self.latest.read().ok()?.get(&ca_id).cloned()
+    }
+
+    fn put(&self, crl: Arc<PublishedCrl>) {
+        if let Ok(mut map) = self.latest.write() {
+            let newer = map
+                .get(&crl.ca_id)
+                .is_none_or(|old| old.number < crl.number);
+            if newer {
+                map.insert(crl.ca_id, crl);
+            }
+        }
+    }
+}
+
+fn reason_of(code: i64) -> RevocationReason {
+    u8::try_from(code)
+        .ok()
+        .and_then(RevocationReason::from_code)
+        .unwrap_or(RevocationReason::Unspecified)
+}
+
+impl Pki {
+    /// Generates, signs and stores a new CRL for `ca` by streaming its revocations.
+    pub async fn publish_crl(&self, ca: &Arc<LoadedCa>) -> Result<Arc<PublishedCrl>, ServiceError> {
+        let started = Instant::now();
+        // Read the epoch first: revocations made while streaming bump it again, so the
+        // publisher will run once more and nothing is missed.
+        let epoch = store::cas::revocation_epochs(&self.store)
+            .await?
+            .into_iter()
+            .find(|(id, _)| *id == ca.id)
+            .map(|(_, e)| e)
+            .unwrap_or(0);
+        let number = store::cas::next_crl_number(&self.store, ca.id).await?;
+        let mut entries = CrlEntries::new();
+        let mut rows = store::revocations::stream_for_ca(&self.store, ca.id);
+        while let Some((serial, revoked_at, reason)) =
+            rows.try_next().await.map_err(store::StoreError::from)?
+        {
+            let serial = hex::decode(&serial)
+                .map_err(|_| ServiceError::internal("stored serial", serial.clone()))?;
+            entries
+                .push(&serial, revoked_at, reason_of(reason))
+                .map_err(|e| ServiceError::internal("CRL entry", e))?;
+        }
+        drop(rows);
+        let count = entries.len() as i64;
+        let this_update = pki::time::now_unix();
+        let next_update = this_update + self.settings.crl_interval.as_secs() as i64;
+        let signing_ca = ca.clone();
+        let der = tokio::task::spawn_blocking(move || {
+            pki::crl::sign_crl(
+                &CrlInfo {
+                    issuer: &signing_ca.cert,
+                    crl_number: number as u64,
+                    this_update,
+                    next_update,
+                },
+                entries,
+                signing_ca.signer.as_ref(),
+            )
+        })
+        .await
+        .map_err(|e| ServiceError::internal("CRL signing task", e))?
+        .map_err(|e| ServiceError::internal("CRL signing", e))?;
+        let record = CrlRecord {
+            ca_id: ca.id,
+            crl_number: number,
+            revocation_epoch: epoch,
+            this_update,
+            next_update,
+            entries: count,
+            der,
+        };
+        store::crls::save(&self.store, &record).await?;
+        let published = Arc::new(PublishedCrl::from(record));
+        self.crls.put(published.clone());
+        metrics::record_crl(&ca.name, count, started.elapsed());
+        tracing::info!(ca = %ca.name, number, entries = count, ms = started.elapsed().as_millis() as u64, "published CRL");
+        Ok(published)
+    }
+
+    /// The CRL to serve for `ca`: from memory, else the database, else a new one.
+    pub async fn current_crl(&self, ca: &Arc<LoadedCa>) -> Result<Arc<PublishedCrl>, ServiceError> {
+        let now = pki::time::now_unix();
+        if let Some(crl) = self.crls.get(ca.id).filter(|c| c.next_update > now) {
+            return Ok(crl);
+        }
+        if let Some(record) = store::crls::latest(&self.store, ca.id)
+            .await?
+            .filter(|r| r.next_update > now)
+        {
+            let crl = Arc::new(PublishedCrl::from(record));
+            self.crls.put(crl.clone());
+            return Ok(crl);
+        }
+        self.publish_crl(ca).await
+    }
+
+    /// Publishes every CRL that is missing, stale (past half its interval) or behind the
+    /// revocations; drops cached OCSP answers of CAs whose revocations changed (also those
+    /// changed by another node).
+    pub async fn publish_due_crls(&self) -> Result<usize, ServiceError> {
+        let epochs: HashMap<i64, i64> = store::cas::revocation_epochs(&self.store)
+            .await?
+            .into_iter()
+            .collect();
+        let published: HashMap<i64, (i64, i64)> = store::crls::summaries(&self.store)
+            .await?
+            .into_iter()
+            .map(|(ca, _number, epoch, next)| (ca, (epoch, next)))
+            .collect();
+        self.ocsp.observe_epochs(&epochs);
+        let now = pki::time::now_unix();
+        let refresh_margin = (self.settings.crl_interval.as_secs() / 2) as i64;
+        let mut count = 0;
+        for ca in self.registry.all() {
+            let epoch = epochs.get(&ca.id).copied().unwrap_or(0);
+            let due = match published.get(&ca.id) {
+                None => true,
+                Some((published_epoch, next_update)) => {
+                    *published_epoch < epoch || next_update - refresh_margin <= now
+                }
+            };
+            if due {
+                self.publish_crl(ca).await?;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+}
+
+/// The background publisher: wakes on revocations (after a short pause that gathers a
+/// burst into one CRL) and every few seconds to check schedules and other nodes' changes.
+pub async fn run(pki: Arc<Pki>) {
+    const POLL: Duration = Duration::from_secs(2);
+    const GATHER: Duration = Duration::from_millis(300);
+    loop {
+        if tokio::time::timeout(POLL, pki.revocations_changed.notified())
+            .await
+            .is_ok()
+        {
+            tokio::time::sleep(GATHER).await;
+        }
+        if let Err(e) = pki.publish_due_crls().await {
+            tracing::error!(error = %e, "CRL publication failed; retrying");
+        }
+    }
+}
