@@ -131,6 +131,11 @@ pub enum CaCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Print a CA's certificate (PEM), e.g. to build a trust store.
+    Cert {
+        #[arg(long)]
+        ca: String,
+    },
     /// Issue a certificate from a PKCS#10 CSR (PEM or DER); prints the certificate as PEM.
     Issue {
         /// Issuing CA name (see `ca list`), e.g. sm2-ca.

@@ -171,6 +171,13 @@ async fn ca(global: &GlobalArgs, command: CaCommand) -> Result<()> {
     let pki = open_pki(global, settings(global)?).await?;
     match command {
         CaCommand::List { json } => ca_list(&pki, json),
+        CaCommand::Cert { ca } => {
+            print!(
+                "{}",
+                pki::certificate::to_pem(&pki.registry.require(&ca)?.cert_der)?
+            );
+            Ok(())
+        }
         CaCommand::Issue {
             ca,
             profile,

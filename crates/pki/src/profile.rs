@@ -176,14 +176,11 @@ impl Profile {
             }
             Profile::OrgEnc => match family {
                 KeyFamily::Rsa => KeyUsages::KeyEncipherment | KeyUsages::DataEncipherment,
-                // ECDH: the only encryption an ECDSA-family key does.
-                KeyFamily::EcdsaP256 => KeyUsages::KeyAgreement.into(),
-                // GM/T convention for SM2 encryption certificates.
-                KeyFamily::Sm2 => {
-                    KeyUsages::KeyEncipherment
-                        | KeyUsages::DataEncipherment
-                        | KeyUsages::KeyAgreement
-                }
+                // SM2 keys are id-ecPublicKey keys, and RFC 5480 §3 prohibits
+                // keyEncipherment and dataEncipherment for those (pkilint enforces it), so
+                // SM2 encryption certificates say keyAgreement like P-256 ones. Some GM/T
+                // 0015 deployments set all three; docs/PROFILES.md explains the choice.
+                KeyFamily::EcdsaP256 | KeyFamily::Sm2 => KeyUsages::KeyAgreement.into(),
             },
             Profile::Ocsp => KeyUsages::DigitalSignature.into(),
             Profile::RootCa | Profile::IssuingCa => KeyUsages::KeyCertSign | KeyUsages::CRLSign,
