@@ -172,17 +172,16 @@ pub enum CaCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Create the CA hierarchy with keys in a PKCS#11 token (run before the first `serve`).
+    /// Create the CA hierarchy (run before the first `serve`); with --pkcs11-module the RSA
+    /// and ECDSA CA keys (and SM2 ones, given --pkcs11-sm2-mechanism) are generated in the
+    /// token, whose user PIN is read from --pkcs11-pin-file.
     Init {
         /// The PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so.
-        #[arg(long, requires_all = ["pkcs11_token", "pkcs11_pin_file_init"])]
+        #[arg(long, requires_all = ["pkcs11_token", "pkcs11_pin_file"])]
         pkcs11_module: Option<PathBuf>,
         /// The token label.
-        #[arg(long)]
+        #[arg(long, requires = "pkcs11_module")]
         pkcs11_token: Option<String>,
-        /// File with the token's user PIN.
-        #[arg(long = "pkcs11-pin-file", id = "pkcs11_pin_file_init")]
-        pkcs11_pin_file: Option<PathBuf>,
     },
 }
 
@@ -239,4 +238,13 @@ pub enum BenchCommand {
         #[arg(long, default_value = "ecdsa")]
         family: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

@@ -160,10 +160,9 @@ async fn ca(global: &GlobalArgs, command: CaCommand) -> Result<()> {
     if let CaCommand::Init {
         pkcs11_module,
         pkcs11_token,
-        pkcs11_pin_file,
     } = command
     {
-        return ca_init(global, pkcs11_module, pkcs11_token, pkcs11_pin_file).await;
+        return ca_init(global, pkcs11_module, pkcs11_token).await;
     }
     if let CaCommand::Profiles { json } = command {
         return ca_profiles(json);
@@ -253,21 +252,15 @@ async fn ca_init(
     global: &GlobalArgs,
     module: Option<std::path::PathBuf>,
     token: Option<String>,
-    pin_file: Option<std::path::PathBuf>,
 ) -> Result<()> {
     let store = open_store(global).await?;
     if services::bootstrap::is_initialised(&store).await? {
         bail!("the CA hierarchy already exists in this database; `ca init` must come first");
     }
     let mut settings = settings(global)?;
-    if let (Some(module), Some(token), Some(pin_file)) = (module, token, pin_file) {
-        let sm2_mechanism = settings.pkcs11.as_ref().and_then(|p| p.sm2_mechanism);
-        settings.pkcs11 = Some(Pkcs11Settings {
-            module: Some(module),
-            token_label: Some(token),
-            pin_file,
-            sm2_mechanism,
-        });
+    if let (Some(module), Some(token), Some(p11)) = (module, token, settings.pkcs11.as_mut()) {
+        p11.module = Some(module);
+        p11.token_label = Some(token);
     }
     let pki = Pki::open(store, settings).await?;
     ca_list(&pki, false)

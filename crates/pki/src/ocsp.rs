@@ -67,12 +67,19 @@ pub fn parse_request(der: &[u8]) -> Result<ParsedRequest, PkiError> {
     })
 }
 
+/// The hashes a CertID identifies its issuer by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuerHashes {
+    pub name: Vec<u8>,
+    pub key: Vec<u8>,
+}
+
 /// The issuer name and key hashes of `issuer` under the CertID hash `algorithm`, or `None`
 /// for a hash CertHall does not answer for.
 pub fn issuer_hashes(
     issuer: &Certificate,
     algorithm: &der::asn1::ObjectIdentifier,
-) -> Result<Option<(Vec<u8>, Vec<u8>)>, PkiError> {
+) -> Result<Option<IssuerHashes>, PkiError> {
     let digest = match *algorithm {
         oids::SHA1 => &aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY,
         oids::SHA256 => &aws_lc_rs::digest::SHA256,
@@ -84,10 +91,10 @@ pub fn issuer_hashes(
         .subject_public_key_info
         .subject_public_key
         .raw_bytes();
-    Ok(Some((
-        aws_lc_rs::digest::digest(digest, &name).as_ref().to_vec(),
-        aws_lc_rs::digest::digest(digest, key).as_ref().to_vec(),
-    )))
+    Ok(Some(IssuerHashes {
+        name: aws_lc_rs::digest::digest(digest, &name).as_ref().to_vec(),
+        key: aws_lc_rs::digest::digest(digest, key).as_ref().to_vec(),
+    }))
 }
 
 /// A signing responder: a delegated OCSP certificate of a CA and its key.

@@ -67,12 +67,21 @@ fn open_session(location: &TokenLocation) -> Result<Session, PkiError> {
         })
         .ok_or_else(|| p11(format!("no token labelled {:?}", location.token_label)))?;
     let session = ctx.open_rw_session(slot).map_err(p11)?;
-    session
-        .login(
-            UserType::User,
-            Some(&AuthPin::new(location.pin.clone().into())),
-        )
-        .map_err(|e| p11(format!("login to token {:?}: {e}", location.token_label)))?;
+    match session.login(
+        UserType::User,
+        Some(&AuthPin::new(location.pin.clone().into())),
+    ) {
+        // Login state is shared by all sessions of the application with the token.
+        Ok(())
+        | Err(cryptoki::error::Error::Pkcs11(cryptoki::error::RvError::UserAlreadyLoggedIn, _)) => {
+        }
+        Err(e) => {
+            return Err(p11(format!(
+                "login to token {:?}: {e}",
+                location.token_label
+            )));
+        }
+    }
     Ok(session)
 }
 

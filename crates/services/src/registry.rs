@@ -53,16 +53,16 @@ pub struct LoadedCa {
     pub signer: Arc<dyn Signer>,
     pub urls: PublicationUrls,
     /// (hash algorithm, issuer name hash, issuer key hash) for matching OCSP CertIDs.
-    cert_id_hashes: Vec<(ObjectIdentifier, Vec<u8>, Vec<u8>)>,
+    cert_id_hashes: Vec<(ObjectIdentifier, pki::ocsp::IssuerHashes)>,
 }
 
 impl LoadedCa {
     /// Whether an OCSP CertID's issuer hashes name this CA.
     pub fn matches_cert_id(&self, id: &x509_ocsp::CertId) -> bool {
-        self.cert_id_hashes.iter().any(|(alg, name, key)| {
+        self.cert_id_hashes.iter().any(|(alg, hashes)| {
             *alg == id.hash_algorithm.oid
-                && name.as_slice() == id.issuer_name_hash.as_bytes()
-                && key.as_slice() == id.issuer_key_hash.as_bytes()
+                && hashes.name == id.issuer_name_hash.as_bytes()
+                && hashes.key == id.issuer_key_hash.as_bytes()
         })
     }
 
@@ -138,10 +138,10 @@ impl CaRegistry {
         }
         let mut cert_id_hashes = Vec::new();
         for alg in [pki::oids::SHA1, pki::oids::SHA256] {
-            if let Some((name, key)) =
+            if let Some(hashes) =
                 pki::ocsp::issuer_hashes(&cert, &alg).map_err(|_| corrupt("hash"))?
             {
-                cert_id_hashes.push((alg, name, key));
+                cert_id_hashes.push((alg, hashes));
             }
         }
         Ok(LoadedCa {

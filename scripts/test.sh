@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh Debian machine as on a developer's: installs what is
+# missing (Debian packages, the Python venv with pkilint), starts PostgreSQL when none is
+# reachable, then runs formatting and lint checks and every test with cargo nextest.
+#
+#   scripts/test.sh [extra nextest arguments]
+#
+# Environment: CARGO_TARGET_DIR (default ~/.cache/certhall-target, reused between runs),
+# CERTHALL_TEST_VENV (default ~/.cache/certhall-venv), CERTHALL_TEST_POSTGRES_URL (an
+# admin URL of a PostgreSQL server to use instead of the local one).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/certhall-target}"
+export CERTHALL_TEST_VENV="${CERTHALL_TEST_VENV:-$HOME/.cache/certhall-venv}"
+step() { printf '\n==> %s\n' "$*"; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi; }
+
+# --- Debian packages -------------------------------------------------------------------
+missing=()
+command -v openssl >/dev/null || missing+=(openssl)
+command -v softhsm2-util >/dev/null || missing+=(softhsm2)
+[ -e /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)
+command -v pkcs11-tool >/dev/null || missing+=(opensc)
+command -v psql >/dev/null || missing+=(postgresql-client)
+command -v pg_ctlcluster >/dev/null && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+command -v gcc >/dev/null || missing+=(build-essential)
+if [ ${#missing[@]} -gt 0 ]; then
+    step "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v cargo-nextest >/dev/null || { step "installing cargo-nextest"; cargo install --locked cargo-nextest; }
+
+# --- Python venv: pkilint, and asn1crypto + gmssl for the independent SM2 verifier -------
+if ! "$CERTHALL_TEST_VENV/bin/python" -c 'import pkilint, asn1crypto, gmssl' 2>/dev/null; then
+    step "creating the Python venv $CERTHALL_TEST_VENV"
+    python3 -m venv "$CERTHALL_TEST_VENV"
+    "$CERTHALL_TEST_VENV/bin/pip" install -q --disable-pip-version-check -r tests/tools/requirements.txt
+fi
+"$CERTHALL_TEST_VENV/bin/python" tests/tools/sm2_verify.py self-test
+
+# --- PostgreSQL ------------------------------------------------------------------------
+if [ -z "${CERTHALL_TEST_POSTGRES_URL:-}" ]; then
+    export CERTHALL_TEST_POSTGRES_URL="postgres://certhall:certhall@127.0.0.1:5432/postgres"
+    if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+        step "starting PostgreSQL"
+        version=$(ls /usr/lib/postgresql | sort -n | tail -1)
+        if ! pg_lsclusters -h | grep -q "^$version main"; then
+            as_root pg_createcluster "$version" main >/dev/null
+        fi
+        as_root pg_ctlcluster "$version" main start
+        for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+    fi
+    as_postgres psql -q -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'certhall'" | grep -q 1 \
+        || as_postgres psql -q -c "CREATE ROLE certhall LOGIN PASSWORD 'certhall' CREATEDB"
+fi
+# Databases left by earlier runs.
+for db in $(psql "$CERTHALL_TEST_POSTGRES_URL" -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'certhall_test_%'"); do
+    psql "$CERTHALL_TEST_POSTGRES_URL" -q -c "DROP DATABASE IF EXISTS $db" || true
+done
+
+# --- Rust ------------------------------------------------------------------------------
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+step "cargo nextest"
+cargo nextest run --workspace --locked --no-fail-fast "$@"
