@@ -1,8 +1,10 @@
 //! Certificate revocation lists, encoded by streaming.
 //!
-//! Entries are appended one by one as DER into a single buffer (about 40 bytes each), so a
-//! CRL of a million entries needs tens of megabytes, not a million structs. The TBS is then
-//! assembled around the buffer and signed once.
+//! Entries are appended one by one as DER into a single buffer (about 50 bytes each), so a
+//! CRL of a million entries needs tens of megabytes, not a million structs. The buffer
+//! starts with room for everything that precedes the entries; once they are all in, that
+//! room is replaced by the real prefix, the tail is appended, the TBS signed, and the outer
+//! header put in front: the whole CRL is built in that one buffer, never copied.
 
 use der::asn1::{OctetString, UintRef};
 use der::{Encode, Header, Length, Tag, TagNumber};
@@ -14,11 +16,20 @@ use crate::profile::key_identifier;
 use crate::time::x509_time;
 use crate::{PkiError, RevocationReason, Signer};
 
-/// The revoked-certificate entries of one CRL, already DER-encoded.
-#[derive(Default)]
+/// The revoked-certificate entries of one CRL, already DER-encoded, after `PREFIX_ROOM`
+/// reserved bytes.
 pub struct CrlEntries {
     der: Vec<u8>,
     count: usize,
+}
+
+/// Bytes reserved in front of the entries (the prefix is a few hundred bytes).
+const PREFIX_ROOM: usize = 1024;
+
+impl Default for CrlEntries {
+    fn default() -> Self {
+        Self::with_capacity(1024)
+    }
 }
 
 /// `Extensions` holding one reasonCode extension, with the code as the last byte.
@@ -36,10 +47,9 @@ impl CrlEntries {
     }
 
     pub fn with_capacity(entries: usize) -> Self {
-        CrlEntries {
-            der: Vec::with_capacity(entries * 42),
-            count: 0,
-        }
+        let mut der = Vec::with_capacity(PREFIX_ROOM + entries * 50);
+        der.resize(PREFIX_ROOM, 0);
+        CrlEntries { der, count: 0 }
     }
 
     pub fn len(&self) -> usize {
@@ -133,6 +143,7 @@ pub fn sign_crl(
         constructed: true,
         number: TagNumber::N0,
     };
+    let entries_len = entries.der.len() - PREFIX_ROOM;
 
     let mut head = Vec::with_capacity(512);
     head.extend_from_slice(&[0x02, 0x01, 0x01]); // version v2
@@ -141,30 +152,31 @@ pub fn sign_crl(
     head.extend_from_slice(&this_update);
     head.extend_from_slice(&next_update);
     if !entries.is_empty() {
-        Header::new(Tag::Sequence, Length::try_from(entries.der.len())?)?
-            .encode_to_vec(&mut head)?;
+        Header::new(Tag::Sequence, Length::try_from(entries_len)?)?.encode_to_vec(&mut head)?;
     }
     let mut tail = Vec::with_capacity(extensions.len() + 8);
     Header::new(explicit_0, Length::try_from(extensions.len())?)?.encode_to_vec(&mut tail)?;
     tail.extend_from_slice(&extensions);
+    let mut prefix = Vec::with_capacity(head.len() + 8);
+    Header::new(
+        Tag::Sequence,
+        Length::try_from(head.len() + entries_len + tail.len())?,
+    )?
+    .encode_to_vec(&mut prefix)?;
+    prefix.extend_from_slice(&head);
 
-    let content_len = head.len() + entries.der.len() + tail.len();
-    let mut tbs = Vec::with_capacity(content_len + 8);
-    Header::new(Tag::Sequence, Length::try_from(content_len)?)?.encode_to_vec(&mut tbs)?;
-    tbs.extend_from_slice(&head);
-    tbs.extend_from_slice(&entries.der);
-    drop(entries);
-    tbs.extend_from_slice(&tail);
-
-    let signature = signer.sign(&tbs)?;
-    let bit_string = der::asn1::BitString::from_bytes(&signature)?.to_der()?;
-    let outer_len = tbs.len() + algorithm.len() + bit_string.len();
-    let mut crl = Vec::with_capacity(outer_len + 8);
-    Header::new(Tag::Sequence, Length::try_from(outer_len)?)?.encode_to_vec(&mut crl)?;
-    crl.extend_from_slice(&tbs);
-    drop(tbs);
+    // Room for the tail, the algorithm, a signature (RSA-4096: 512 bytes) and the outer
+    // header, so that nothing below reallocates the buffer.
+    let mut crl = entries.der;
+    crl.reserve(tail.len() + algorithm.len() + 600 + 16);
+    crl.splice(0..PREFIX_ROOM, prefix);
+    crl.extend_from_slice(&tail);
+    let signature = signer.sign(&crl)?;
     crl.extend_from_slice(&algorithm);
-    crl.extend_from_slice(&bit_string);
+    der::asn1::BitString::from_bytes(&signature)?.encode_to_vec(&mut crl)?;
+    let mut outer = Vec::with_capacity(8);
+    Header::new(Tag::Sequence, Length::try_from(crl.len())?)?.encode_to_vec(&mut outer)?;
+    crl.splice(0..0, outer);
     Ok(crl)
 }
 
@@ -175,4 +187,82 @@ pub fn to_pem(der: &[u8]) -> Result<String, PkiError> {
         der::pem::LineEnding::LF,
         der,
     )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::software_key::RsaBits;
+    use crate::{KeyFamily, SoftwareKey};
+    use der::Decode;
+    use x509_cert::crl::CertificateList;
+
+    fn ca_certificate(key: &SoftwareKey) -> Certificate {
+        let subject: crate::name::SubjectFields = "/C=CN/O=Test/CN=Test CA".parse().unwrap();
+        let serial = crate::serial::Serial::random().unwrap();
+        let issued = crate::certificate::self_signed_root(key, &subject, &serial, 365).unwrap();
+        Certificate::from_der(&issued.der).unwrap()
+    }
+
+    #[test]
+    fn crls_with_and_without_entries_parse_back_and_verify() {
+        for family in KeyFamily::ALL {
+            let key = SoftwareKey::generate(family, RsaBits::B2048).unwrap();
+            let ca = ca_certificate(&key);
+            for count in [0usize, 1, 300] {
+                let mut entries = CrlEntries::new();
+                for i in 0..count {
+                    let serial = (0x8000_0000u64 + i as u64).to_be_bytes();
+                    let reason = [
+                        RevocationReason::KeyCompromise,
+                        RevocationReason::Unspecified,
+                    ][i % 2];
+                    entries
+                        .push(&serial, 1_700_000_000 + i as i64, reason)
+                        .unwrap();
+                }
+                let info = CrlInfo {
+                    issuer: &ca,
+                    crl_number: 7,
+                    this_update: 1_700_000_000,
+                    next_update: 1_700_086_400,
+                };
+                let der = sign_crl(&info, entries, &key).unwrap();
+                let crl = CertificateList::from_der(&der).unwrap();
+                let revoked = crl
+                    .tbs_cert_list
+                    .revoked_certificates
+                    .clone()
+                    .unwrap_or_default();
+                assert_eq!(revoked.len(), count);
+                if count > 1 {
+                    assert!(
+                        revoked[0].crl_entry_extensions.is_some(),
+                        "keyCompromise has a reason code"
+                    );
+                    assert!(
+                        revoked[1].crl_entry_extensions.is_none(),
+                        "unspecified has none"
+                    );
+                }
+                let tbs = der::Encode::to_der(&crl.tbs_cert_list).unwrap();
+                crate::verify::verify_signature(
+                    &ca.tbs_certificate.subject_public_key_info,
+                    &crl.signature_algorithm,
+                    &tbs,
+                    crl.signature.raw_bytes(),
+                )
+                .unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn remove_from_crl_is_not_a_full_crl_entry() {
+        assert!(
+            CrlEntries::new()
+                .push(&[1], 0, RevocationReason::RemoveFromCrl)
+                .is_err()
+        );
+    }
 }

@@ -62,6 +62,15 @@ impl CrlCache {
     }
 }
 
+/// One `serial revoked_at reason` entry of a packed chunk.
+fn parse_packed(entry: &str) -> Option<(Vec<u8>, i64, i64)> {
+    let mut parts = entry.split(' ');
+    let serial = hex::decode(parts.next()?).ok()?;
+    let revoked_at = parts.next()?.parse().ok()?;
+    let reason = parts.next()?.parse().ok()?;
+    Some((serial, revoked_at, reason))
+}
+
 fn reason_of(code: i64) -> RevocationReason {
     u8::try_from(code)
         .ok()
@@ -83,17 +92,18 @@ impl Pki {
             .unwrap_or(0);
         let number = store::cas::next_crl_number(&self.store, ca.id).await?;
         let mut entries = CrlEntries::new();
-        let mut rows = store::revocations::stream_for_ca(&self.store, ca.id);
-        while let Some((serial, revoked_at, reason)) =
-            rows.try_next().await.map_err(store::StoreError::from)?
-        {
-            let serial = hex::decode(&serial)
-                .map_err(|_| ServiceError::internal("stored serial", serial.clone()))?;
-            entries
-                .push(&serial, revoked_at, reason_of(reason))
-                .map_err(|e| ServiceError::internal("CRL entry", e))?;
+        let mut chunks = store::revocations::stream_packed_for_ca(&self.store, ca.id);
+        while let Some(chunk) = chunks.try_next().await.map_err(store::StoreError::from)? {
+            for entry in chunk.split(';') {
+                let (serial, revoked_at, reason) = parse_packed(entry).ok_or_else(|| {
+                    ServiceError::internal("stored revocation", entry.to_string())
+                })?;
+                entries
+                    .push(&serial, revoked_at, reason_of(reason))
+                    .map_err(|e| ServiceError::internal("CRL entry", e))?;
+            }
         }
-        drop(rows);
+        drop(chunks);
         let count = entries.len() as i64;
         let this_update = pki::time::now_unix();
         let next_update = this_update + self.settings.crl_interval.as_secs() as i64;

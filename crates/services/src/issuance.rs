@@ -96,19 +96,20 @@ impl IssuanceWriter {
     }
 }
 
-/// One transaction for the whole batch; per-certificate serial collisions are reported
-/// back without failing the others.
+/// One transaction for the whole batch, a few statements whatever its size; per-certificate
+/// serial collisions are reported back without failing the others.
 async fn write_batch(store: &Store, batch: &[Pending]) -> Vec<Result<Option<i64>, ServiceError>> {
     let attempt = async {
         let mut tx = store.begin_write().await?;
-        let mut ids = Vec::with_capacity(batch.len());
-        for pending in batch {
-            let id = store::certificates::insert(&mut tx, &pending.certificate).await?;
-            if id.is_some() {
-                store::audit::append(&mut tx, &pending.audit).await?;
-            }
-            ids.push(id);
-        }
+        let certificates: Vec<&NewCertificate> = batch.iter().map(|p| &p.certificate).collect();
+        let ids = store::certificates::insert_many(&mut tx, &certificates).await?;
+        let events: Vec<AuditEvent> = batch
+            .iter()
+            .zip(&ids)
+            .filter(|(_, id)| id.is_some())
+            .map(|(p, _)| p.audit.clone())
+            .collect();
+        store::audit::append_many(&mut tx, &events).await?;
         tx.commit().await?;
         Ok::<_, store::StoreError>(ids)
     };

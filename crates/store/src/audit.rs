@@ -54,40 +54,88 @@ fn chain_hash(
 
 /// Appends `event` inside the caller's transaction; returns its sequence number.
 pub async fn append(tx: &mut WriteTx, event: &AuditEvent) -> Result<i64, StoreError> {
-    let (seq, prev_hash): (i64, String) =
-        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+    Ok(append_many(tx, std::slice::from_ref(event)).await?[0])
+}
+
+/// Most events written by one INSERT (8 parameters each, well under both backends' limits).
+const EVENTS_PER_STATEMENT: usize = 256;
+
+/// Appends events in order inside the caller's transaction, with three statements per 256
+/// events whatever the backend (the batch's chain is computed here); returns their
+/// sequence numbers.
+pub async fn append_many(tx: &mut WriteTx, events: &[AuditEvent]) -> Result<Vec<i64>, StoreError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let count = events.len() as i64;
+    let (last_seq, mut prev_hash): (i64, String) =
+        sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+            .bind(count)
             .fetch_one(&mut ***tx)
             .await?;
+    let first_seq = last_seq - count + 1;
     let at = now();
-    let details = event.details.to_string();
-    let hash = chain_hash(
-        &prev_hash,
-        seq,
-        at,
-        &event.actor,
-        &event.action,
-        &event.object,
-        &details,
-    );
-    sqlx::query(
-        "INSERT INTO audit_events (seq, at, actor, action, object, details, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(seq)
-    .bind(at)
-    .bind(&event.actor)
-    .bind(&event.action)
-    .bind(&event.object)
-    .bind(&details)
-    .bind(&prev_hash)
-    .bind(&hash)
-    .execute(&mut ***tx)
-    .await?;
+    let mut seqs = Vec::with_capacity(events.len());
+    for (chunk_index, chunk) in events.chunks(EVENTS_PER_STATEMENT).enumerate() {
+        let mut sql = String::from(
+            "INSERT INTO audit_events (seq, at, actor, action, object, details, prev_hash, hash) VALUES ",
+        );
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (i, event) in chunk.iter().enumerate() {
+            let seq = first_seq + (chunk_index * EVENTS_PER_STATEMENT + i) as i64;
+            let details = event.details.to_string();
+            let hash = chain_hash(
+                &prev_hash,
+                seq,
+                at,
+                &event.actor,
+                &event.action,
+                &event.object,
+                &details,
+            );
+            let p = i * 8;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7,
+                p + 8
+            ));
+            rows.push((
+                seq,
+                event,
+                details,
+                std::mem::replace(&mut prev_hash, hash.clone()),
+                hash,
+            ));
+            seqs.push(seq);
+        }
+        let mut query = sqlx::query(&sql);
+        for (seq, event, details, prev, hash) in rows {
+            query = query
+                .bind(seq)
+                .bind(at)
+                .bind(&event.actor)
+                .bind(&event.action)
+                .bind(&event.object)
+                .bind(details)
+                .bind(prev)
+                .bind(hash);
+        }
+        query.execute(&mut ***tx).await?;
+    }
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&hash)
+        .bind(&prev_hash)
         .execute(&mut ***tx)
         .await?;
-    Ok(seq)
+    Ok(seqs)
 }
 
 /// What `audit verify` found.

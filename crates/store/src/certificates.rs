@@ -32,21 +32,66 @@ pub struct CertificateRecord {
 /// Inserts the certificate; `None` when its serial is already taken (the caller issues
 /// again with a fresh serial: a serial is never reused).
 pub async fn insert(tx: &mut WriteTx, cert: &NewCertificate) -> Result<Option<i64>, StoreError> {
-    let row: Option<(i64,)> = sqlx::query_as(
-        "INSERT INTO certificates (ca_id, serial, profile, subject, not_before, not_after, der, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (serial) DO NOTHING RETURNING id",
-    )
-    .bind(cert.ca_id)
-    .bind(&cert.serial)
-    .bind(&cert.profile)
-    .bind(&cert.subject)
-    .bind(cert.not_before)
-    .bind(cert.not_after)
-    .bind(&cert.der)
-    .bind(now())
-    .fetch_optional(&mut ***tx)
-    .await?;
-    Ok(row.map(|(id,)| id))
+    Ok(insert_many(tx, &[cert]).await?[0])
+}
+
+/// Most certificates written by one INSERT (8 parameters each).
+const CERTIFICATES_PER_STATEMENT: usize = 256;
+
+/// Inserts certificates with one statement per 256; for each, its id, or `None` when its
+/// serial was already taken.
+pub async fn insert_many(
+    tx: &mut WriteTx,
+    certs: &[&NewCertificate],
+) -> Result<Vec<Option<i64>>, StoreError> {
+    let created_at = now();
+    let mut ids = Vec::with_capacity(certs.len());
+    for chunk in certs.chunks(CERTIFICATES_PER_STATEMENT) {
+        let mut sql = String::from(
+            "INSERT INTO certificates (ca_id, serial, profile, subject, not_before, not_after, der, created_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let p = i * 8;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7,
+                p + 8
+            ));
+        }
+        sql.push_str(" ON CONFLICT (serial) DO NOTHING RETURNING id, serial");
+        let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+        for cert in chunk {
+            query = query
+                .bind(cert.ca_id)
+                .bind(&cert.serial)
+                .bind(&cert.profile)
+                .bind(&cert.subject)
+                .bind(cert.not_before)
+                .bind(cert.not_after)
+                .bind(&cert.der)
+                .bind(created_at);
+        }
+        // RETURNING gives no order guarantee: match rows back by serial. Rows are inserted in
+        // order, so the first of two equal serials in a batch is the one stored; taking the
+        // id out of the map leaves the second with `None`.
+        let mut inserted: std::collections::HashMap<String, i64> = query
+            .fetch_all(&mut ***tx)
+            .await?
+            .into_iter()
+            .map(|(id, serial)| (serial, id))
+            .collect();
+        ids.extend(chunk.iter().map(|c| inserted.remove(&c.serial)));
+    }
+    Ok(ids)
 }
 
 const SELECT: &str = "SELECT c.id, c.ca_id, c.serial, c.profile, c.subject, c.not_before, c.not_after, c.der, \

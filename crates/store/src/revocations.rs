@@ -3,7 +3,7 @@
 
 use futures_util::Stream;
 
-use crate::{Store, StoreError, WriteTx};
+use crate::{Backend, Store, StoreError, WriteTx};
 
 /// Records a revocation (or a hold, or a hold turned permanent).
 pub async fn upsert(
@@ -37,12 +37,25 @@ pub async fn delete(tx: &mut WriteTx, certificate_id: i64) -> Result<(), StoreEr
     Ok(())
 }
 
-/// Streams (serial hex, revoked_at, reason) of every revocation of a CA.
-pub fn stream_for_ca(
+/// Revocations of a CA packed by the database into chunks of text, about 10,000 per chunk:
+/// `serial revoked_at reason` joined by `;`. Moving a hundred chunks instead of a million
+/// rows is what keeps a million-entry CRL inside a few seconds (the per-row cost of the
+/// driver dominates otherwise).
+pub fn stream_packed_for_ca(
     store: &Store,
     ca_id: i64,
-) -> impl Stream<Item = Result<(String, i64, i64), sqlx::Error>> + '_ {
-    sqlx::query_as("SELECT serial, revoked_at, reason FROM revocations WHERE ca_id = $1")
+) -> impl Stream<Item = Result<String, sqlx::Error>> + '_ {
+    let sql = match store.backend() {
+        Backend::Sqlite => {
+            "SELECT group_concat(serial || ' ' || revoked_at || ' ' || reason, ';') FROM revocations \
+             WHERE ca_id = $1 GROUP BY certificate_id / 10000"
+        }
+        Backend::Postgres => {
+            "SELECT string_agg(serial || ' ' || revoked_at || ' ' || reason, ';') FROM revocations \
+             WHERE ca_id = $1 GROUP BY certificate_id / 10000"
+        }
+    };
+    sqlx::query_scalar::<_, String>(sql)
         .bind(ca_id)
         .fetch(store.pool())
 }
