@@ -58,7 +58,7 @@ bench_issue() { # LABEL DATABASE_URL
         local out; out=$(BODY_FILE="$body" TOKEN="$TOKEN" wrk --latency -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s scripts/bench/issue.lua "http://127.0.0.1:$PORT/api/v1/certificates")
         local stored; stored=$(env "${ENVS[@]}" "$BIN" audit list --action certificate.issue --limit 100000000 | wc -l)
         printf 'issuance over HTTP, %-9s %-6s: %6s certificates/s  (p50 %s, p99 %s; %s)\n' "$label" "$family" \
-            "$(echo "$out" | rate_of)" "$(echo "$out" | awk '/50%/{print $2}')" "$(echo "$out" | awk '/99%/{print $2}')" \
+            "$(echo "$out" | rate_of)" "$(echo "$out" | awk '$1=="50%"{print $2}')" "$(echo "$out" | awk '$1=="99%"{print $2}')" \
             "$(echo "$out" | grep 'non-201')"
     done
     echo "  certificates stored with their audit events: $stored (audit chain: $(env "${ENVS[@]}" "$BIN" audit verify))"
@@ -76,9 +76,9 @@ bench_ocsp() {
     local b64; b64=$(base64 -w0 "$SCRATCH/req.der" | sed 's/+/%2B/g; s/\//%2F/g; s/=/%3D/g')
     local out
     out=$(wrk --latency -t2 -c"$CONNECTIONS" -d"${DURATION}s" "http://127.0.0.1:$PORT/ocsp/$b64")
-    printf 'OCSP over HTTP, cached (GET, no nonce)        : %6s responses/s  (p99 %s)\n' "$(echo "$out" | rate_of)" "$(echo "$out" | awk '/99%/{print $2}')"
+    printf 'OCSP over HTTP, cached (GET, no nonce)        : %6s responses/s  (p99 %s)\n' "$(echo "$out" | rate_of)" "$(echo "$out" | awk '$1=="99%"{print $2}')"
     out=$(REQ_FILE="$SCRATCH/req-nonce.der" wrk --latency -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s scripts/bench/ocsp_post.lua "http://127.0.0.1:$PORT/ocsp")
-    printf 'OCSP over HTTP, uncached (POST with nonce, P-256 signature each): %6s responses/s  (p99 %s)\n' "$(echo "$out" | rate_of)" "$(echo "$out" | awk '/99%/{print $2}')"
+    printf 'OCSP over HTTP, uncached (POST with nonce, P-256 signature each): %6s responses/s  (p99 %s)\n' "$(echo "$out" | rate_of)" "$(echo "$out" | awk '$1=="99%"{print $2}')"
 }
 
 postgres_url() {
