@@ -125,7 +125,7 @@ pub async fn open_pki(global: &GlobalArgs, settings: PkiSettings) -> Result<Arc<
 
 async fn serve(global: &GlobalArgs, listen: std::net::SocketAddr) -> Result<()> {
     let pki = open_pki(global, settings(global)?).await?;
-    pki.publish_due_crls().await?;
+    pki.sync_and_publish_crls().await?;
     tokio::spawn(services::crl_publisher::run(pki.clone()));
     tokio::spawn(services::ocsp_service::run_renewal(pki.clone()));
     let listener = tokio::net::TcpListener::bind(listen)

@@ -670,3 +670,114 @@ fn base64_encode(data: &[u8]) -> String {
     }
     out
 }
+
+fn ocsp_get_url(
+    instance: &Instance,
+    server: &Server,
+    family: &str,
+    cert: &std::path::Path,
+) -> String {
+    let req = instance.path(&format!("get-{}.der", hex_id()));
+    openssl(&[
+        "ocsp",
+        "-issuer",
+        instance.ca_cert(&format!("{family}-ca")).to_str().unwrap(),
+        "-cert",
+        cert.to_str().unwrap(),
+        "-no_nonce",
+        "-reqout",
+        req.to_str().unwrap(),
+    ]);
+    let b64 = base64_encode(&std::fs::read(&req).unwrap());
+    let encoded: String = b64
+        .chars()
+        .map(|c| match c {
+            '+' => "%2B".into(),
+            '/' => "%2F".into(),
+            '=' => "%3D".into(),
+            c => c.to_string(),
+        })
+        .collect();
+    server.url(&format!("/ocsp/{encoded}"))
+}
+
+fn ocsp_status(instance: &Instance, url: &str) -> String {
+    let (_, _, body) = http("GET", url, &[], b"");
+    let path = instance.path(&format!("resp-{}.der", hex_id()));
+    std::fs::write(&path, body).unwrap();
+    let text = openssl(&[
+        "ocsp",
+        "-respin",
+        path.to_str().unwrap(),
+        "-resp_text",
+        "-noverify",
+        "-no_nonce",
+    ]);
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("Cert Status: "))
+        .unwrap_or("none")
+        .to_string()
+}
+
+#[test]
+fn caches_follow_revocations_at_once_and_across_nodes() {
+    let instance = Instance::sqlite();
+    let token = instance
+        .ok(&["token", "create", "--name", "ra"])
+        .trim()
+        .to_string();
+    let (by_api, serial_api) = instance.issue("ecdsa-ca", "person-sign", "/CN=甲");
+    let (by_cli, serial_cli) = instance.issue("ecdsa-ca", "person-sign", "/CN=乙");
+    // Two nodes on one database, as behind a load balancer.
+    let node_a = instance.serve();
+    let node_b = instance.serve();
+    let a_api = ocsp_get_url(&instance, &node_a, "ecdsa", &by_api);
+    let b_api = ocsp_get_url(&instance, &node_b, "ecdsa", &by_api);
+    let b_cli = ocsp_get_url(&instance, &node_b, "ecdsa", &by_cli);
+    for url in [&a_api, &b_api, &b_cli] {
+        assert_eq!(ocsp_status(&instance, url), "good");
+        assert_eq!(ocsp_status(&instance, url), "good", "now from the cache");
+    }
+    let (_, _, crl_before) = http("GET", &node_b.url("/pki/crl/ecdsa-ca.crl"), &[], b"");
+
+    // Revoked through node A: node A's cache drops the answer at once.
+    let (status, _, _) = http(
+        "POST",
+        &node_a.url(&format!("/api/v1/certificates/{serial_api}/revocation")),
+        &[
+            ("content-type", "application/json"),
+            ("authorization", &format!("Bearer {token}")),
+        ],
+        br#"{"reason": "keyCompromise"}"#,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        ocsp_status(&instance, &a_api),
+        "revoked",
+        "the revoking node answers revoked at once"
+    );
+    // Node B and a revocation from the command line are seen within seconds.
+    instance.ok(&[
+        "ca",
+        "revoke",
+        "--serial",
+        &serial_cli,
+        "--reason",
+        "superseded",
+    ]);
+    eventually(10, || {
+        (ocsp_status(&instance, &b_api) == "revoked").then_some(())
+    });
+    eventually(10, || {
+        (ocsp_status(&instance, &b_cli) == "revoked").then_some(())
+    });
+    let crl = eventually(15, || {
+        let (_, _, body) = http("GET", &node_b.url("/pki/crl/ecdsa-ca.crl"), &[], b"");
+        let path = instance.path(&format!("b-{}.crl", hex_id()));
+        std::fs::write(&path, &body).unwrap();
+        let text = crl_text(&path);
+        (text.contains(&serial_api.to_uppercase()) && text.contains(&serial_cli.to_uppercase()))
+            .then_some(body)
+    });
+    assert_ne!(crl, crl_before);
+}

@@ -50,6 +50,14 @@ impl CrlCache {
         self.latest.read().ok()?.get(&ca_id).cloned()
     }
 
+    /// Drops cached CRLs older than the ones stored (published by another node or the CLI);
+    /// the next request loads the stored one.
+    fn forget_superseded(&self, stored: &HashMap<i64, StoredCrl>) {
+        if let Ok(mut map) = self.latest.write() {
+            map.retain(|ca_id, cached| stored.get(ca_id).is_none_or(|s| s.number <= cached.number));
+        }
+    }
+
     fn put(&self, crl: Arc<PublishedCrl>) {
         if let Ok(mut map) = self.latest.write() {
             let newer = map
@@ -157,31 +165,44 @@ impl Pki {
         self.publish_crl(ca).await
     }
 
-    /// Publishes every CRL that is missing, stale (past half its interval) or behind the
-    /// revocations; drops cached OCSP answers of CAs whose revocations changed (also those
-    /// changed by another node).
-    pub async fn publish_due_crls(&self) -> Result<usize, ServiceError> {
+    /// One round of the background job, on every node: drop cached OCSP responses of CAs
+    /// whose revocations changed and cached CRLs another node has replaced; then, on the
+    /// one node holding the publisher lease, publish every CRL that is missing, behind
+    /// the revocations, or past half its interval. Returns how many were published.
+    pub async fn sync_and_publish_crls(&self) -> Result<usize, ServiceError> {
         let epochs: HashMap<i64, i64> = store::cas::revocation_epochs(&self.store)
             .await?
             .into_iter()
             .collect();
-        let published: HashMap<i64, (i64, i64)> = store::crls::summaries(&self.store)
+        self.ocsp.observe_epochs(&epochs);
+        let stored: HashMap<i64, StoredCrl> = store::crls::summaries(&self.store)
             .await?
             .into_iter()
-            .map(|(ca, _number, epoch, next)| (ca, (epoch, next)))
+            .map(|(ca, number, epoch, next_update)| {
+                (
+                    ca,
+                    StoredCrl {
+                        number,
+                        epoch,
+                        next_update,
+                    },
+                )
+            })
             .collect();
-        self.ocsp.observe_epochs(&epochs);
+        self.crls.forget_superseded(&stored);
+        if !store::leases::acquire(&self.store, PUBLISHER_LEASE, &self.node_id, LEASE_SECONDS)
+            .await?
+        {
+            return Ok(0);
+        }
         let now = pki::time::now_unix();
         let refresh_margin = (self.settings.crl_interval.as_secs() / 2) as i64;
         let mut count = 0;
         for ca in self.registry.all() {
             let epoch = epochs.get(&ca.id).copied().unwrap_or(0);
-            let due = match published.get(&ca.id) {
-                None => true,
-                Some((published_epoch, next_update)) => {
-                    *published_epoch < epoch || next_update - refresh_margin <= now
-                }
-            };
+            let due = stored
+                .get(&ca.id)
+                .is_none_or(|s| s.epoch < epoch || s.next_update - refresh_margin <= now);
             if due {
                 self.publish_crl(ca).await?;
                 count += 1;
@@ -191,8 +212,20 @@ impl Pki {
     }
 }
 
-/// The background publisher: wakes on revocations (after a short pause that gathers a
-/// burst into one CRL) and every few seconds to check schedules and other nodes' changes.
+/// What the poll needs to know of a stored CRL.
+struct StoredCrl {
+    number: i64,
+    epoch: i64,
+    next_update: i64,
+}
+
+const PUBLISHER_LEASE: &str = "crl-publisher";
+/// The lease outlives a few polls, so a live publisher keeps it and a dead one's passes on
+/// within seconds.
+const LEASE_SECONDS: i64 = 10;
+
+/// The background job of every `serve`: wakes on revocations (after a short pause that
+/// gathers a burst into one CRL) and every 2 s to check schedules and other nodes' changes.
 pub async fn run(pki: Arc<Pki>) {
     const POLL: Duration = Duration::from_secs(2);
     const GATHER: Duration = Duration::from_millis(300);
@@ -203,7 +236,7 @@ pub async fn run(pki: Arc<Pki>) {
         {
             tokio::time::sleep(GATHER).await;
         }
-        if let Err(e) = pki.publish_due_crls().await {
+        if let Err(e) = pki.sync_and_publish_crls().await {
             tracing::error!(error = %e, "CRL publication failed; retrying");
         }
     }

@@ -34,6 +34,8 @@ pub struct Pki {
     writer: issuance::IssuanceWriter,
     /// Woken after each revocation so the CRL publisher runs within seconds.
     pub revocations_changed: Notify,
+    /// Identifies this process when it holds a job lease.
+    node_id: String,
 }
 
 impl Pki {
@@ -52,8 +54,17 @@ impl Pki {
             crls: crl_publisher::CrlCache::default(),
             writer,
             revocations_changed: Notify::new(),
+            node_id: node_id(),
         });
         ocsp_service::ensure_responders(&pki).await?;
         Ok(pki)
     }
+}
+
+/// A random identifier for this process (leases name their holder by it).
+fn node_id() -> String {
+    use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+    let mut bytes = [0u8; 8];
+    let _ = SystemRandom::new().fill(&mut bytes);
+    format!("{}-{}", std::process::id(), hex::encode(bytes))
 }

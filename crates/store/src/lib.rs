@@ -12,6 +12,7 @@ pub mod cas;
 pub mod certificates;
 pub mod crls;
 mod error;
+pub mod leases;
 pub mod ocsp_responders;
 pub mod revocations;
 mod schema;

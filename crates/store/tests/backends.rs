@@ -131,3 +131,31 @@ async fn postgres_store() {
     assert_eq!(store.backend(), Backend::Postgres);
     exercise(&store).await;
 }
+
+async fn leases(store: &Store) {
+    use certhall_store::leases::acquire;
+    assert!(acquire(store, "crl-publisher", "node-a", 60).await.unwrap());
+    assert!(
+        acquire(store, "crl-publisher", "node-a", 60).await.unwrap(),
+        "renewal"
+    );
+    assert!(
+        !acquire(store, "crl-publisher", "node-b", 60).await.unwrap(),
+        "held by a"
+    );
+    assert!(acquire(store, "other-job", "node-b", 60).await.unwrap());
+    // An expired lease passes to whoever asks.
+    assert!(acquire(store, "short", "node-a", -1).await.unwrap());
+    assert!(acquire(store, "short", "node-b", 60).await.unwrap());
+}
+
+#[tokio::test]
+async fn sqlite_leases() {
+    let (store, _dir) = sqlite().await;
+    leases(&store).await;
+}
+
+#[tokio::test]
+async fn postgres_leases() {
+    leases(&postgres().await).await;
+}
