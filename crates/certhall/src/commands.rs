@@ -228,7 +228,7 @@ async fn ca(global: &GlobalArgs, command: CaCommand) -> Result<()> {
         }
         CaCommand::Crl { ca, out } => {
             let ca = pki.registry.require(&ca)?.clone();
-            let crl = pki.publish_crl(&ca).await?;
+            let crl = pki.publish_crl(&ca, &cli_actor()).await?;
             match out {
                 Some(path) => {
                     std::fs::write(&path, &crl.der)

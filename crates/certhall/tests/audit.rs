@@ -38,6 +38,12 @@ fn audit_chain_records_changes_and_reports_the_first_broken_link() {
         listing.contains("ca.create") && listing.contains("ocsp_responder.issue"),
         "{listing}"
     );
+    instance.ok(&["ca", "crl", "--ca", "ecdsa-ca"]);
+    let crls = instance.ok(&["audit", "list", "--action", "crl.publish"]);
+    assert!(
+        crls.contains("ca:ecdsa-ca") && crls.contains("\"entries\":1") && crls.contains("cli:"),
+        "{crls}"
+    );
     let ok = instance.ok(&["audit", "verify"]);
     assert!(ok.contains("audit chain intact"), "{ok}");
 

@@ -10,6 +10,9 @@ use pki::RevocationReason;
 use pki::crl::{CrlEntries, CrlInfo};
 use store::crls::CrlRecord;
 
+use store::audit::AuditEvent;
+
+use crate::api_tokens::Actor;
 use crate::registry::LoadedCa;
 use crate::{Pki, ServiceError, metrics};
 
@@ -87,8 +90,13 @@ fn reason_of(code: i64) -> RevocationReason {
 }
 
 impl Pki {
-    /// Generates, signs and stores a new CRL for `ca` by streaming its revocations.
-    pub async fn publish_crl(&self, ca: &Arc<LoadedCa>) -> Result<Arc<PublishedCrl>, ServiceError> {
+    /// Generates, signs and stores a new CRL for `ca` by streaming its revocations; the
+    /// audit event goes in the transaction that stores it.
+    pub async fn publish_crl(
+        &self,
+        ca: &Arc<LoadedCa>,
+        actor: &Actor,
+    ) -> Result<Arc<PublishedCrl>, ServiceError> {
         let started = Instant::now();
         // Read the epoch first: revocations made while streaming bump it again, so the
         // publisher will run once more and nothing is missed.
@@ -140,7 +148,21 @@ impl Pki {
             entries: count,
             der,
         };
-        store::crls::save(&self.store, &record).await?;
+        let mut tx = self.store.begin_write().await?;
+        store::crls::save(&mut tx, &record).await?;
+        store::audit::append(
+            &mut tx,
+            &AuditEvent {
+                actor: actor.label(),
+                action: "crl.publish".into(),
+                object: format!("ca:{}", ca.name),
+                details: serde_json::json!({
+                    "crl_number": number, "entries": count, "this_update": this_update, "next_update": next_update,
+                }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
         let published = Arc::new(PublishedCrl::from(record));
         self.crls.put(published.clone());
         metrics::record_crl(&ca.name, count, started.elapsed());
@@ -162,7 +184,7 @@ impl Pki {
             self.crls.put(crl.clone());
             return Ok(crl);
         }
-        self.publish_crl(ca).await
+        self.publish_crl(ca, &Actor::System).await
     }
 
     /// One round of the background job, on every node: drop cached OCSP responses of CAs
@@ -204,7 +226,7 @@ impl Pki {
                 .get(&ca.id)
                 .is_none_or(|s| s.epoch < epoch || s.next_update - refresh_margin <= now);
             if due {
-                self.publish_crl(ca).await?;
+                self.publish_crl(ca, &Actor::System).await?;
                 count += 1;
             }
         }

@@ -1,6 +1,6 @@
 //! The latest CRL of each CA.
 
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, WriteTx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CrlRecord {
@@ -13,9 +13,8 @@ pub struct CrlRecord {
     pub der: Vec<u8>,
 }
 
-/// Stores a CRL unless a newer one (by number) is already there.
-pub async fn save(store: &Store, crl: &CrlRecord) -> Result<(), StoreError> {
-    let mut tx = store.begin_write().await?;
+/// Stores a CRL in the caller's transaction, unless a newer one (by number) is already there.
+pub async fn save(tx: &mut WriteTx, crl: &CrlRecord) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO crls (ca_id, crl_number, revocation_epoch, this_update, next_update, entries, der) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (ca_id) DO UPDATE SET \
@@ -30,9 +29,9 @@ pub async fn save(store: &Store, crl: &CrlRecord) -> Result<(), StoreError> {
     .bind(crl.next_update)
     .bind(crl.entries)
     .bind(&crl.der)
-    .execute(&mut **tx)
+    .execute(&mut ***tx)
     .await?;
-    tx.commit().await
+    Ok(())
 }
 
 pub async fn latest(store: &Store, ca_id: i64) -> Result<Option<CrlRecord>, StoreError> {

@@ -94,7 +94,9 @@ pub async fn crl(global: &GlobalArgs, entries: u64, family: &str) -> Result<()> 
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let rss_before = current_rss_kib().unwrap_or(0);
     let started = Instant::now();
-    let crl = pki.publish_crl(&ca).await?;
+    let crl = pki
+        .publish_crl(&ca, &services::api_tokens::Actor::System)
+        .await?;
     let took = started.elapsed();
     let peak = peak_rss_kib().unwrap_or(0);
     let parsed = x509_cert_entries(&crl.der);
