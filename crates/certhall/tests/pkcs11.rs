@@ -138,12 +138,7 @@ fn ca_keys_live_in_softhsm2() {
             "--out",
             crl.to_str().unwrap(),
         ]);
-        let chain = instance.path(&format!("{family}-chain.pem"));
-        std::fs::write(
-            &chain,
-            std::fs::read_to_string(&root).unwrap() + &std::fs::read_to_string(&ca).unwrap(),
-        )
-        .unwrap();
+        let chain = instance.chain(family);
         let out = openssl(&[
             "crl",
             "-inform",

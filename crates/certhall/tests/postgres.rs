@@ -46,13 +46,7 @@ fn the_ca_engine_works_the_same_on_postgresql() {
         &format!("/O=乙公司/organizationIdentifier={USCC}/CN=乙公司"),
     );
     let (sm2_leaf, _) = instance.issue("sm2-ca", "person-sign", "/CN=郑一");
-    let chain = instance.path("chain.pem");
-    std::fs::write(
-        &chain,
-        std::fs::read_to_string(instance.ca_cert("ecdsa-root")).unwrap()
-            + &std::fs::read_to_string(instance.ca_cert("ecdsa-ca")).unwrap(),
-    )
-    .unwrap();
+    let chain = instance.chain("ecdsa");
     assert!(
         openssl(&[
             "verify",

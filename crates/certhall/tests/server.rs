@@ -17,14 +17,6 @@ fn json(body: &[u8]) -> serde_json::Value {
         .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(body)))
 }
 
-fn chain(instance: &Instance, family: &str) -> std::path::PathBuf {
-    let path = instance.path(&format!("{family}-chain.pem"));
-    let root = std::fs::read_to_string(instance.ca_cert(&format!("{family}-root"))).unwrap();
-    let ca = std::fs::read_to_string(instance.ca_cert(&format!("{family}-ca"))).unwrap();
-    std::fs::write(&path, root + &ca).unwrap();
-    path
-}
-
 fn crl_text(der: &std::path::Path) -> String {
     openssl(&[
         "crl",
@@ -175,7 +167,7 @@ fn rest_api_issues_and_revokes_with_scoped_tokens() {
     let out = openssl(&[
         "verify",
         "-CAfile",
-        chain(&instance, "ecdsa").to_str().unwrap(),
+        instance.chain("ecdsa").to_str().unwrap(),
         cert.to_str().unwrap(),
     ]);
     assert!(out.contains(": OK"));
@@ -296,7 +288,7 @@ fn crls_are_published_after_revocation_and_verify_with_openssl() {
     let text = crl_text(&crl);
     assert!(text.contains("Key Compromise"), "{text}");
     assert!(crl_number(&text) > before, "CRL number must grow");
-    let chain = chain(&instance, "ecdsa");
+    let chain = instance.chain("ecdsa");
     let out = openssl(&[
         "crl",
         "-inform",
@@ -389,7 +381,7 @@ fn ocsp_answers_the_openssl_client() {
     let server = instance.serve();
     let url = server.url("/ocsp");
     let ask = |family: &str, cert: &std::path::Path| {
-        let chain = chain(&instance, family);
+        let chain = instance.chain(family);
         openssl(&[
             "ocsp",
             "-issuer",
@@ -431,7 +423,7 @@ fn ocsp_answers_the_openssl_client() {
     );
 
     // Unknown serial of a CA we run.
-    let chain_path = chain(&instance, "ecdsa");
+    let chain_path = instance.chain("ecdsa");
     let out = openssl(&[
         "ocsp",
         "-issuer",
@@ -449,31 +441,10 @@ fn ocsp_answers_the_openssl_client() {
     );
 
     // GET with a base64 request (RFC 6960 A.1), without nonce: cacheable.
-    let req = instance.path("req.der");
-    openssl(&[
-        "ocsp",
-        "-issuer",
-        instance.ca_cert("rsa-ca").to_str().unwrap(),
-        "-cert",
-        rsa_leaf.to_str().unwrap(),
-        "-no_nonce",
-        "-reqout",
-        req.to_str().unwrap(),
-    ]);
-    let b64 = base64_encode(&std::fs::read(&req).unwrap());
-    let encoded: String = b64
-        .chars()
-        .map(|c| match c {
-            '+' => "%2B".into(),
-            '/' => "%2F".into(),
-            '=' => "%3D".into(),
-            c => c.to_string(),
-        })
-        .collect();
+    let get_url = ocsp_get_url(&instance, &server, "rsa", &rsa_leaf);
     let mut answers = Vec::new();
     for _ in 0..2 {
-        let (status, headers, body) =
-            http("GET", &server.url(&format!("/ocsp/{encoded}")), &[], b"");
+        let (status, headers, body) = http("GET", &get_url, &[], b"");
         assert_eq!(status, 200);
         assert_eq!(
             header(&headers, "content-type"),
@@ -492,7 +463,7 @@ fn ocsp_answers_the_openssl_client() {
     );
     let resp = instance.path("resp.der");
     std::fs::write(&resp, &answers[0]).unwrap();
-    let rsa_chain = chain(&instance, "rsa");
+    let rsa_chain = instance.chain("rsa");
     let out = openssl(&[
         "ocsp",
         "-respin",
@@ -648,57 +619,6 @@ fn health_metrics_and_openapi() {
     let (status, _, body) = http("GET", &server.url("/api/v1/cas"), &[], b"");
     assert_eq!(status, 200);
     assert_eq!(json(&body).as_array().unwrap().len(), 6);
-}
-
-fn base64_encode(data: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-fn ocsp_get_url(
-    instance: &Instance,
-    server: &Server,
-    family: &str,
-    cert: &std::path::Path,
-) -> String {
-    let req = instance.path(&format!("get-{}.der", hex_id()));
-    openssl(&[
-        "ocsp",
-        "-issuer",
-        instance.ca_cert(&format!("{family}-ca")).to_str().unwrap(),
-        "-cert",
-        cert.to_str().unwrap(),
-        "-no_nonce",
-        "-reqout",
-        req.to_str().unwrap(),
-    ]);
-    let b64 = base64_encode(&std::fs::read(&req).unwrap());
-    let encoded: String = b64
-        .chars()
-        .map(|c| match c {
-            '+' => "%2B".into(),
-            '/' => "%2F".into(),
-            '=' => "%3D".into(),
-            c => c.to_string(),
-        })
-        .collect();
-    server.url(&format!("/ocsp/{encoded}"))
 }
 
 fn ocsp_status(instance: &Instance, url: &str) -> String {

@@ -77,8 +77,9 @@ pub async fn append_many(tx: &mut WriteTx, events: &[AuditEvent]) -> Result<Vec<
     let at = now();
     let mut seqs = Vec::with_capacity(events.len());
     for (chunk_index, chunk) in events.chunks(EVENTS_PER_STATEMENT).enumerate() {
-        let mut sql = String::from(
-            "INSERT INTO audit_events (seq, at, actor, action, object, details, prev_hash, hash) VALUES ",
+        let sql = format!(
+            "INSERT INTO audit_events (seq, at, actor, action, object, details, prev_hash, hash) VALUES {}",
+            crate::values_placeholders(chunk.len(), 8)
         );
         let mut rows = Vec::with_capacity(chunk.len());
         for (i, event) in chunk.iter().enumerate() {
@@ -93,21 +94,7 @@ pub async fn append_many(tx: &mut WriteTx, events: &[AuditEvent]) -> Result<Vec<
                 &event.object,
                 &details,
             );
-            let p = i * 8;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6,
-                p + 7,
-                p + 8
-            ));
+
             rows.push((
                 seq,
                 event,

@@ -47,27 +47,11 @@ pub async fn insert_many(
     let created_at = now();
     let mut ids = Vec::with_capacity(certs.len());
     for chunk in certs.chunks(CERTIFICATES_PER_STATEMENT) {
-        let mut sql = String::from(
-            "INSERT INTO certificates (ca_id, serial, profile, subject, not_before, not_after, der, created_at) VALUES ",
+        let sql = format!(
+            "INSERT INTO certificates (ca_id, serial, profile, subject, not_before, not_after, der, created_at) \
+             VALUES {} ON CONFLICT (serial) DO NOTHING RETURNING id, serial",
+            crate::values_placeholders(chunk.len(), 8)
         );
-        for i in 0..chunk.len() {
-            let p = i * 8;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6,
-                p + 7,
-                p + 8
-            ));
-        }
-        sql.push_str(" ON CONFLICT (serial) DO NOTHING RETURNING id, serial");
         let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
         for cert in chunk {
             query = query

@@ -1,10 +1,13 @@
 //! `GET /pki/ca/{ca}.crt` (DER) and `GET /pki/crl/{ca}.crl` (DER).
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use services::LoadedCa;
 
 use crate::AppState;
 use crate::error::{ApiError, Lang};
@@ -27,15 +30,24 @@ fn not_found(lang: Lang, file: &str) -> ApiError {
     )
 }
 
+/// The CA a file name such as `sm2-ca.crt` names, given the extension it must have.
+fn ca_of<'a>(
+    state: &'a AppState,
+    file: &str,
+    extension: &str,
+    lang: Lang,
+) -> Result<&'a Arc<LoadedCa>, ApiError> {
+    file.strip_suffix(extension)
+        .and_then(|name| state.pki.registry.by_name(name))
+        .ok_or_else(|| not_found(lang, file))
+}
+
 async fn ca_certificate(
     State(state): State<AppState>,
     Path(file): Path<String>,
     lang: Lang,
 ) -> Result<Response, ApiError> {
-    let ca = file
-        .strip_suffix(".crt")
-        .and_then(|name| state.pki.registry.by_name(name))
-        .ok_or_else(|| not_found(lang, &file))?;
+    let ca = ca_of(&state, &file, ".crt", lang)?;
     Ok((
         StatusCode::OK,
         [
@@ -52,10 +64,7 @@ async fn crl(
     Path(file): Path<String>,
     lang: Lang,
 ) -> Result<Response, ApiError> {
-    let ca = file
-        .strip_suffix(".crl")
-        .and_then(|name| state.pki.registry.by_name(name))
-        .ok_or_else(|| not_found(lang, &file))?;
+    let ca = ca_of(&state, &file, ".crl", lang)?;
     let crl = state
         .pki
         .current_crl(ca)

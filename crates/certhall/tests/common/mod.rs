@@ -91,6 +91,15 @@ impl Instance {
         path
     }
 
+    /// The family's root and issuing CA certificates in one PEM file (a trust store).
+    pub fn chain(&self, family: &str) -> PathBuf {
+        let path = self.path(&format!("{family}-chain.pem"));
+        let root = std::fs::read_to_string(self.ca_cert(&format!("{family}-root"))).unwrap();
+        let ca = std::fs::read_to_string(self.ca_cert(&format!("{family}-ca"))).unwrap();
+        std::fs::write(&path, root + &ca).unwrap();
+        path
+    }
+
     /// Issues from a new CSR of the CA's family; returns the certificate path and serial.
     pub fn issue(&self, ca: &str, profile: &str, subject: &str) -> (PathBuf, String) {
         let family = ca.split('-').next().expect("family prefix");
@@ -414,4 +423,50 @@ pub fn eventually<T>(seconds: u64, mut check: impl FnMut() -> Option<T>) -> T {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// An RFC 6960 GET URL on `server` for `cert` of the family's issuing CA (no nonce).
+pub fn ocsp_get_url(instance: &Instance, server: &Server, family: &str, cert: &Path) -> String {
+    let req = instance.path(&format!("get-{}.der", hex_id()));
+    openssl(&[
+        "ocsp",
+        "-issuer",
+        instance.ca_cert(&format!("{family}-ca")).to_str().unwrap(),
+        "-cert",
+        cert.to_str().unwrap(),
+        "-no_nonce",
+        "-reqout",
+        req.to_str().unwrap(),
+    ]);
+    let encoded: String = base64_encode(&std::fs::read(&req).unwrap())
+        .chars()
+        .map(|c| match c {
+            '+' => "%2B".into(),
+            '/' => "%2F".into(),
+            '=' => "%3D".into(),
+            c => c.to_string(),
+        })
+        .collect();
+    server.url(&format!("/ocsp/{encoded}"))
+}
+
+pub fn base64_encode(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
