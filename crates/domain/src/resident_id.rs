@@ -1,0 +1,165 @@
+//! Resident identity numbers (公民身份号码), GB 11643-1999: 6-digit address code, birth date
+//! YYYYMMDD, 3-digit sequence, ISO 7064 MOD 11-2 check character.
+
+use std::fmt;
+use std::str::FromStr;
+
+const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
+
+/// Why a string is not a resident identity number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResidentIdError {
+    #[error("must be 18 characters: 17 digits and a check digit or X")]
+    Format,
+    #[error("characters 7 to 14 must be a real birth date, not in the future")]
+    BirthDate,
+    #[error("check character should be '{expected}'")]
+    CheckCharacter { expected: char },
+}
+
+impl ResidentIdError {
+    pub fn message_zh(&self) -> String {
+        match self {
+            ResidentIdError::Format => "身份证号码应为18位：17位数字加1位校验码（数字或X）".into(),
+            ResidentIdError::BirthDate => "身份证号码第7至14位应为真实的出生日期".into(),
+            ResidentIdError::CheckCharacter { expected } => {
+                format!("身份证号码校验码错误，应为“{expected}”")
+            }
+        }
+    }
+}
+
+/// An 18-character resident identity number with a valid check character and birth date.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ResidentId(String);
+
+impl ResidentId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Checks the number against `today` (YYYYMMDD) for the birth date rule.
+    pub fn parse_on(input: &str, today: u32) -> Result<Self, ResidentIdError> {
+        let id = input.trim().to_ascii_uppercase();
+        let bytes = id.as_bytes();
+        if bytes.len() != 18
+            || !bytes[..17].iter().all(u8::is_ascii_digit)
+            || !(bytes[17].is_ascii_digit() || bytes[17] == b'X')
+        {
+            return Err(ResidentIdError::Format);
+        }
+        let birth: u32 = id[6..14].parse().map_err(|_| ResidentIdError::Format)?;
+        if !is_real_date(birth) || birth > today || birth < 18000101 {
+            return Err(ResidentIdError::BirthDate);
+        }
+        let sum: u32 = bytes[..17]
+            .iter()
+            .zip(WEIGHTS)
+            .map(|(b, w)| u32::from(b - b'0') * w)
+            .sum();
+        let expected = CHECK[(sum % 11) as usize];
+        if char::from(bytes[17]) != expected {
+            return Err(ResidentIdError::CheckCharacter { expected });
+        }
+        Ok(ResidentId(id))
+    }
+}
+
+fn is_real_date(yyyymmdd: u32) -> bool {
+    let (year, month, day) = (yyyymmdd / 10000, yyyymmdd / 100 % 100, yyyymmdd % 100);
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
+}
+
+/// Today as YYYYMMDD in UTC+8 (China has one time zone and no daylight saving).
+pub fn today_in_china() -> u32 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+        + 8 * 3600;
+    let days = secs.div_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year * 10000 + month * 100 + day) as u32
+}
+
+impl FromStr for ResidentId {
+    type Err = ResidentIdError;
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        ResidentId::parse_on(input, today_in_china())
+    }
+}
+
+impl fmt::Display for ResidentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_the_test_vectors() {
+        for id in [
+            "11010519491231002X",
+            "440524188001010014",
+            "360426199101010071",
+        ] {
+            assert_eq!(id.parse::<ResidentId>().unwrap().as_str(), id);
+        }
+        assert_eq!(
+            "11010519491231002x".parse::<ResidentId>().unwrap().as_str(),
+            "11010519491231002X",
+            "lower-case x is accepted and stored upper-case"
+        );
+    }
+
+    #[test]
+    fn rejects_the_invalid_vector_and_says_why() {
+        // 2023-11-01 birth date, wrong check digit.
+        assert_eq!(
+            ResidentId::parse_on("110101202311012171", 20261123),
+            Err(ResidentIdError::CheckCharacter { expected: '6' })
+        );
+        assert_eq!(
+            ResidentId::parse_on("110101202311012176", 20231031),
+            Err(ResidentIdError::BirthDate),
+            "a birth date in the future"
+        );
+        assert_eq!(
+            ResidentId::parse_on("110105194902300020", 20261123),
+            Err(ResidentIdError::BirthDate),
+            "30 February"
+        );
+        assert_eq!(
+            "1101051949".parse::<ResidentId>(),
+            Err(ResidentIdError::Format)
+        );
+        assert!(ResidentIdError::Format.message_zh().contains("18位"));
+    }
+
+    #[test]
+    fn computes_dates_in_china() {
+        let today = today_in_china();
+        assert!(is_real_date(today) && today > 20260000);
+    }
+}
