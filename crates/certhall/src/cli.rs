@@ -113,6 +113,9 @@ pub enum Command {
     /// The hash-chained audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The notification outbox (SMS and e-mail): list, retry failed messages, send a test.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
     /// Measure signing speed and CRL generation on this machine (prints figures).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -218,6 +221,32 @@ pub enum AuditCommand {
         action: Option<String>,
         #[arg(long, default_value_t = 50)]
         limit: i64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum OutboxCommand {
+    /// Show messages, newest first (never the text of one-time codes once sent).
+    List {
+        /// Only pending, sending, sent or failed messages.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Queue a failed message again.
+    Retry {
+        #[arg(long)]
+        id: i64,
+    },
+    /// Send a test message now, through the configured provider.
+    Test {
+        /// A mainland mobile number.
+        #[arg(long, conflicts_with = "email", required_unless_present = "email")]
+        sms: Option<String>,
+        /// An e-mail address.
+        #[arg(long)]
+        email: Option<String>,
     },
 }
 

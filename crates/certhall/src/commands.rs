@@ -12,7 +12,8 @@ use services::{Pki, PkiSettings};
 use store::Store;
 
 use crate::cli::{
-    AuditCommand, BenchCommand, CaCommand, Cli, Command, GlobalArgs, LogFormat, TokenCommand,
+    AuditCommand, BenchCommand, CaCommand, Cli, Command, GlobalArgs, LogFormat, OutboxCommand,
+    TokenCommand,
 };
 
 mod bench;
@@ -29,6 +30,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Ca(cmd) => ca(&cli.global, cmd).await,
         Command::Token(cmd) => token(&cli.global, cmd).await,
         Command::Audit(cmd) => audit(&cli.global, cmd).await,
+        Command::Outbox(cmd) => outbox(&cli.global, cmd).await,
         Command::Bench(BenchCommand::Sign { seconds }) => bench::sign(seconds),
         Command::Bench(BenchCommand::Crl { entries, family }) => {
             bench::crl(&cli.global, entries, &family).await
@@ -128,6 +130,10 @@ async fn serve(global: &GlobalArgs, listen: std::net::SocketAddr) -> Result<()> 
     pki.sync_and_publish_crls().await?;
     tokio::spawn(services::crl_publisher::run(pki.clone()));
     tokio::spawn(services::ocsp_service::run_renewal(pki.clone()));
+    tokio::spawn(services::notifications::worker::run(
+        pki.store.clone(),
+        Arc::new(deliverers(global)),
+    ));
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
@@ -414,4 +420,60 @@ async fn audit(global: &GlobalArgs, command: AuditCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// The notification providers (the file provider writes under DATA_DIR/outbox).
+fn deliverers(global: &GlobalArgs) -> services::notifications::worker::Deliverers {
+    use services::notifications::provider::FileProvider;
+    let dir = global.data_dir.join("outbox");
+    services::notifications::worker::Deliverers {
+        sms: Arc::new(FileProvider::new(&dir, "sms")),
+        email: Arc::new(FileProvider::new(&dir, "email")),
+    }
+}
+
+async fn outbox(global: &GlobalArgs, command: OutboxCommand) -> Result<()> {
+    use services::notifications::{self, Recipient};
+    let store = open_store(global).await?;
+    match command {
+        OutboxCommand::List { status, limit } => {
+            println!(
+                "{:>6} {:<7} {:<8} {:<34} {:<24} {:>3} {:<20} LAST ERROR",
+                "ID", "CHANNEL", "STATUS", "TEMPLATE", "TO", "TRY", "CREATED"
+            );
+            for m in store::outbox::list(&store, status.as_deref(), limit).await? {
+                println!(
+                    "{:>6} {:<7} {:<8} {:<34} {:<24} {:>3} {:<20} {}",
+                    m.id,
+                    m.channel,
+                    m.status,
+                    m.template,
+                    m.recipient,
+                    m.attempts,
+                    format_time(m.created_at),
+                    m.last_error.unwrap_or_default()
+                );
+            }
+        }
+        OutboxCommand::Retry { id } => {
+            notifications::retry_failed(&store, id, &cli_actor()).await?;
+            println!("message {id} queued again");
+        }
+        OutboxCommand::Test { sms, email } => {
+            let to = match (sms, email) {
+                (Some(phone), _) => Recipient::Sms(
+                    phone
+                        .parse()
+                        .map_err(|e: domain::PhoneNumberError| anyhow::anyhow!("--sms: {e}"))?,
+                ),
+                (None, Some(address)) if address.contains('@') => Recipient::Email(address),
+                (None, Some(address)) => bail!("--email: {address:?} is not an e-mail address"),
+                (None, None) => bail!("give --sms or --email"),
+            };
+            notifications::send_test(&store, &to, &global.ca_organization, &cli_actor()).await?;
+            let sent = notifications::worker::deliver_due(&store, &deliverers(global)).await?;
+            println!("test message queued; {sent} message(s) delivered now");
+        }
+    }
+    Ok(())
 }

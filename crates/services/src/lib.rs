@@ -11,6 +11,7 @@ mod error;
 pub mod issuance;
 pub mod master_key;
 pub mod metrics;
+pub mod notifications;
 pub mod ocsp_service;
 pub mod registry;
 pub mod revocation;

@@ -14,6 +14,7 @@ pub mod crls;
 mod error;
 pub mod leases;
 pub mod ocsp_responders;
+pub mod outbox;
 pub mod revocations;
 mod schema;
 

@@ -105,6 +105,29 @@ CREATE TABLE job_leases (
 )
 "#,
     },
+    Migration {
+        version: 3,
+        sql: r#"
+CREATE TABLE outbox (
+    id {id},
+    channel TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    template TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    text TEXT NOT NULL,
+    sensitive BIGINT NOT NULL,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    attempts BIGINT NOT NULL,
+    next_attempt_at BIGINT NOT NULL,
+    claimed_until BIGINT,
+    last_error TEXT,
+    created_at BIGINT NOT NULL,
+    sent_at BIGINT
+);
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at)
+"#,
+    },
 ];
 
 /// Triggers that make the audit log append-only (per backend: the syntax differs).

@@ -1,0 +1,146 @@
+//! Message templates, in Chinese with English variants.
+
+/// The language of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+/// Every message CertHall sends. Later flows add theirs here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Template {
+    /// A verification code (registration, password reset, login).
+    VerificationCode {
+        code: String,
+        purpose: CodePurpose,
+        minutes: u32,
+    },
+    /// An operator's test of the notification set-up.
+    Test { organisation: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodePurpose {
+    Register,
+    ResetPassword,
+    Login,
+}
+
+/// A rendered message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+}
+
+impl Template {
+    /// The name stored with the message (and written to the outbox files).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Template::VerificationCode {
+                purpose: CodePurpose::Register,
+                ..
+            } => "verification_code.register",
+            Template::VerificationCode {
+                purpose: CodePurpose::ResetPassword,
+                ..
+            } => "verification_code.reset_password",
+            Template::VerificationCode {
+                purpose: CodePurpose::Login,
+                ..
+            } => "verification_code.login",
+            Template::Test { .. } => "test",
+        }
+    }
+
+    /// Messages whose text must not stay in the database once delivered.
+    pub fn is_sensitive(&self) -> bool {
+        matches!(self, Template::VerificationCode { .. })
+    }
+
+    pub fn render(&self, lang: Lang) -> Rendered {
+        match (self, lang) {
+            (
+                Template::VerificationCode {
+                    code,
+                    purpose,
+                    minutes,
+                },
+                Lang::Zh,
+            ) => {
+                let what = match purpose {
+                    CodePurpose::Register => "注册",
+                    CodePurpose::ResetPassword => "找回密码",
+                    CodePurpose::Login => "登录",
+                };
+                Rendered {
+                    subject: format!("{what}验证码"),
+                    text: format!(
+                        "您的{what}验证码为{code}，{minutes}分钟内有效。请勿将验证码告诉他人。"
+                    ),
+                }
+            }
+            (
+                Template::VerificationCode {
+                    code,
+                    purpose,
+                    minutes,
+                },
+                Lang::En,
+            ) => {
+                let what = match purpose {
+                    CodePurpose::Register => "registration",
+                    CodePurpose::ResetPassword => "password reset",
+                    CodePurpose::Login => "login",
+                };
+                Rendered {
+                    subject: format!("Your {what} code"),
+                    text: format!(
+                        "Your {what} code is {code}, valid for {minutes} minutes. Never share it with anyone."
+                    ),
+                }
+            }
+            (Template::Test { organisation }, Lang::Zh) => Rendered {
+                subject: format!("{organisation}通知测试"),
+                text: format!("这是一条来自{organisation}的测试消息，收到即表示通知发送正常。"),
+            },
+            (Template::Test { organisation }, Lang::En) => Rendered {
+                subject: format!("{organisation} notification test"),
+                text: format!("This is a test message from {organisation}: notifications work."),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_render_in_both_languages_and_are_sensitive() {
+        let t = Template::VerificationCode {
+            code: "123456".into(),
+            purpose: CodePurpose::Register,
+            minutes: 5,
+        };
+        assert!(
+            t.render(Lang::Zh)
+                .text
+                .contains("注册验证码为123456，5分钟内有效")
+        );
+        assert!(
+            t.render(Lang::En)
+                .text
+                .contains("registration code is 123456")
+        );
+        assert!(t.is_sensitive());
+        assert_eq!(t.name(), "verification_code.register");
+        assert!(
+            !Template::Test {
+                organisation: "X".into()
+            }
+            .is_sensitive()
+        );
+    }
+}
