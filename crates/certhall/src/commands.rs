@@ -140,7 +140,18 @@ async fn serve(global: &GlobalArgs, listen: std::net::SocketAddr) -> Result<()> 
     let addr = listener.local_addr()?;
     tracing::info!(%addr, cas = pki.registry.all().len(), "CertHall is serving");
     eprintln!("CertHall listening on http://{addr}");
-    axum::serve(listener, web::router(pki.clone()))
+    let accounts = Arc::new(services::accounts::Accounts::new(
+        pki.store.clone(),
+        &pki.derived_key("sms-codes"),
+        services::accounts::AccountSettings::default(),
+    ));
+    let state = web::AppState {
+        pki: pki.clone(),
+        accounts,
+        secure_cookies: global.public_url.starts_with("https://"),
+    };
+    let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     pki.store.close().await;

@@ -52,6 +52,16 @@ impl MasterKey {
             .map_err(|_| PkiError::Crypto("AES-256-GCM key"))
     }
 
+    /// A 32-byte key for another purpose, derived from the master key (HMAC-SHA256 over
+    /// the label), so one master key protects every secret without being reused directly.
+    pub fn derive(&self, label: &str) -> Zeroizing<[u8; 32]> {
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &self.0[..]);
+        let tag = aws_lc_rs::hmac::sign(&key, format!("certhall derive v1: {label}").as_bytes());
+        let mut out = Zeroizing::new([0u8; 32]);
+        out.copy_from_slice(tag.as_ref());
+        out
+    }
+
     /// Encrypts `plaintext`, binding it to `context`.
     pub fn seal(&self, context: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, PkiError> {
         let mut nonce = [0u8; NONCE_LEN];

@@ -10,6 +10,8 @@ pub enum ErrorKind {
     Conflict,
     Unauthorized,
     Forbidden,
+    /// Too many requests: try again after `retry_after_seconds`.
+    RateLimited,
     Internal,
 }
 
@@ -20,6 +22,8 @@ pub struct ServiceError {
     pub field: Option<String>,
     pub message_en: String,
     pub message_zh: String,
+    /// For `RateLimited`: seconds until a new try can succeed.
+    pub retry_after_seconds: Option<i64>,
 }
 
 impl ServiceError {
@@ -35,7 +39,34 @@ impl ServiceError {
             field: None,
             message_en: en.into(),
             message_zh: zh.into(),
+            retry_after_seconds: None,
         }
+    }
+
+    /// A `RateLimited` error saying how long to wait, in minutes or seconds.
+    pub fn rate_limited(
+        code: &'static str,
+        field: &str,
+        wait_seconds: i64,
+        what_en: &str,
+        what_zh: &str,
+    ) -> Self {
+        let wait = wait_seconds.max(1);
+        let (en, zh) = if wait >= 120 {
+            let minutes = (wait + 59) / 60;
+            (
+                format!("{what_en}: try again in {minutes} minutes"),
+                format!("{what_zh}，请{minutes}分钟后再试"),
+            )
+        } else {
+            (
+                format!("{what_en}: try again in {wait} seconds"),
+                format!("{what_zh}，请{wait}秒后再试"),
+            )
+        };
+        let mut error = ServiceError::new(ErrorKind::RateLimited, code, en, zh).with_field(field);
+        error.retry_after_seconds = Some(wait);
+        error
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {

@@ -4,6 +4,7 @@
 //! the OCSP cache and the CRL cache. `serve` and every CLI command build one with
 //! [`Pki::open`].
 
+pub mod accounts;
 pub mod api_tokens;
 pub mod bootstrap;
 pub mod crl_publisher;
@@ -59,6 +60,14 @@ impl Pki {
         });
         ocsp_service::ensure_responders(&pki).await?;
         Ok(pki)
+    }
+}
+
+impl Pki {
+    /// A 32-byte secret for `label`, derived from the master key (e.g. the key that hashes
+    /// SMS codes).
+    pub fn derived_key(&self, label: &str) -> zeroize::Zeroizing<[u8; 32]> {
+        self.registry.master().derive(label)
     }
 }
 

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod cas;
 pub mod certificates;
 pub mod crls;
+pub mod customers;
 mod error;
 pub mod leases;
 pub mod ocsp_responders;

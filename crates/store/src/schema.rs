@@ -128,6 +128,47 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at)
 "#,
     },
+    Migration {
+        version: 4,
+        sql: r#"
+CREATE TABLE customers (
+    id {id},
+    phone TEXT NOT NULL UNIQUE,
+    username TEXT UNIQUE,
+    password_hash TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    password_changed_at BIGINT NOT NULL
+);
+CREATE TABLE customer_sessions (
+    token_hash TEXT PRIMARY KEY,
+    customer_id BIGINT NOT NULL REFERENCES customers(id),
+    csrf_token TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    last_seen_at BIGINT NOT NULL
+);
+CREATE INDEX customer_sessions_customer ON customer_sessions (customer_id);
+CREATE TABLE sms_codes (
+    id {id},
+    phone TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    code_hash TEXT NOT NULL,
+    ip TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    attempts BIGINT NOT NULL,
+    consumed_at BIGINT
+);
+CREATE INDEX sms_codes_phone ON sms_codes (phone, created_at);
+CREATE INDEX sms_codes_ip ON sms_codes (ip, created_at);
+CREATE TABLE login_failures (
+    id {id},
+    subject TEXT NOT NULL,
+    at BIGINT NOT NULL
+);
+CREATE INDEX login_failures_subject ON login_failures (subject, at)
+"#,
+    },
 ];
 
 /// Triggers that make the audit log append-only (per backend: the syntax differs).

@@ -32,8 +32,18 @@ pub fn routes() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "CertHall API", description = "Issue, revoke and look up certificates. Errors are {\"error\": {\"code\", \"message\", \"field\"}}; messages follow Accept-Language (Chinese by default)."),
-    paths(list_cas, issue, get_certificate, revoke),
-    components(schemas(CaView, IssueBody, CertificateView, RevokeBody, RevocationView, ErrorBody)),
+    paths(
+        list_cas, issue, get_certificate, revoke,
+        crate::account_api::send_code, crate::account_api::register, crate::account_api::login,
+        crate::account_api::logout, crate::account_api::logout_everywhere, crate::account_api::reset_password,
+        crate::account_api::me, crate::account_api::change_password,
+    ),
+    components(schemas(
+        CaView, IssueBody, CertificateView, RevokeBody, RevocationView, ErrorBody,
+        crate::account_api::CodeRequest, crate::account_api::CodeSentView, crate::account_api::RegisterRequest,
+        crate::account_api::LoginRequest, crate::account_api::SessionView, crate::account_api::ResetRequest,
+        crate::account_api::ChangePasswordRequest,
+    )),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
@@ -56,7 +66,7 @@ async fn openapi() -> impl IntoResponse {
 }
 
 /// A JSON body whose parse errors are API errors naming the problem.
-struct ApiJson<T>(T);
+pub(crate) struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = axum::response::Response;

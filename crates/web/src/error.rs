@@ -106,6 +106,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
         ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+        ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -113,6 +114,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.error;
+        let retry_after = e.retry_after_seconds;
         let message = match self.lang {
             Lang::Zh => e.message_zh,
             Lang::En => e.message_en,
@@ -125,6 +127,11 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status_of(e.kind), axum::Json(body)).into_response();
+        if let Some(seconds) = retry_after
+            && let Ok(value) = header::HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
         if e.kind == ErrorKind::Unauthorized {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -2,6 +2,7 @@
 //! and metrics. Handlers are thin: they parse, call a use case of [`services::Pki`], and
 //! render.
 
+mod account_api;
 mod api;
 mod error;
 mod ocsp;
@@ -14,6 +15,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use services::Pki;
+use services::accounts::Accounts;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -26,16 +28,19 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub pki: Arc<Pki>,
+    pub accounts: Arc<Accounts>,
+    /// Mark cookies `Secure` (when the public URL is https).
+    pub secure_cookies: bool,
 }
 
-/// The whole HTTP application.
-pub fn router(pki: Arc<Pki>) -> Router {
-    let state = AppState { pki };
+/// The whole HTTP application. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`
+/// so that limits can see the client's address.
+pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(publish::routes())
         .merge(ocsp::routes())
         .merge(ops::routes())
-        .nest("/api/v1", api::routes())
+        .nest("/api/v1", api::routes().merge(account_api::routes()))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -1,0 +1,469 @@
+//! Customer accounts over the API against the real server: registration with the SMS code
+//! read from the outbox file, one account per number, code and login limits, sessions with
+//! CSRF protection, logout everywhere, password reset and change.
+
+mod common;
+use common::*;
+
+fn json(body: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(body)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(body)))
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+struct Client<'a> {
+    server: &'a Server,
+    cookie: Option<String>,
+    csrf: Option<String>,
+}
+
+impl<'a> Client<'a> {
+    fn new(server: &'a Server) -> Self {
+        Client {
+            server,
+            cookie: None,
+            csrf: None,
+        }
+    }
+
+    fn call(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, Vec<(String, String)>, serde_json::Value) {
+        let body = if body.is_null() {
+            Vec::new()
+        } else {
+            body.to_string().into_bytes()
+        };
+        let mut headers = vec![("content-type", "application/json".to_string())];
+        if let Some(c) = &self.cookie {
+            headers.push(("cookie", format!("certhall_session={c}")));
+        }
+        if let Some(t) = &self.csrf {
+            headers.push(("x-csrf-token", t.clone()));
+        }
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, response_headers, raw) = http(method, &self.server.url(path), &headers, &body);
+        if let Some(set) = header(&response_headers, "set-cookie") {
+            let value = set
+                .split(';')
+                .next()
+                .unwrap()
+                .trim_start_matches("certhall_session=")
+                .to_string();
+            self.cookie = (!value.is_empty()).then_some(value);
+        }
+        let value = if raw.is_empty() {
+            serde_json::Value::Null
+        } else {
+            json(&raw)
+        };
+        if let Some(t) = value.get("csrf_token").and_then(|t| t.as_str()) {
+            self.csrf = Some(t.to_string());
+        }
+        (status, response_headers, value)
+    }
+}
+
+/// The newest code sent to `phone` for `template`, from data/outbox/sms.jsonl.
+fn code_for(instance: &Instance, phone: &str, template: &str, previous: Option<&str>) -> String {
+    eventually(15, || {
+        let text = std::fs::read_to_string(instance.path("data/outbox/sms.jsonl")).ok()?;
+        let line = text
+            .lines()
+            .rev()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|m| m["to"] == phone && m["template"] == template)?;
+        let code: String = line["text"]
+            .as_str()?
+            .chars()
+            .filter(|c| c.is_ascii_digit())
+            .take(6)
+            .collect();
+        (Some(code.as_str()) != previous).then_some(code)
+    })
+}
+
+#[test]
+fn register_login_sessions_and_passwords() {
+    let instance = Instance::sqlite();
+    let server = instance.serve();
+    let mut alice = Client::new(&server);
+    let phone = "13812345678";
+
+    let (status, _, body) = alice.call(
+        "POST",
+        "/api/v1/sms-codes",
+        serde_json::json!({"phone": "1381234", "purpose": "register"}),
+    );
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("phone"))
+    );
+    let (status, _, body) = alice.call(
+        "POST",
+        "/api/v1/sms-codes",
+        serde_json::json!({"phone": phone, "purpose": "register"}),
+    );
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["resend_after_seconds"], 60);
+    let (status, headers, body) = alice.call(
+        "POST",
+        "/api/v1/sms-codes",
+        serde_json::json!({"phone": phone, "purpose": "register"}),
+    );
+    assert_eq!(status, 429, "resend only after 60 s: {body}");
+    assert!(
+        header(&headers, "retry-after")
+            .unwrap()
+            .parse::<i64>()
+            .unwrap()
+            <= 60
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("秒后再试")
+    );
+    let code = code_for(&instance, phone, "verification_code.register", None);
+
+    let (status, _, body) = alice.call(
+        "POST",
+        "/api/v1/accounts",
+        serde_json::json!({"phone": phone, "code": code, "password": "short1"}),
+    );
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("password")),
+        "{body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("8至64位")
+    );
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let (status, _, body) = alice.call(
+        "POST",
+        "/api/v1/accounts",
+        serde_json::json!({"phone": phone, "code": wrong, "password": "goodpass123"}),
+    );
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("code"))
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("还可尝试4次"),
+        "{body}"
+    );
+    let (status, headers, body) = alice.call(
+        "POST",
+        "/api/v1/accounts",
+        serde_json::json!({"phone": phone, "code": code, "password": "goodpass123"}),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["phone_masked"], "138****5678");
+    let set_cookie = header(&headers, "set-cookie").unwrap();
+    assert!(
+        set_cookie.contains("HttpOnly")
+            && set_cookie.contains("SameSite=Lax")
+            && !set_cookie.contains("Secure"),
+        "{set_cookie}"
+    );
+    let (status, _, body) = alice.call(
+        "POST",
+        "/api/v1/accounts",
+        serde_json::json!({"phone": phone, "code": code, "password": "goodpass123"}),
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("code_used")),
+        "a code works once"
+    );
+
+    // One account per number: the second registration says so and points to login and reset.
+    let (status, _, body) = alice.call(
+        "POST",
+        "/api/v1/sms-codes",
+        serde_json::json!({"phone": phone, "purpose": "register"}),
+    );
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (409, Some("phone"))
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("已注册")
+            && body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("忘记密码")
+    );
+
+    let (status, _, body) = alice.call("GET", "/api/v1/me", serde_json::Value::Null);
+    assert_eq!(
+        (status, body["phone_masked"].as_str()),
+        (200, Some("138****5678"))
+    );
+    let mut anonymous = Client::new(&server);
+    assert_eq!(
+        anonymous
+            .call("GET", "/api/v1/me", serde_json::Value::Null)
+            .0,
+        401
+    );
+
+    // State changes with the cookie need the CSRF token.
+    let csrf = alice.csrf.take();
+    let (status, _, body) = alice.call(
+        "DELETE",
+        "/api/v1/sessions/current",
+        serde_json::Value::Null,
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("csrf"))
+    );
+    alice.csrf = Some("0".repeat(64));
+    assert_eq!(
+        alice
+            .call(
+                "DELETE",
+                "/api/v1/sessions/current",
+                serde_json::Value::Null
+            )
+            .0,
+        403
+    );
+    alice.csrf = csrf;
+
+    // A second device; logging out everywhere ends both sessions.
+    let mut phone_app = Client::new(&server);
+    let (status, _, _) = phone_app.call(
+        "POST",
+        "/api/v1/sessions",
+        serde_json::json!({"phone": phone, "password": "goodpass123"}),
+    );
+    assert_eq!(status, 200);
+    assert_ne!(
+        phone_app.cookie, alice.cookie,
+        "every login gets a new session token"
+    );
+    assert_eq!(
+        phone_app
+            .call("DELETE", "/api/v1/sessions", serde_json::Value::Null)
+            .0,
+        204
+    );
+    assert_eq!(
+        phone_app
+            .call("GET", "/api/v1/me", serde_json::Value::Null)
+            .0,
+        401
+    );
+    assert_eq!(
+        alice.call("GET", "/api/v1/me", serde_json::Value::Null).0,
+        401
+    );
+
+    // Login throttling: five failures, then a wait that is stated, even for the right password.
+    let mut mallory = Client::new(&server);
+    for _ in 0..5 {
+        let (status, _, body) = mallory.call(
+            "POST",
+            "/api/v1/sessions",
+            serde_json::json!({"phone": phone, "password": "guess1234"}),
+        );
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (401, Some("wrong_credentials"))
+        );
+    }
+    let (status, headers, body) = mallory.call(
+        "POST",
+        "/api/v1/sessions",
+        serde_json::json!({"phone": phone, "password": "goodpass123"}),
+    );
+    assert_eq!(status, 429, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("分钟后再试"),
+        "{body}"
+    );
+    assert!(
+        header(&headers, "retry-after")
+            .unwrap()
+            .parse::<i64>()
+            .unwrap()
+            > 60
+    );
+
+    // Password reset by SMS code lifts the throttle and ends every session.
+    let (status, _, _) = anonymous.call(
+        "POST",
+        "/api/v1/sms-codes",
+        serde_json::json!({"phone": phone, "purpose": "reset_password"}),
+    );
+    assert_eq!(status, 202);
+    let reset = code_for(&instance, phone, "verification_code.reset_password", None);
+    let (status, _, body) = anonymous.call(
+        "POST",
+        "/api/v1/password-resets",
+        serde_json::json!({"phone": phone, "code": reset, "new_password": "newpass456"}),
+    );
+    assert_eq!(status, 204, "{body}");
+    let (status, _, _) = alice.call(
+        "POST",
+        "/api/v1/sessions",
+        serde_json::json!({"phone": phone, "password": "goodpass123"}),
+    );
+    assert_eq!(status, 401, "the old password is gone");
+    let (status, _, _) = alice.call(
+        "POST",
+        "/api/v1/sessions",
+        serde_json::json!({"phone": phone, "password": "newpass456"}),
+    );
+    assert_eq!(status, 200);
+
+    // Change password: old one required; other sessions end, this one stays.
+    let mut other = Client::new(&server);
+    other.call(
+        "POST",
+        "/api/v1/sessions",
+        serde_json::json!({"phone": phone, "password": "newpass456"}),
+    );
+    let (status, _, body) = alice.call(
+        "PUT",
+        "/api/v1/me/password",
+        serde_json::json!({"old_password": "wrong999x", "new_password": "third789x"}),
+    );
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("old_password"))
+    );
+    let (status, _, _) = alice.call(
+        "PUT",
+        "/api/v1/me/password",
+        serde_json::json!({"old_password": "newpass456", "new_password": "third789x"}),
+    );
+    assert_eq!(status, 204);
+    assert_eq!(
+        alice.call("GET", "/api/v1/me", serde_json::Value::Null).0,
+        200
+    );
+    assert_eq!(
+        other.call("GET", "/api/v1/me", serde_json::Value::Null).0,
+        401
+    );
+    assert_eq!(
+        alice
+            .call(
+                "DELETE",
+                "/api/v1/sessions/current",
+                serde_json::Value::Null
+            )
+            .0,
+        204
+    );
+    assert_eq!(
+        alice.call("GET", "/api/v1/me", serde_json::Value::Null).0,
+        401
+    );
+
+    let audit = instance.ok(&["audit", "list", "--limit", "200"]);
+    for action in [
+        "sms_code.send",
+        "customer.register",
+        "customer.login",
+        "customer.login_failed",
+        "customer.password_reset",
+        "customer.password_change",
+        "customer.logout_everywhere",
+        "customer.logout",
+    ] {
+        assert!(audit.contains(action), "no {action} in the audit log");
+    }
+    assert!(!audit.contains(phone), "the audit log shows numbers masked");
+    let outbox = instance.ok(&["outbox", "list"]);
+    assert!(
+        outbox.contains("verification_code.register") && outbox.contains(" sent "),
+        "{outbox}"
+    );
+}
+
+#[test]
+fn code_limits_per_number_and_english_messages() {
+    let instance = Instance::sqlite();
+    let server = instance.serve();
+    let mut client = Client::new(&server);
+    let (status, _, body) = client.call(
+        "POST",
+        "/api/v1/sms-codes",
+        serde_json::json!({"phone": "13900000000", "purpose": "reset_password"}),
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("phone_not_registered"))
+    );
+    let (status, _, body) = client.call(
+        "POST",
+        "/api/v1/sms-codes",
+        serde_json::json!({"phone": "13900000000", "purpose": "unlock"}),
+    );
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("purpose"))
+    );
+    let (status, _, body) = client.call(
+        "POST",
+        "/api/v1/accounts",
+        serde_json::json!({"phone": "13900000000", "code": "123456", "password": "goodpass123"}),
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("code_missing"))
+    );
+    let (status, _, body) = client.call("POST", "/api/v1/accounts", serde_json::json!({"phone": "13900000000", "code": "123456", "password": "goodpass123", "admin": true}));
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("body")),
+        "unknown fields are refused"
+    );
+    let (_, _, body) = {
+        let raw = serde_json::json!({"phone": "12", "purpose": "register"}).to_string();
+        let (s, h, b) = http(
+            "POST",
+            &server.url("/api/v1/sms-codes"),
+            &[
+                ("content-type", "application/json"),
+                ("accept-language", "en"),
+            ],
+            raw.as_bytes(),
+        );
+        (s, h, json(&b))
+    };
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("11-digit"),
+        "{body}"
+    );
+}

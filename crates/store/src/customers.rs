@@ -1,0 +1,279 @@
+//! Customer accounts, their sessions, SMS verification codes and login failures.
+
+use crate::{Store, StoreError, WriteTx, schema::now};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CustomerRecord {
+    pub id: i64,
+    pub phone: String,
+    pub username: Option<String>,
+    pub password_hash: String,
+    pub created_at: i64,
+}
+
+const CUSTOMER: &str = "SELECT id, phone, username, password_hash, created_at FROM customers";
+
+/// Creates a customer; `None` when the phone number is taken.
+pub async fn insert(
+    tx: &mut WriteTx,
+    phone: &str,
+    password_hash: &str,
+) -> Result<Option<i64>, StoreError> {
+    let now = now();
+    let row: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO customers (phone, password_hash, created_at, password_changed_at) VALUES ($1, $2, $3, $3) \
+         ON CONFLICT (phone) DO NOTHING RETURNING id",
+    )
+    .bind(phone)
+    .bind(password_hash)
+    .bind(now)
+    .fetch_optional(&mut ***tx)
+    .await?;
+    Ok(row.map(|(id,)| id))
+}
+
+pub async fn find_by_phone(
+    store: &Store,
+    phone: &str,
+) -> Result<Option<CustomerRecord>, StoreError> {
+    Ok(sqlx::query_as(&format!("{CUSTOMER} WHERE phone = $1"))
+        .bind(phone)
+        .fetch_optional(store.pool())
+        .await?)
+}
+
+pub async fn find_by_id(store: &Store, id: i64) -> Result<Option<CustomerRecord>, StoreError> {
+    Ok(sqlx::query_as(&format!("{CUSTOMER} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?)
+}
+
+pub async fn set_password(
+    tx: &mut WriteTx,
+    id: i64,
+    password_hash: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE customers SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+        .bind(password_hash)
+        .bind(now())
+        .bind(id)
+        .execute(&mut ***tx)
+        .await?;
+    Ok(())
+}
+
+// --- sessions --------------------------------------------------------------------------
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRecord {
+    pub customer_id: i64,
+    pub csrf_token: String,
+    pub expires_at: i64,
+    pub last_seen_at: i64,
+}
+
+pub async fn insert_session(
+    tx: &mut WriteTx,
+    token_hash: &str,
+    customer_id: i64,
+    csrf_token: &str,
+    expires_at: i64,
+) -> Result<(), StoreError> {
+    let now = now();
+    sqlx::query(
+        "INSERT INTO customer_sessions (token_hash, customer_id, csrf_token, created_at, expires_at, last_seen_at) \
+         VALUES ($1, $2, $3, $4, $5, $4)",
+    )
+    .bind(token_hash)
+    .bind(customer_id)
+    .bind(csrf_token)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut ***tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_session(
+    store: &Store,
+    token_hash: &str,
+) -> Result<Option<SessionRecord>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT customer_id, csrf_token, expires_at, last_seen_at FROM customer_sessions WHERE token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(store.pool())
+    .await?)
+}
+
+/// Records activity (for the idle timeout), at most once a minute per session.
+pub async fn touch_session(store: &Store, token_hash: &str) -> Result<(), StoreError> {
+    let now = now();
+    let mut tx = store.begin_write().await?;
+    sqlx::query("UPDATE customer_sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $3")
+        .bind(now)
+        .bind(token_hash)
+        .bind(now - 60)
+        .execute(&mut **tx)
+        .await?;
+    tx.commit().await
+}
+
+pub async fn delete_session(tx: &mut WriteTx, token_hash: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM customer_sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(&mut ***tx)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a customer except `keep` (if given); returns how many ended.
+pub async fn delete_sessions_of(
+    tx: &mut WriteTx,
+    customer_id: i64,
+    keep: Option<&str>,
+) -> Result<u64, StoreError> {
+    Ok(
+        sqlx::query("DELETE FROM customer_sessions WHERE customer_id = $1 AND token_hash <> $2")
+            .bind(customer_id)
+            .bind(keep.unwrap_or(""))
+            .execute(&mut ***tx)
+            .await?
+            .rows_affected(),
+    )
+}
+
+// --- SMS codes -------------------------------------------------------------------------
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SmsCodeRecord {
+    pub id: i64,
+    pub code_hash: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub attempts: i64,
+    pub consumed_at: Option<i64>,
+}
+
+pub async fn insert_sms_code(
+    tx: &mut WriteTx,
+    phone: &str,
+    purpose: &str,
+    code_hash: &str,
+    ip: &str,
+    expires_at: i64,
+) -> Result<i64, StoreError> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO sms_codes (phone, purpose, code_hash, ip, created_at, expires_at, attempts) \
+         VALUES ($1, $2, $3, $4, $5, $6, 0) RETURNING id",
+    )
+    .bind(phone)
+    .bind(purpose)
+    .bind(code_hash)
+    .bind(ip)
+    .bind(now())
+    .bind(expires_at)
+    .fetch_one(&mut ***tx)
+    .await?;
+    Ok(id)
+}
+
+/// The newest code for a phone and purpose (inside the verifying transaction).
+pub async fn latest_sms_code(
+    tx: &mut WriteTx,
+    phone: &str,
+    purpose: &str,
+) -> Result<Option<SmsCodeRecord>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, code_hash, created_at, expires_at, attempts, consumed_at FROM sms_codes \
+         WHERE phone = $1 AND purpose = $2 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(phone)
+    .bind(purpose)
+    .fetch_optional(&mut ***tx)
+    .await?)
+}
+
+/// (codes sent to `phone` since `since`, newest send time of `purpose` for it, codes sent from `ip` since `since`).
+pub async fn sms_code_counts(
+    tx: &mut WriteTx,
+    phone: &str,
+    purpose: &str,
+    ip: &str,
+    since: i64,
+) -> Result<(i64, Option<i64>, i64), StoreError> {
+    let (by_phone,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM sms_codes WHERE phone = $1 AND created_at >= $2")
+            .bind(phone)
+            .bind(since)
+            .fetch_one(&mut ***tx)
+            .await?;
+    let (last,): (Option<i64>,) =
+        sqlx::query_as("SELECT MAX(created_at) FROM sms_codes WHERE phone = $1 AND purpose = $2")
+            .bind(phone)
+            .bind(purpose)
+            .fetch_one(&mut ***tx)
+            .await?;
+    let (by_ip,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM sms_codes WHERE ip = $1 AND created_at >= $2")
+            .bind(ip)
+            .bind(since)
+            .fetch_one(&mut ***tx)
+            .await?;
+    Ok((by_phone, last, by_ip))
+}
+
+pub async fn count_sms_code_attempt(tx: &mut WriteTx, id: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sms_codes SET attempts = attempts + 1 WHERE id = $1")
+        .bind(id)
+        .execute(&mut ***tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn consume_sms_code(tx: &mut WriteTx, id: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sms_codes SET consumed_at = $1 WHERE id = $2")
+        .bind(now())
+        .bind(id)
+        .execute(&mut ***tx)
+        .await?;
+    Ok(())
+}
+
+// --- login failures --------------------------------------------------------------------
+
+pub async fn record_login_failure(tx: &mut WriteTx, subjects: &[&str]) -> Result<(), StoreError> {
+    for subject in subjects {
+        sqlx::query("INSERT INTO login_failures (subject, at) VALUES ($1, $2)")
+            .bind(*subject)
+            .bind(now())
+            .execute(&mut ***tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// (failures of `subject` since `since`, the oldest of them).
+pub async fn login_failures_since(
+    store: &Store,
+    subject: &str,
+    since: i64,
+) -> Result<(i64, Option<i64>), StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT COUNT(*), MIN(at) FROM login_failures WHERE subject = $1 AND at >= $2",
+    )
+    .bind(subject)
+    .bind(since)
+    .fetch_one(store.pool())
+    .await?)
+}
+
+/// Forgets an account's failures after a successful login.
+pub async fn clear_login_failures(tx: &mut WriteTx, subject: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM login_failures WHERE subject = $1")
+        .bind(subject)
+        .execute(&mut ***tx)
+        .await?;
+    Ok(())
+}
