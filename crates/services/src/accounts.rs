@@ -8,15 +8,16 @@
 
 use std::time::Duration;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use domain::PhoneNumber;
 use store::audit::AuditEvent;
 use store::{Store, WriteTx};
 use zeroize::Zeroizing;
 
+use crate::credentials::{Throttle, hash_password, password_matches};
 use crate::notifications::templates::CodePurpose;
 use crate::notifications::{self, Lang, Recipient, Template};
+use crate::sessions::{LiveSession, Realm, SessionPolicy};
 use crate::{ErrorKind, ServiceError};
 
 /// The limits of codes, logins and sessions.
@@ -27,13 +28,12 @@ pub struct AccountSettings {
     pub code_max_attempts: i64,
     pub codes_per_phone_per_hour: i64,
     pub codes_per_ip_per_hour: i64,
-    /// Failed logins of one account within `login_window` before it is throttled.
+    /// Failed logins of one account within the throttle window before it is throttled.
     pub login_failures_per_account: i64,
-    /// Failed logins from one address within `login_window` before it is throttled.
+    /// Failed logins from one address within the throttle window before it is throttled.
     pub login_failures_per_ip: i64,
-    pub login_window: Duration,
-    pub session_lifetime: Duration,
-    pub session_idle: Duration,
+    pub throttle: Throttle,
+    pub sessions: SessionPolicy,
 }
 
 impl Default for AccountSettings {
@@ -46,9 +46,13 @@ impl Default for AccountSettings {
             codes_per_ip_per_hour: 20,
             login_failures_per_account: 5,
             login_failures_per_ip: 20,
-            login_window: Duration::from_secs(900),
-            session_lifetime: Duration::from_secs(12 * 3600),
-            session_idle: Duration::from_secs(2 * 3600),
+            throttle: Throttle {
+                window: Duration::from_secs(900),
+            },
+            sessions: SessionPolicy {
+                lifetime: Duration::from_secs(12 * 3600),
+                idle: Duration::from_secs(2 * 3600),
+            },
         }
     }
 }
@@ -70,13 +74,12 @@ pub struct NewSession {
     pub expires_at: i64,
 }
 
-/// The session a request carries.
+/// The customer session a request carries.
 #[derive(Debug, Clone)]
 pub struct CurrentSession {
     pub customer_id: i64,
     pub phone: PhoneNumber,
-    pub csrf_token: String,
-    token_hash: String,
+    pub live: LiveSession,
 }
 
 /// What the customer is told after a code is sent.
@@ -92,21 +95,6 @@ fn purpose_name(purpose: CodePurpose) -> &'static str {
         CodePurpose::ResetPassword => "reset_password",
         CodePurpose::Login => "login",
     }
-}
-
-fn random_hex(bytes: usize) -> Result<String, ServiceError> {
-    let mut buf = vec![0u8; bytes];
-    SystemRandom::new()
-        .fill(&mut buf)
-        .map_err(|_| ServiceError::internal("random", "failed"))?;
-    Ok(hex::encode(buf))
-}
-
-fn sha256_hex(text: &str) -> String {
-    hex::encode(aws_lc_rs::digest::digest(
-        &aws_lc_rs::digest::SHA256,
-        text.as_bytes(),
-    ))
 }
 
 fn parse_phone(input: &str) -> Result<PhoneNumber, ServiceError> {
@@ -131,38 +119,6 @@ fn check_password(password: &str, phone: &PhoneNumber, field: &str) -> Result<()
         )
         .with_field(field)
     })
-}
-
-async fn hash_password(password: &str) -> Result<String, ServiceError> {
-    let password = Zeroizing::new(password.to_string());
-    tokio::task::spawn_blocking(move || {
-        let mut salt = [0u8; 16];
-        SystemRandom::new()
-            .fill(&mut salt)
-            .map_err(|_| ServiceError::internal("random", "salt"))?;
-        let salt = SaltString::encode_b64(&salt).map_err(|e| ServiceError::internal("salt", e))?;
-        argon2::Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| ServiceError::internal("password hashing", e))
-    })
-    .await
-    .map_err(|e| ServiceError::internal("password hashing", e))?
-}
-
-async fn password_matches(password: &str, stored: &str) -> bool {
-    let (password, stored) = (Zeroizing::new(password.to_string()), stored.to_string());
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&stored)
-            .map(|hash| {
-                argon2::Argon2::default()
-                    .verify_password(password.as_bytes(), &hash)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
 }
 
 fn audit(actor: String, action: &str, object: String, details: serde_json::Value) -> AuditEvent {
@@ -358,23 +314,15 @@ impl Accounts {
         customer_id: i64,
         phone: PhoneNumber,
     ) -> Result<NewSession, ServiceError> {
-        let token = Zeroizing::new(random_hex(32)?);
-        let csrf_token = random_hex(32)?;
-        let expires_at = pki::time::now_unix() + self.settings.session_lifetime.as_secs() as i64;
-        store::customers::insert_session(
-            tx,
-            &sha256_hex(&token),
-            customer_id,
-            &csrf_token,
-            expires_at,
-        )
-        .await?;
+        let started =
+            crate::sessions::start(tx, Realm::Customer, customer_id, &self.settings.sessions)
+                .await?;
         Ok(NewSession {
-            token,
-            csrf_token,
+            token: started.token,
+            csrf_token: started.csrf_token,
             customer_id,
             phone,
-            expires_at,
+            expires_at: started.expires_at,
         })
     }
 
@@ -420,27 +368,18 @@ impl Accounts {
         ip: &str,
     ) -> Result<NewSession, ServiceError> {
         let phone = parse_phone(phone)?;
-        let now = pki::time::now_unix();
-        let window = self.settings.login_window.as_secs() as i64;
         let (account_subject, ip_subject) =
             (format!("phone:{}", phone.as_str()), format!("ip:{ip}"));
-        for (subject, limit) in [
-            (&account_subject, self.settings.login_failures_per_account),
-            (&ip_subject, self.settings.login_failures_per_ip),
-        ] {
-            let (failures, oldest) =
-                store::customers::login_failures_since(&self.store, subject, now - window).await?;
-            if failures >= limit {
-                let wait = oldest.unwrap_or(now) + window - now;
-                return Err(ServiceError::rate_limited(
-                    "login_throttled",
-                    "password",
-                    wait,
-                    "too many failed logins",
-                    "登录失败次数过多",
-                ));
-            }
-        }
+        let throttle = self.settings.throttle;
+        throttle
+            .check(
+                &self.store,
+                &[
+                    (&account_subject, self.settings.login_failures_per_account),
+                    (&ip_subject, self.settings.login_failures_per_ip),
+                ],
+            )
+            .await?;
         let customer = store::customers::find_by_phone(&self.store, phone.as_str()).await?;
         let matched = match &customer {
             Some(c) => password_matches(password, &c.password_hash).await,
@@ -448,7 +387,8 @@ impl Accounts {
         };
         let Some(customer) = customer.filter(|_| matched) else {
             let mut tx = self.store.begin_write().await?;
-            store::customers::record_login_failure(&mut tx, &[&account_subject, &ip_subject])
+            throttle
+                .record_failure(&mut tx, &[&account_subject, &ip_subject])
                 .await?;
             store::audit::append(
                 &mut tx,
@@ -470,7 +410,7 @@ impl Accounts {
             .with_field("password"));
         };
         let mut tx = self.store.begin_write().await?;
-        store::customers::clear_login_failures(&mut tx, &account_subject).await?;
+        throttle.clear(&mut tx, &account_subject).await?;
         let session = self.new_session(&mut tx, customer.id, phone).await?;
         store::audit::append(
             &mut tx,
@@ -486,51 +426,29 @@ impl Accounts {
         Ok(session)
     }
 
-    /// The session of a cookie token, if it is live.
+    /// The customer session of a cookie token, if it is live.
     pub async fn session(&self, token: &str) -> Result<CurrentSession, ServiceError> {
-        let expired = || {
-            ServiceError::new(
-                ErrorKind::Unauthorized,
-                "not_logged_in",
-                "please log in",
-                "请先登录",
-            )
-        };
-        if token.len() != 64 {
-            return Err(expired());
-        }
-        let token_hash = sha256_hex(token);
-        let record = store::customers::find_session(&self.store, &token_hash)
+        let live =
+            crate::sessions::resume(&self.store, Realm::Customer, token, &self.settings.sessions)
+                .await?;
+        let customer = store::customers::find_by_id(&self.store, live.principal_id)
             .await?
-            .ok_or_else(expired)?;
-        let now = pki::time::now_unix();
-        if record.expires_at <= now
-            || record.last_seen_at + (self.settings.session_idle.as_secs() as i64) <= now
-        {
-            return Err(expired());
-        }
-        let customer = store::customers::find_by_id(&self.store, record.customer_id)
-            .await?
-            .ok_or_else(expired)?;
-        store::customers::touch_session(&self.store, &token_hash).await?;
+            .ok_or_else(|| {
+                ServiceError::new(
+                    ErrorKind::Unauthorized,
+                    "not_logged_in",
+                    "please log in",
+                    "请先登录",
+                )
+            })?;
         Ok(CurrentSession {
             customer_id: customer.id,
             phone: customer
                 .phone
                 .parse()
                 .map_err(|_| ServiceError::internal("stored phone", customer.id))?,
-            csrf_token: record.csrf_token,
-            token_hash,
+            live,
         })
-    }
-
-    /// Whether `token` is the session's CSRF token (constant time).
-    pub fn csrf_matches(session: &CurrentSession, token: &str) -> bool {
-        aws_lc_rs::constant_time::verify_slices_are_equal(
-            session.csrf_token.as_bytes(),
-            token.as_bytes(),
-        )
-        .is_ok()
     }
 
     /// Ends this session, or (with `everywhere`) every session of the customer.
@@ -541,9 +459,9 @@ impl Accounts {
     ) -> Result<(), ServiceError> {
         let mut tx = self.store.begin_write().await?;
         if everywhere {
-            store::customers::delete_sessions_of(&mut tx, session.customer_id, None).await?;
+            crate::sessions::end_all(&mut tx, Realm::Customer, session.customer_id, None).await?;
         } else {
-            store::customers::delete_session(&mut tx, &session.token_hash).await?;
+            crate::sessions::end(&mut tx, &session.live).await?;
         }
         let action = if everywhere {
             "customer.logout_everywhere"
@@ -579,8 +497,10 @@ impl Accounts {
             .verify_code(tx, &phone, CodePurpose::ResetPassword, code)
             .await?;
         store::customers::set_password(&mut tx, customer.id, &hash).await?;
-        store::customers::delete_sessions_of(&mut tx, customer.id, None).await?;
-        store::customers::clear_login_failures(&mut tx, &format!("phone:{}", phone.as_str()))
+        crate::sessions::end_all(&mut tx, Realm::Customer, customer.id, None).await?;
+        self.settings
+            .throttle
+            .clear(&mut tx, &format!("phone:{}", phone.as_str()))
             .await?;
         let who = format!("customer:{}", customer.id);
         store::audit::append(
@@ -620,7 +540,7 @@ impl Accounts {
         let hash = hash_password(new).await?;
         let mut tx = self.store.begin_write().await?;
         store::customers::set_password(&mut tx, customer.id, &hash).await?;
-        store::customers::delete_sessions_of(&mut tx, customer.id, Some(&session.token_hash))
+        crate::sessions::end_all(&mut tx, Realm::Customer, customer.id, Some(&session.live))
             .await?;
         let who = format!("customer:{}", customer.id);
         store::audit::append(

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod api_tokens;
 pub mod bootstrap;
+pub mod credentials;
 pub mod crl_publisher;
 mod error;
 pub mod issuance;
@@ -16,6 +17,7 @@ pub mod notifications;
 pub mod ocsp_service;
 pub mod registry;
 pub mod revocation;
+pub mod sessions;
 pub mod settings;
 
 use std::sync::Arc;

@@ -15,9 +15,11 @@ pub mod customers;
 mod error;
 pub mod leases;
 pub mod ocsp_responders;
+pub mod operators;
 pub mod outbox;
 pub mod revocations;
 mod schema;
+pub mod sessions;
 
 /// `($1, $2, …), ($n+1, …)`: the placeholders of a multi-row INSERT of `rows` rows of
 /// `columns` values each.

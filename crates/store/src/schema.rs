@@ -139,15 +139,16 @@ CREATE TABLE customers (
     created_at BIGINT NOT NULL,
     password_changed_at BIGINT NOT NULL
 );
-CREATE TABLE customer_sessions (
+CREATE TABLE sessions (
     token_hash TEXT PRIMARY KEY,
-    customer_id BIGINT NOT NULL REFERENCES customers(id),
+    realm TEXT NOT NULL,
+    principal_id BIGINT NOT NULL,
     csrf_token TEXT NOT NULL,
     created_at BIGINT NOT NULL,
     expires_at BIGINT NOT NULL,
     last_seen_at BIGINT NOT NULL
 );
-CREATE INDEX customer_sessions_customer ON customer_sessions (customer_id);
+CREATE INDEX sessions_principal ON sessions (realm, principal_id);
 CREATE TABLE sms_codes (
     id {id},
     phone TEXT NOT NULL,
@@ -166,7 +167,17 @@ CREATE TABLE login_failures (
     subject TEXT NOT NULL,
     at BIGINT NOT NULL
 );
-CREATE INDEX login_failures_subject ON login_failures (subject, at)
+CREATE INDEX login_failures_subject ON login_failures (subject, at);
+CREATE TABLE operators (
+    id {id},
+    username TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    roles TEXT NOT NULL,
+    disabled_at BIGINT,
+    created_at BIGINT NOT NULL,
+    password_changed_at BIGINT NOT NULL
+)
 "#,
     },
 ];

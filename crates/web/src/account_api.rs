@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use services::accounts::{Accounts, CurrentSession, NewSession};
+use services::accounts::{CurrentSession, NewSession};
 use services::notifications::templates::CodePurpose;
 use services::{ErrorKind, ServiceError};
 use utoipa::ToSchema;
@@ -100,7 +100,7 @@ impl FromRequestParts<AppState> for CustomerWithCsrf {
             .get(CSRF_HEADER)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        if !Accounts::csrf_matches(&session, given) {
+        if !session.live.csrf_matches(given) {
             return Err(ApiError::new(
                 ServiceError::new(
                     ErrorKind::Forbidden,
@@ -338,7 +338,7 @@ pub async fn reset_password(
 pub async fn me(Customer(session): Customer) -> Json<SessionView> {
     Json(SessionView {
         phone_masked: session.phone.masked(),
-        csrf_token: session.csrf_token,
+        csrf_token: session.live.csrf_token,
     })
 }
 

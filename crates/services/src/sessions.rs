@@ -1,0 +1,158 @@
+//! Server-side sessions, for customers and operators alike: a random token in an HttpOnly
+//! cookie (stored only as SHA-256), a CSRF token per session, an absolute lifetime and an
+//! idle timeout.
+
+use std::time::Duration;
+
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use store::{Store, WriteTx};
+use zeroize::Zeroizing;
+
+use crate::{ErrorKind, ServiceError};
+
+/// Whose session it is; the two never mix (a customer token does not open the console).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Realm {
+    Customer,
+    Operator,
+}
+
+impl Realm {
+    fn as_str(self) -> &'static str {
+        match self {
+            Realm::Customer => "customer",
+            Realm::Operator => "operator",
+        }
+    }
+}
+
+/// How long sessions last.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    pub lifetime: Duration,
+    pub idle: Duration,
+}
+
+/// A session just started: the token goes into the cookie, once.
+#[derive(Debug, Clone)]
+pub struct StartedSession {
+    pub token: Zeroizing<String>,
+    pub csrf_token: String,
+    pub expires_at: i64,
+}
+
+/// The live session a request carries.
+#[derive(Debug, Clone)]
+pub struct LiveSession {
+    pub principal_id: i64,
+    pub csrf_token: String,
+    pub(crate) token_hash: String,
+}
+
+impl LiveSession {
+    /// Whether `token` is this session's CSRF token (constant time).
+    pub fn csrf_matches(&self, token: &str) -> bool {
+        aws_lc_rs::constant_time::verify_slices_are_equal(
+            self.csrf_token.as_bytes(),
+            token.as_bytes(),
+        )
+        .is_ok()
+    }
+}
+
+pub(crate) fn random_hex(bytes: usize) -> Result<String, ServiceError> {
+    let mut buf = vec![0u8; bytes];
+    SystemRandom::new()
+        .fill(&mut buf)
+        .map_err(|_| ServiceError::internal("random", "failed"))?;
+    Ok(hex::encode(buf))
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        token.as_bytes(),
+    ))
+}
+
+/// Starts a session in the caller's transaction (a new token at every login).
+pub async fn start(
+    tx: &mut WriteTx,
+    realm: Realm,
+    principal_id: i64,
+    policy: &SessionPolicy,
+) -> Result<StartedSession, ServiceError> {
+    let token = Zeroizing::new(random_hex(32)?);
+    let csrf_token = random_hex(32)?;
+    let expires_at = pki::time::now_unix() + policy.lifetime.as_secs() as i64;
+    store::sessions::insert(
+        tx,
+        realm.as_str(),
+        &token_hash(&token),
+        principal_id,
+        &csrf_token,
+        expires_at,
+    )
+    .await?;
+    Ok(StartedSession {
+        token,
+        csrf_token,
+        expires_at,
+    })
+}
+
+/// The live session of a cookie token of `realm`.
+pub async fn resume(
+    store: &Store,
+    realm: Realm,
+    token: &str,
+    policy: &SessionPolicy,
+) -> Result<LiveSession, ServiceError> {
+    let expired = || {
+        ServiceError::new(
+            ErrorKind::Unauthorized,
+            "not_logged_in",
+            "please log in",
+            "请先登录",
+        )
+    };
+    if token.len() != 64 {
+        return Err(expired());
+    }
+    let hash = token_hash(token);
+    let record = store::sessions::find(store, realm.as_str(), &hash)
+        .await?
+        .ok_or_else(expired)?;
+    let now = pki::time::now_unix();
+    if record.expires_at <= now || record.last_seen_at + (policy.idle.as_secs() as i64) <= now {
+        return Err(expired());
+    }
+    store::sessions::touch(store, &hash).await?;
+    Ok(LiveSession {
+        principal_id: record.principal_id,
+        csrf_token: record.csrf_token,
+        token_hash: hash,
+    })
+}
+
+/// Ends one session.
+pub async fn end(tx: &mut WriteTx, session: &LiveSession) -> Result<(), ServiceError> {
+    Ok(store::sessions::delete(tx, &session.token_hash).await?)
+}
+
+/// Ends every session of a principal, except `keep`.
+pub async fn end_all(
+    tx: &mut WriteTx,
+    realm: Realm,
+    principal_id: i64,
+    keep: Option<&LiveSession>,
+) -> Result<(), ServiceError> {
+    store::sessions::delete_all_of(
+        tx,
+        realm.as_str(),
+        principal_id,
+        keep.map(|s| s.token_hash.as_str()),
+    )
+    .await?;
+    Ok(())
+}
