@@ -113,6 +113,9 @@ pub enum Command {
     /// The hash-chained audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Operators of the console: create, list, roles, disable, enable, reset password.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
     /// The notification outbox (SMS and e-mail): list, retry failed messages, send a test.
     #[command(subcommand)]
     Outbox(OutboxCommand),
@@ -221,6 +224,46 @@ pub enum AuditCommand {
         action: Option<String>,
         #[arg(long, default_value_t = 50)]
         limit: i64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum OperatorCommand {
+    /// Create an operator; prints a generated password once.
+    Create {
+        /// 3 to 32 lowercase letters, digits, '-' or '_'.
+        #[arg(long)]
+        username: String,
+        /// The operator's name as shown in the console.
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: reviewer, finance, producer, shipper, counter, admin.
+        #[arg(long)]
+        roles: String,
+    },
+    /// List operators and their roles.
+    List,
+    /// Replace an operator's roles.
+    Roles {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        roles: String,
+    },
+    /// Disable an operator (ends their sessions).
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled operator.
+    Enable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Give an operator a new generated password (printed once; ends their sessions).
+    ResetPassword {
+        #[arg(long)]
+        username: String,
     },
 }
 

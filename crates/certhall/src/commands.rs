@@ -12,8 +12,8 @@ use services::{Pki, PkiSettings};
 use store::Store;
 
 use crate::cli::{
-    AuditCommand, BenchCommand, CaCommand, Cli, Command, GlobalArgs, LogFormat, OutboxCommand,
-    TokenCommand,
+    AuditCommand, BenchCommand, CaCommand, Cli, Command, GlobalArgs, LogFormat, OperatorCommand,
+    OutboxCommand, TokenCommand,
 };
 
 mod bench;
@@ -31,6 +31,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Token(cmd) => token(&cli.global, cmd).await,
         Command::Audit(cmd) => audit(&cli.global, cmd).await,
         Command::Outbox(cmd) => outbox(&cli.global, cmd).await,
+        Command::Operator(cmd) => operator(&cli.global, cmd).await,
         Command::Bench(BenchCommand::Sign { seconds }) => bench::sign(seconds),
         Command::Bench(BenchCommand::Crl { entries, family }) => {
             bench::crl(&cli.global, entries, &family).await
@@ -127,6 +128,15 @@ pub async fn open_pki(global: &GlobalArgs, settings: PkiSettings) -> Result<Arc<
 
 async fn serve(global: &GlobalArgs, listen: std::net::SocketAddr) -> Result<()> {
     let pki = open_pki(global, settings(global)?).await?;
+    if let Some(path) =
+        services::operators::ensure_initial_admin(&pki.store, &global.data_dir).await?
+    {
+        // The path only: the password is never printed or logged.
+        eprintln!(
+            "Initial administrator \"admin\" created; its password is in {}",
+            path.display()
+        );
+    }
     pki.sync_and_publish_crls().await?;
     tokio::spawn(services::crl_publisher::run(pki.clone()));
     tokio::spawn(services::ocsp_service::run_renewal(pki.clone()));
@@ -484,6 +494,60 @@ async fn outbox(global: &GlobalArgs, command: OutboxCommand) -> Result<()> {
             notifications::send_test(&store, &to, &global.ca_organization, &cli_actor()).await?;
             let sent = notifications::worker::deliver_due(&store, &deliverers(global)).await?;
             println!("test message queued; {sent} message(s) delivered now");
+        }
+    }
+    Ok(())
+}
+
+async fn operator(global: &GlobalArgs, command: OperatorCommand) -> Result<()> {
+    use services::operators::{self, Change};
+    let store = open_store(global).await?;
+    let actor = cli_actor();
+    match command {
+        OperatorCommand::Create {
+            username,
+            name,
+            roles,
+        } => {
+            let password = operators::create(&store, &username, &name, &roles, &actor).await?;
+            println!("{}", *password);
+            eprintln!("operator {username:?} created; the password above is shown only now");
+        }
+        OperatorCommand::List => {
+            println!("{:<20} {:<20} {:<44} STATUS", "USERNAME", "NAME", "ROLES");
+            for o in store::operators::list(&store).await? {
+                let status = if o.disabled_at.is_some() {
+                    "disabled"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{:<20} {:<20} {:<44} {status}",
+                    o.username, o.display_name, o.roles
+                );
+            }
+        }
+        OperatorCommand::Roles { username, roles } => {
+            operators::change(&store, &username, Change::Roles(&roles), &actor).await?;
+            println!("roles of {username:?} set to {roles}");
+        }
+        OperatorCommand::Disable { username } => {
+            operators::change(&store, &username, Change::Disable, &actor).await?;
+            println!("operator {username:?} disabled");
+        }
+        OperatorCommand::Enable { username } => {
+            operators::change(&store, &username, Change::Enable, &actor).await?;
+            println!("operator {username:?} enabled");
+        }
+        OperatorCommand::ResetPassword { username } => {
+            if let Some(password) =
+                operators::change(&store, &username, Change::ResetPassword, &actor).await?
+            {
+                println!("{}", *password);
+                eprintln!(
+                    "new password of {username:?} above, shown only now; their sessions ended"
+                );
+            }
         }
     }
     Ok(())

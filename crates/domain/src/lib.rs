@@ -6,11 +6,13 @@
 pub mod password;
 pub mod phone;
 pub mod resident_id;
+pub mod roles;
 pub mod uscc;
 
 pub use password::{PasswordError, check_new_password};
 pub use phone::{PhoneNumber, PhoneNumberError};
 pub use resident_id::{ResidentId, ResidentIdError};
+pub use roles::{Role, Roles, UnknownRole};
 pub use uscc::{Uscc, UsccError};
 pub mod certificate_status;
 

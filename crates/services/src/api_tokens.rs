@@ -54,6 +54,8 @@ pub enum Actor {
         cas: Scope,
         profiles: Scope,
     },
+    /// An operator in the console.
+    Operator { id: i64, username: String },
     /// CertHall itself (bootstrap, renewals, schedules).
     System,
 }
@@ -64,6 +66,7 @@ impl Actor {
         match self {
             Actor::Cli(user) => format!("cli:{user}"),
             Actor::ApiToken { name, .. } => format!("api-token:{name}"),
+            Actor::Operator { id, username } => format!("operator:{id}:{username}"),
             Actor::System => "system".into(),
         }
     }

@@ -15,6 +15,7 @@ pub mod master_key;
 pub mod metrics;
 pub mod notifications;
 pub mod ocsp_service;
+pub mod operators;
 pub mod registry;
 pub mod revocation;
 pub mod sessions;

@@ -37,12 +37,15 @@ pub fn routes() -> Router<AppState> {
         crate::account_api::send_code, crate::account_api::register, crate::account_api::login,
         crate::account_api::logout, crate::account_api::logout_everywhere, crate::account_api::reset_password,
         crate::account_api::me, crate::account_api::change_password,
+        crate::console_api::login, crate::console_api::me, crate::console_api::logout,
+        crate::console_api::list_operators, crate::console_api::audit_log,
     ),
     components(schemas(
         CaView, IssueBody, CertificateView, RevokeBody, RevocationView, ErrorBody,
         crate::account_api::CodeRequest, crate::account_api::CodeSentView, crate::account_api::RegisterRequest,
         crate::account_api::LoginRequest, crate::account_api::SessionView, crate::account_api::ResetRequest,
         crate::account_api::ChangePasswordRequest,
+        crate::console_api::ConsoleLogin, crate::console_api::OperatorView, crate::console_api::AuditView,
     )),
     modifiers(&BearerAuth)
 )]

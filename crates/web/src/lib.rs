@@ -4,6 +4,7 @@
 
 mod account_api;
 mod api;
+mod console_api;
 mod error;
 mod ocsp;
 mod ops;
@@ -40,7 +41,12 @@ pub fn router(state: AppState) -> Router {
         .merge(publish::routes())
         .merge(ocsp::routes())
         .merge(ops::routes())
-        .nest("/api/v1", api::routes().merge(account_api::routes()))
+        .nest(
+            "/api/v1",
+            api::routes()
+                .merge(account_api::routes())
+                .merge(console_api::routes()),
+        )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

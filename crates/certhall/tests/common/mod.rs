@@ -142,6 +142,8 @@ impl Instance {
                 panic!("server exited before listening:\n{seen}");
             };
             if let Some(addr) = line.strip_prefix("CertHall listening on http://") {
+                seen.push_str(&line);
+                seen.push('\n');
                 break addr
                     .rsplit(':')
                     .next()
@@ -152,15 +154,25 @@ impl Instance {
             seen.push_str(&line);
             seen.push('\n');
         };
-        // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Server { child, port }
+        // Keep draining stderr (so the server never blocks on a full pipe) into `log`.
+        let log = std::sync::Arc::new(std::sync::Mutex::new(seen));
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        Server { child, port, log }
     }
 }
 
 pub struct Server {
     child: Child,
     pub port: u16,
+    /// Everything the server wrote to stderr so far.
+    pub log: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Server {
@@ -469,4 +481,99 @@ pub fn base64_encode(data: &[u8]) -> String {
         }
     }
     out
+}
+
+pub fn json(body: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(body)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(body)))
+}
+
+pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+pub struct Client<'a> {
+    server: &'a Server,
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+    /// The session cookie's name: certhall_session (customers) or certhall_console.
+    pub cookie_name: &'static str,
+}
+
+impl<'a> Client<'a> {
+    pub fn new(server: &'a Server) -> Self {
+        Client {
+            server,
+            cookie: None,
+            csrf: None,
+            cookie_name: "certhall_session",
+        }
+    }
+
+    pub fn call(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, Vec<(String, String)>, serde_json::Value) {
+        let body = if body.is_null() {
+            Vec::new()
+        } else {
+            body.to_string().into_bytes()
+        };
+        let mut headers = vec![("content-type", "application/json".to_string())];
+        if let Some(c) = &self.cookie {
+            headers.push(("cookie", format!("{}={c}", self.cookie_name)));
+        }
+        if let Some(t) = &self.csrf {
+            headers.push(("x-csrf-token", t.clone()));
+        }
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, response_headers, raw) = http(method, &self.server.url(path), &headers, &body);
+        if let Some(set) = header(&response_headers, "set-cookie") {
+            let value = set
+                .split(';')
+                .next()
+                .and_then(|pair| pair.split_once('='))
+                .map(|(_, v)| v.to_string())
+                .unwrap_or_default();
+            self.cookie = (!value.is_empty()).then_some(value);
+        }
+        let value = if raw.is_empty() {
+            serde_json::Value::Null
+        } else {
+            json(&raw)
+        };
+        if let Some(t) = value.get("csrf_token").and_then(|t| t.as_str()) {
+            self.csrf = Some(t.to_string());
+        }
+        (status, response_headers, value)
+    }
+}
+
+/// The newest code sent to `phone` for `template`, from data/outbox/sms.jsonl.
+pub fn code_for(
+    instance: &Instance,
+    phone: &str,
+    template: &str,
+    previous: Option<&str>,
+) -> String {
+    eventually(15, || {
+        let text = std::fs::read_to_string(instance.path("data/outbox/sms.jsonl")).ok()?;
+        let line = text
+            .lines()
+            .rev()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|m| m["to"] == phone && m["template"] == template)?;
+        let code: String = line["text"]
+            .as_str()?
+            .chars()
+            .filter(|c| c.is_ascii_digit())
+            .take(6)
+            .collect();
+        (Some(code.as_str()) != previous).then_some(code)
+    })
 }
