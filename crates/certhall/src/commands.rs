@@ -155,9 +155,14 @@ async fn serve(global: &GlobalArgs, listen: std::net::SocketAddr) -> Result<()> 
         &pki.derived_key("sms-codes"),
         services::accounts::AccountSettings::default(),
     ));
+    let profiles = Arc::new(services::profiles::Profiles::new(
+        pki.store.clone(),
+        &pki.derived_key("personal-data"),
+    )?);
     let state = web::AppState {
         pki: pki.clone(),
         accounts,
+        profiles,
         secure_cookies: global.public_url.starts_with("https://"),
     };
     let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();

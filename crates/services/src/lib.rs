@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod notifications;
 pub mod ocsp_service;
 pub mod operators;
+pub mod profiles;
 pub mod registry;
 pub mod revocation;
 pub mod sessions;

@@ -17,6 +17,7 @@ pub mod leases;
 pub mod ocsp_responders;
 pub mod operators;
 pub mod outbox;
+pub mod profiles;
 pub mod revocations;
 mod schema;
 pub mod sessions;

@@ -39,6 +39,9 @@ pub fn routes() -> Router<AppState> {
         crate::account_api::me, crate::account_api::change_password,
         crate::console_api::login, crate::console_api::me, crate::console_api::logout,
         crate::console_api::list_operators, crate::console_api::audit_log,
+        crate::profile_api::get_profile, crate::profile_api::put_profile, crate::profile_api::list_addresses,
+        crate::profile_api::add_address, crate::profile_api::update_address, crate::profile_api::delete_address,
+        crate::profile_api::make_default,
     ),
     components(schemas(
         CaView, IssueBody, CertificateView, RevokeBody, RevocationView, ErrorBody,
@@ -46,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         crate::account_api::LoginRequest, crate::account_api::SessionView, crate::account_api::ResetRequest,
         crate::account_api::ChangePasswordRequest,
         crate::console_api::ConsoleLogin, crate::console_api::OperatorView, crate::console_api::AuditView,
+        crate::profile_api::ProfileBody, crate::profile_api::AddressBody, crate::profile_api::AddressView, crate::profile_api::Created,
     )),
     modifiers(&BearerAuth)
 )]

@@ -8,6 +8,7 @@ mod console_api;
 mod error;
 mod ocsp;
 mod ops;
+mod profile_api;
 mod publish;
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use services::Pki;
 use services::accounts::Accounts;
+use services::profiles::Profiles;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -30,6 +32,7 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 pub struct AppState {
     pub pki: Arc<Pki>,
     pub accounts: Arc<Accounts>,
+    pub profiles: Arc<Profiles>,
     /// Mark cookies `Secure` (when the public URL is https).
     pub secure_cookies: bool,
 }
@@ -45,6 +48,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1",
             api::routes()
                 .merge(account_api::routes())
+                .merge(profile_api::routes())
                 .merge(console_api::routes()),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -577,3 +577,28 @@ pub fn code_for(
         (Some(code.as_str()) != previous).then_some(code)
     })
 }
+
+/// Registers a customer through the API (code read from the outbox file); returns a
+/// logged-in client.
+pub fn register_customer<'a>(
+    instance: &Instance,
+    server: &'a Server,
+    phone: &str,
+    password: &str,
+) -> Client<'a> {
+    let mut client = Client::new(server);
+    let (status, _, body) = client.call(
+        "POST",
+        "/api/v1/sms-codes",
+        serde_json::json!({"phone": phone, "purpose": "register"}),
+    );
+    assert_eq!(status, 202, "{body}");
+    let code = code_for(instance, phone, "verification_code.register", None);
+    let (status, _, body) = client.call(
+        "POST",
+        "/api/v1/accounts",
+        serde_json::json!({"phone": phone, "code": code, "password": password}),
+    );
+    assert_eq!(status, 201, "{body}");
+    client
+}
