@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use pki::RevocationReason;
 use pki::profile::Profile;
-use services::api_tokens::{Actor, Scope};
+use services::actor::{Actor, Scope};
 use services::issuance::IssueRequest;
 use services::settings::Pkcs11Settings;
 use services::{Pki, PkiSettings};

@@ -11,7 +11,7 @@ use crate::name::SubjectFields;
 use crate::profile::{ExtensionInputs, Profile, PublicationUrls, key_identifier};
 use crate::serial::Serial;
 use crate::time::{now_unix, unix_of, x509_time};
-use crate::{KeyFamily, PkiError, Signer};
+use crate::{PkiError, Signer};
 
 /// Certificates start a minute in the past, to absorb clock skew on relying parties.
 pub const BACKDATE_SECONDS: i64 = 60;
@@ -168,11 +168,6 @@ fn sign(
 /// Parses a DER certificate.
 pub fn parse(der: &[u8]) -> Result<Certificate, PkiError> {
     Ok(Certificate::from_der(der)?)
-}
-
-/// The key family of a certificate's public key.
-pub fn family_of(cert: &Certificate) -> Result<KeyFamily, PkiError> {
-    crate::verify::key_family(&cert.tbs_certificate.subject_public_key_info)
 }
 
 /// PEM text of a DER certificate.

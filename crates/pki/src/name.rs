@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use const_oid::db::rfc4519;
 use der::asn1::{Any, ObjectIdentifier, PrintableStringRef, SetOfVec, Utf8StringRef};
-use der::{Encode, Tag, Tagged};
+use der::{Tag, Tagged};
 use domain::Uscc;
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
@@ -243,16 +243,6 @@ fn split_unescaped(input: &str, separator: char) -> Vec<String> {
     parts
 }
 
-/// RFC 4514 text of a DN, for listings.
-pub fn display_name(name: &Name) -> String {
-    name.to_string()
-}
-
-/// DER of a name, for comparisons and hashes.
-pub fn name_der(name: &Name) -> Result<Vec<u8>, PkiError> {
-    Ok(name.to_der()?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,7 +260,7 @@ mod tests {
         assert_eq!(a, b);
         let name = a.to_name().unwrap();
         assert_eq!(SubjectFields::from_name(&name).unwrap(), a);
-        let text = display_name(&name);
+        let text = name.to_string();
         assert!(text.starts_with("CN=测试公司"), "{text}");
     }
 

@@ -6,8 +6,8 @@ use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _, RSA_PKCS1_SHA256,
 };
+use der::Decode;
 use der::asn1::{AnyRef, BitString, ObjectIdentifier};
-use der::{Decode, Encode};
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use zeroize::Zeroizing;
 
@@ -212,11 +212,6 @@ pub(crate) fn ec_spki(
         },
         subject_public_key: BitString::from_bytes(point)?,
     })
-}
-
-/// Encodes the SPKI as DER (used for key identifiers and storage).
-pub fn spki_der(spki: &SubjectPublicKeyInfoOwned) -> Result<Vec<u8>, PkiError> {
-    Ok(spki.to_der()?)
 }
 
 #[cfg(test)]

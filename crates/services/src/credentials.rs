@@ -77,7 +77,7 @@ impl Throttle {
         let window = self.window.as_secs() as i64;
         for (subject, limit) in subjects {
             let (failures, oldest) =
-                store::customers::login_failures_since(store, subject, now - window).await?;
+                store::login_failures::since(store, subject, now - window).await?;
             if failures >= *limit {
                 let wait = oldest.unwrap_or(now) + window - now;
                 return Err(ServiceError::rate_limited(
@@ -97,11 +97,11 @@ impl Throttle {
         tx: &mut WriteTx,
         subjects: &[&str],
     ) -> Result<(), ServiceError> {
-        Ok(store::customers::record_login_failure(tx, subjects).await?)
+        Ok(store::login_failures::record(tx, subjects).await?)
     }
 
     pub async fn clear(&self, tx: &mut WriteTx, subject: &str) -> Result<(), ServiceError> {
-        Ok(store::customers::clear_login_failures(tx, subject).await?)
+        Ok(store::login_failures::clear(tx, subject).await?)
     }
 }
 

@@ -12,7 +12,7 @@ use store::crls::CrlRecord;
 
 use store::audit::AuditEvent;
 
-use crate::api_tokens::Actor;
+use crate::actor::Actor;
 use crate::registry::LoadedCa;
 use crate::{Pki, ServiceError, metrics};
 

@@ -17,7 +17,7 @@ use store::audit::AuditEvent;
 use store::certificates::NewCertificate;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::api_tokens::Actor;
+use crate::actor::Actor;
 use crate::registry::CaRole;
 use crate::{ErrorKind, Pki, ServiceError, metrics};
 

@@ -5,6 +5,7 @@
 //! [`Pki::open`].
 
 pub mod accounts;
+pub mod actor;
 pub mod api_tokens;
 pub mod bootstrap;
 pub mod credentials;

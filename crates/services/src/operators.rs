@@ -12,7 +12,7 @@ use store::audit::AuditEvent;
 use store::operators::OperatorRecord;
 use zeroize::Zeroizing;
 
-use crate::api_tokens::Actor;
+use crate::actor::Actor;
 use crate::credentials::{Throttle, hash_password, password_matches, random_password};
 use crate::sessions::{LiveSession, Realm, SessionPolicy, StartedSession};
 use crate::{ErrorKind, ServiceError};

@@ -7,7 +7,7 @@ use pki::RevocationReason;
 use pki::serial::Serial;
 use store::audit::AuditEvent;
 
-use crate::api_tokens::Actor;
+use crate::actor::Actor;
 use crate::{ErrorKind, Pki, ServiceError, metrics};
 
 /// The result of a revocation request.

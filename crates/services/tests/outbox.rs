@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use certhall_services::api_tokens::Actor;
+use certhall_services::actor::Actor;
 use certhall_services::notifications::provider::{DeliveryError, FileProvider, Provider};
 use certhall_services::notifications::templates::CodePurpose;
 use certhall_services::notifications::worker::{Deliverers, MAX_ATTEMPTS, deliver_due};

@@ -14,6 +14,7 @@ pub mod crls;
 pub mod customers;
 mod error;
 pub mod leases;
+pub mod login_failures;
 pub mod ocsp_responders;
 pub mod operators;
 pub mod outbox;

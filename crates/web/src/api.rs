@@ -13,7 +13,7 @@ use pki::RevocationReason;
 use pki::name::SubjectFields;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use services::api_tokens::Actor;
+use services::actor::Actor;
 use services::issuance::IssueRequest;
 use utoipa::{OpenApi, ToSchema};
 

@@ -95,7 +95,7 @@ pub async fn crl(global: &GlobalArgs, entries: u64, family: &str) -> Result<()> 
     let rss_before = current_rss_kib().unwrap_or(0);
     let started = Instant::now();
     let crl = pki
-        .publish_crl(&ca, &services::api_tokens::Actor::System)
+        .publish_crl(&ca, &services::actor::Actor::System)
         .await?;
     let took = started.elapsed();
     let peak = peak_rss_kib().unwrap_or(0);

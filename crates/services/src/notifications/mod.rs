@@ -17,7 +17,7 @@ pub use templates::{Lang, Template};
 
 use store::audit::AuditEvent;
 
-use crate::api_tokens::Actor;
+use crate::actor::Actor;
 use crate::{ErrorKind, ServiceError};
 
 /// Where a message goes.
