@@ -45,9 +45,16 @@ impl Serial {
         Ok(Serial(bytes))
     }
 
-    /// From a certificate's serial field (strips the DER sign octet).
+    /// From a certificate's serial field (strips the DER sign octet and any leading zero).
     pub fn from_der_magnitude(bytes: &[u8]) -> Result<Self, PkiError> {
-        Self::from_hex(&hex::encode(bytes))
+        let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+        let magnitude = &bytes[start..];
+        if magnitude.is_empty() || magnitude.len() > 20 {
+            return Err(PkiError::Encoding(
+                "serial must be a positive number of at most 20 octets".into(),
+            ));
+        }
+        Ok(Serial(magnitude.to_vec()))
     }
 
     /// The canonical text form: lowercase hex of the magnitude, no separators.
@@ -91,6 +98,20 @@ mod tests {
         assert!(Serial::from_hex("00").is_err());
         assert!(Serial::from_hex("xyz").is_err());
         assert!(Serial::from_hex(&"11".repeat(21)).is_err());
+    }
+
+    #[test]
+    fn der_magnitudes_lose_their_sign_octet() {
+        assert_eq!(
+            Serial::from_der_magnitude(&[0, 0x80, 1]).unwrap().to_hex(),
+            "8001"
+        );
+        assert_eq!(
+            Serial::from_der_magnitude(&[0x10, 0x02]).unwrap().to_hex(),
+            "1002"
+        );
+        assert!(Serial::from_der_magnitude(&[0, 0]).is_err());
+        assert!(Serial::from_der_magnitude(&[1; 21]).is_err());
     }
 
     #[test]
