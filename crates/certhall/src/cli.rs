@@ -85,9 +85,56 @@ pub struct GlobalArgs {
     /// Vendor mechanism number (decimal or 0x-hex) for SM2-with-SM3 in the PKCS#11 module.
     #[arg(long, global = true, env = "CERTHALL_PKCS11_SM2_MECHANISM")]
     pub pkcs11_sm2_mechanism: Option<String>,
+    /// How SMS go out: `file` appends to DATA_DIR/outbox/sms.jsonl; `http` posts to a gateway.
+    #[arg(
+        long,
+        global = true,
+        env = "CERTHALL_SMS_PROVIDER",
+        value_enum,
+        default_value = "file"
+    )]
+    pub sms_provider: SmsProvider,
+    /// The HTTP SMS gateway's URL (with --sms-provider http).
+    #[arg(long, global = true, env = "CERTHALL_SMS_GATEWAY_URL")]
+    pub sms_gateway_url: Option<String>,
+    /// File with the shared secret that signs gateway requests (HMAC-SHA256).
+    #[arg(long, global = true, env = "CERTHALL_SMS_GATEWAY_SECRET_FILE")]
+    pub sms_gateway_secret_file: Option<PathBuf>,
+    /// How e-mail goes out: `file` appends to DATA_DIR/outbox/email.jsonl; `smtp` sends.
+    #[arg(
+        long,
+        global = true,
+        env = "CERTHALL_EMAIL_PROVIDER",
+        value_enum,
+        default_value = "file"
+    )]
+    pub email_provider: EmailProvider,
+    /// SMTP server, e.g. smtps://user:pass@smtp.example.cn (with --email-provider smtp).
+    #[arg(long, global = true, env = "CERTHALL_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of e-mail.
+    #[arg(
+        long,
+        global = true,
+        env = "CERTHALL_SMTP_FROM",
+        default_value = "CertHall <noreply@localhost>"
+    )]
+    pub smtp_from: String,
     /// Log format.
     #[arg(long, global = true, env = "CERTHALL_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum SmsProvider {
+    File,
+    Http,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum EmailProvider {
+    File,
+    Smtp,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -142,7 +142,7 @@ async fn serve(global: &GlobalArgs, listen: std::net::SocketAddr) -> Result<()> 
     tokio::spawn(services::ocsp_service::run_renewal(pki.clone()));
     tokio::spawn(services::notifications::worker::run(
         pki.store.clone(),
-        Arc::new(deliverers(global)),
+        Arc::new(deliverers(global)?),
     ));
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -448,14 +448,41 @@ async fn audit(global: &GlobalArgs, command: AuditCommand) -> Result<()> {
     }
 }
 
-/// The notification providers (the file provider writes under DATA_DIR/outbox).
-fn deliverers(global: &GlobalArgs) -> services::notifications::worker::Deliverers {
-    use services::notifications::provider::FileProvider;
+/// The notification providers chosen by the flags (the file providers write under
+/// DATA_DIR/outbox).
+fn deliverers(global: &GlobalArgs) -> Result<services::notifications::worker::Deliverers> {
+    use crate::cli::{EmailProvider, SmsProvider};
+    use services::notifications::provider::{FileProvider, Provider};
+    use services::notifications::{sms_gateway::HttpSmsGateway, smtp::SmtpProvider};
     let dir = global.data_dir.join("outbox");
-    services::notifications::worker::Deliverers {
-        sms: Arc::new(FileProvider::new(&dir, "sms")),
-        email: Arc::new(FileProvider::new(&dir, "email")),
-    }
+    let sms: Arc<dyn Provider> = match global.sms_provider {
+        SmsProvider::File => Arc::new(FileProvider::new(&dir, "sms")),
+        SmsProvider::Http => {
+            let url = global
+                .sms_gateway_url
+                .as_deref()
+                .context("--sms-gateway-url is required with --sms-provider http")?;
+            let path = global
+                .sms_gateway_secret_file
+                .as_ref()
+                .context("--sms-gateway-secret-file is required with --sms-provider http")?;
+            let secret = std::fs::read(path).with_context(|| {
+                format!("--sms-gateway-secret-file: reading {}", path.display())
+            })?;
+            Arc::new(HttpSmsGateway::new(url, secret.trim_ascii()).map_err(anyhow::Error::msg)?)
+        }
+    };
+    let email: Arc<dyn Provider> = match global.email_provider {
+        EmailProvider::File => Arc::new(FileProvider::new(&dir, "email")),
+        EmailProvider::Smtp => {
+            let url = global
+                .smtp_url
+                .as_deref()
+                .context("--smtp-url is required with --email-provider smtp")?;
+            Arc::new(SmtpProvider::new(url, &global.smtp_from).map_err(anyhow::Error::msg)?)
+        }
+    };
+    Ok(services::notifications::worker::Deliverers { sms, email })
 }
 
 async fn outbox(global: &GlobalArgs, command: OutboxCommand) -> Result<()> {
@@ -497,7 +524,7 @@ async fn outbox(global: &GlobalArgs, command: OutboxCommand) -> Result<()> {
                 (None, None) => bail!("give --sms or --email"),
             };
             notifications::send_test(&store, &to, &global.ca_organization, &cli_actor()).await?;
-            let sent = notifications::worker::deliver_due(&store, &deliverers(global)).await?;
+            let sent = notifications::worker::deliver_due(&store, &deliverers(global)?).await?;
             println!("test message queued; {sent} message(s) delivered now");
         }
     }

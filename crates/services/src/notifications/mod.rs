@@ -7,6 +7,8 @@
 //! send interrupted by a crash is resent only when the provider can tell it did not arrive.
 
 pub mod provider;
+pub mod sms_gateway;
+pub mod smtp;
 pub mod templates;
 pub mod worker;
 

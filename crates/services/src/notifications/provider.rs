@@ -23,9 +23,10 @@ pub trait Provider: Send + Sync {
 
     fn send<'a>(&'a self, message: &'a MessageRecord) -> BoxFuture<'a, Result<(), DeliveryError>>;
 
-    /// Whether the message with this idempotency key was delivered: `None` when the
-    /// provider cannot tell (then an interrupted send is not repeated automatically, so a
-    /// message never goes out twice).
+    /// After a send was interrupted: `Some(true)` when the message with this idempotency
+    /// key was delivered; `Some(false)` when it was not, or when sending again cannot
+    /// deliver it twice (a gateway that deduplicates by key); `None` when the provider
+    /// cannot tell (then it is not resent automatically, so a message never goes out twice).
     fn was_delivered<'a>(&'a self, idempotency_key: &'a str) -> BoxFuture<'a, Option<bool>>;
 }
 
