@@ -10,22 +10,21 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use services::accounts::{CurrentSession, NewSession};
 use services::notifications::templates::CodePurpose;
-use services::{ErrorKind, ServiceError};
 use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::api::ApiJson;
 use crate::error::{ApiError, Lang};
+use crate::session_cookie;
 
 pub const SESSION_COOKIE: &str = "certhall_session";
-pub const CSRF_HEADER: &str = "x-csrf-token";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -53,17 +52,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-}
-
 /// The logged-in customer (from the session cookie).
 pub struct Customer(pub CurrentSession);
 
@@ -74,7 +62,7 @@ impl FromRequestParts<AppState> for Customer {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let lang = Lang::from_headers(&parts.headers);
-        let token = cookie(&parts.headers, SESSION_COOKIE).unwrap_or_default();
+        let token = session_cookie::read(&parts.headers, SESSION_COOKIE).unwrap_or_default();
         state
             .accounts
             .session(&token)
@@ -93,35 +81,14 @@ impl FromRequestParts<AppState> for CustomerWithCsrf {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let lang = Lang::from_headers(&parts.headers);
         let Customer(session) = Customer::from_request_parts(parts, state).await?;
-        let given = parts
-            .headers
-            .get(CSRF_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !session.live.csrf_matches(given) {
-            return Err(ApiError::new(
-                ServiceError::new(
-                    ErrorKind::Forbidden,
-                    "csrf",
-                    "missing or wrong X-CSRF-Token header",
-                    "请求缺少有效的防伪令牌（X-CSRF-Token）",
-                )
-                .with_field(CSRF_HEADER),
-                lang,
-            ));
-        }
+        session_cookie::check_csrf(parts, &session.live)?;
         Ok(CustomerWithCsrf(session))
     }
 }
 
 fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.secure_cookies { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("certhall_session=; Max-Age=0"))
+    session_cookie::set(SESSION_COOKIE, value, max_age, "Lax", state.secure_cookies)
 }
 
 #[derive(Serialize, ToSchema)]

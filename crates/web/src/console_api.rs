@@ -11,13 +11,13 @@ use axum::{Json, Router};
 use domain::Role;
 use serde::{Deserialize, Serialize};
 use services::operators::{self, OperatorSession};
-use services::{ErrorKind, ServiceError};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::account_api::{CSRF_HEADER, ClientIp, cookie};
+use crate::account_api::ClientIp;
 use crate::api::ApiJson;
 use crate::error::{ApiError, Lang};
+use crate::session_cookie;
 
 pub const CONSOLE_COOKIE: &str = "certhall_console";
 
@@ -38,40 +38,26 @@ impl FromRequestParts<AppState> for Operator {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let lang = Lang::from_headers(&parts.headers);
-        let token = cookie(&parts.headers, CONSOLE_COOKIE).unwrap_or_default();
+        let token = session_cookie::read(&parts.headers, CONSOLE_COOKIE).unwrap_or_default();
         let session = operators::session(&state.pki.store, &token)
             .await
             .map_err(|e| ApiError::new(e, lang))?;
         // State-changing requests need the session's CSRF token.
         if !parts.method.is_safe() {
-            let given = parts
-                .headers
-                .get(CSRF_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            if !session.live.csrf_matches(given) {
-                return Err(ApiError::new(
-                    ServiceError::new(
-                        ErrorKind::Forbidden,
-                        "csrf",
-                        "missing or wrong X-CSRF-Token header",
-                        "请求缺少有效的防伪令牌（X-CSRF-Token）",
-                    )
-                    .with_field(CSRF_HEADER),
-                    lang,
-                ));
-            }
+            session_cookie::check_csrf(parts, &session.live)?;
         }
         Ok(Operator(session))
     }
 }
 
 fn console_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.secure_cookies { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{CONSOLE_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("certhall_console=; Max-Age=0"))
+    session_cookie::set(
+        CONSOLE_COOKIE,
+        value,
+        max_age,
+        "Strict",
+        state.secure_cookies,
+    )
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -10,6 +10,7 @@ mod ocsp;
 mod ops;
 mod profile_api;
 mod publish;
+mod session_cookie;
 
 use std::sync::Arc;
 use std::time::Duration;
