@@ -285,3 +285,120 @@ fn operators_roles_and_the_console_session() {
         assert!(audit.contains(action), "no {action}:\n{audit}");
     }
 }
+
+#[test]
+fn administrators_see_failed_messages_and_retry_them() {
+    let instance = Instance::sqlite();
+    // Two messages queued, one of them given up on by the worker.
+    instance.ok(&["outbox", "test", "--email", "ops@example.cn"]);
+    instance.ok(&["outbox", "test", "--email", "it@example.cn"]);
+    let out = std::process::Command::new("python3")
+        .args(["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"update outbox set status='failed', last_error='550 no such user' where recipient='it@example.cn'\"); c.commit()"])
+        .arg(instance.path("data/certhall.db"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let server = instance.serve();
+    let password = std::fs::read_to_string(instance.path("data/initial-admin-password"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let mut admin = console(&server);
+    admin.call(
+        "POST",
+        "/api/v1/console/session",
+        serde_json::json!({"username": "admin", "password": password}),
+    );
+    let (status, _, body) = admin.call("GET", "/api/v1/console/outbox", serde_json::Value::Null);
+    assert_eq!(status, 200);
+    let failed = body.as_array().unwrap();
+    assert_eq!(failed.len(), 1, "{body}");
+    assert_eq!(
+        (
+            failed[0]["recipient"].as_str(),
+            failed[0]["last_error"].as_str()
+        ),
+        (Some("it@example.cn"), Some("550 no such user"))
+    );
+    let id = failed[0]["id"].as_i64().unwrap();
+    let (status, _, body) = admin.call(
+        "GET",
+        "/api/v1/console/outbox?status=lost",
+        serde_json::Value::Null,
+    );
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("status"))
+    );
+
+    let reviewer_password = instance
+        .ok(&[
+            "operator",
+            "create",
+            "--username",
+            "zhao",
+            "--name",
+            "赵",
+            "--roles",
+            "reviewer",
+        ])
+        .trim()
+        .to_string();
+    let mut reviewer = console(&server);
+    reviewer.call(
+        "POST",
+        "/api/v1/console/session",
+        serde_json::json!({"username": "zhao", "password": reviewer_password}),
+    );
+    assert_eq!(
+        reviewer
+            .call("GET", "/api/v1/console/outbox", serde_json::Value::Null)
+            .0,
+        403
+    );
+    assert_eq!(
+        reviewer
+            .call(
+                "POST",
+                &format!("/api/v1/console/outbox/{id}/retry"),
+                serde_json::Value::Null
+            )
+            .0,
+        403
+    );
+
+    assert_eq!(
+        admin
+            .call(
+                "POST",
+                &format!("/api/v1/console/outbox/{id}/retry"),
+                serde_json::Value::Null
+            )
+            .0,
+        204
+    );
+    let (status, _, body) = admin.call(
+        "POST",
+        &format!("/api/v1/console/outbox/{id}/retry"),
+        serde_json::Value::Null,
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("unknown_message")),
+        "only failed messages"
+    );
+    // The worker of the running server delivers it now.
+    eventually(10, || {
+        let (_, _, sent) = admin.call(
+            "GET",
+            "/api/v1/console/outbox?status=sent",
+            serde_json::Value::Null,
+        );
+        (sent.as_array().unwrap().len() == 2).then_some(())
+    });
+    let audit = instance.ok(&["audit", "list", "--action", "outbox.retry"]);
+    assert!(
+        audit.contains(":admin") && audit.contains(&format!("message:{id}")),
+        "{audit}"
+    );
+}

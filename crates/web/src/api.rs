@@ -39,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         crate::account_api::me, crate::account_api::change_password,
         crate::console_api::login, crate::console_api::me, crate::console_api::logout,
         crate::console_api::list_operators, crate::console_api::audit_log,
+        crate::console_api::outbox, crate::console_api::retry_message,
         crate::profile_api::get_profile, crate::profile_api::put_profile, crate::profile_api::list_addresses,
         crate::profile_api::add_address, crate::profile_api::update_address, crate::profile_api::delete_address,
         crate::profile_api::make_default,
@@ -48,7 +49,7 @@ pub fn routes() -> Router<AppState> {
         crate::account_api::CodeRequest, crate::account_api::CodeSentView, crate::account_api::RegisterRequest,
         crate::account_api::LoginRequest, crate::account_api::SessionView, crate::account_api::ResetRequest,
         crate::account_api::ChangePasswordRequest,
-        crate::console_api::ConsoleLogin, crate::console_api::OperatorView, crate::console_api::AuditView,
+        crate::console_api::ConsoleLogin, crate::console_api::OperatorView, crate::console_api::AuditView, crate::console_api::MessageView,
         crate::profile_api::ProfileBody, crate::profile_api::AddressBody, crate::profile_api::AddressView, crate::profile_api::Created,
     )),
     modifiers(&BearerAuth)

@@ -2,7 +2,7 @@
 //! (`certhall_console`; a customer session never opens it), CSRF tokens, and role checks
 //! on every resource.
 
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -26,6 +26,8 @@ pub fn routes() -> Router<AppState> {
         .route("/console/session", post(login).get(me).delete(logout))
         .route("/console/operators", get(list_operators))
         .route("/console/audit", get(audit_log))
+        .route("/console/outbox", get(outbox))
+        .route("/console/outbox/{id}/retry", post(retry_message))
 }
 
 /// The logged-in operator (from the console cookie).
@@ -227,4 +229,83 @@ pub async fn audit_log(
             })
             .collect(),
     ))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct OutboxQuery {
+    /// pending, sending, sent or failed (default: failed).
+    status: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MessageView {
+    id: i64,
+    channel: String,
+    recipient: String,
+    template: String,
+    status: String,
+    attempts: i64,
+    last_error: Option<String>,
+    created_at: i64,
+}
+
+/// Notification messages by status, failed ones by default (administrators only).
+#[utoipa::path(get, path = "/api/v1/console/outbox", params(OutboxQuery), responses((status = 200, body = [MessageView]), (status = 401), (status = 403)))]
+pub async fn outbox(
+    State(state): State<AppState>,
+    lang: Lang,
+    Operator(session): Operator,
+    Query(query): Query<OutboxQuery>,
+) -> Result<Json<Vec<MessageView>>, ApiError> {
+    session
+        .require_any(&[Role::Admin])
+        .map_err(|e| ApiError::new(e, lang))?;
+    let status = query.status.unwrap_or_else(|| "failed".into());
+    if !["pending", "sending", "sent", "failed"].contains(&status.as_str()) {
+        return Err(ApiError::invalid(
+            lang,
+            "invalid_status",
+            "status",
+            "status: pending, sending, sent or failed",
+            "状态应为 pending、sending、sent 或 failed",
+        ));
+    }
+    let messages = store::outbox::list(&state.pki.store, Some(&status), 200)
+        .await
+        .map_err(|e| ApiError::new(e.into(), lang))?;
+    Ok(Json(
+        messages
+            .into_iter()
+            .map(|m| MessageView {
+                id: m.id,
+                channel: m.channel,
+                recipient: m.recipient,
+                template: m.template,
+                status: m.status,
+                attempts: m.attempts,
+                last_error: m.last_error,
+                created_at: m.created_at,
+            })
+            .collect(),
+    ))
+}
+
+/// Queues a failed message again (administrators only; audited).
+#[utoipa::path(post, path = "/api/v1/console/outbox/{id}/retry", responses((status = 204), (status = 403), (status = 404, description = "no failed message with that id")))]
+pub async fn retry_message(
+    State(state): State<AppState>,
+    lang: Lang,
+    Operator(session): Operator,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    session
+        .require_any(&[Role::Admin])
+        .map_err(|e| ApiError::new(e, lang))?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::invalid(lang, "invalid_id", "id", "id: a number", "编号应为数字"))?;
+    services::notifications::retry_failed(&state.pki.store, id, &session.actor())
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(StatusCode::NO_CONTENT)
 }
