@@ -85,6 +85,15 @@ pub struct GlobalArgs {
     /// Vendor mechanism number (decimal or 0x-hex) for SM2-with-SM3 in the PKCS#11 module.
     #[arg(long, global = true, env = "CERTHALL_PKCS11_SM2_MECHANISM")]
     pub pkcs11_sm2_mechanism: Option<String>,
+    /// Reverse proxies (addresses or ranges, comma-separated) whose X-Forwarded-For names the
+    /// client for rate limits; from anyone else the header is ignored.
+    #[arg(
+        long,
+        global = true,
+        env = "CERTHALL_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
     /// How SMS go out: `file` appends to DATA_DIR/outbox/sms.jsonl; `http` posts to a gateway.
     #[arg(
         long,

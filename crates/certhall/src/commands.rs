@@ -164,6 +164,16 @@ async fn serve(global: &GlobalArgs, listen: std::net::SocketAddr) -> Result<()> 
         accounts,
         profiles,
         secure_cookies: global.public_url.starts_with("https://"),
+        trusted_proxies: Arc::new(
+            global
+                .trusted_proxies
+                .iter()
+                .map(|r| {
+                    r.parse::<web::IpRange>()
+                        .map_err(|e| anyhow::anyhow!("--trusted-proxies: {e}"))
+                })
+                .collect::<Result<_>>()?,
+        ),
     };
     let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)

@@ -385,3 +385,74 @@ fn code_limits_per_number_and_english_messages() {
         "{body}"
     );
 }
+
+fn failed_logins(
+    server: &Server,
+    forwarded_for: impl Fn(usize) -> String,
+    count: usize,
+) -> Vec<u16> {
+    (0..count)
+        .map(|i| {
+            let body =
+                serde_json::json!({"phone": format!("1390000{i:04}"), "password": "wrongpass1"})
+                    .to_string();
+            let xff = forwarded_for(i);
+            http(
+                "POST",
+                &server.url("/api/v1/sessions"),
+                &[
+                    ("content-type", "application/json"),
+                    ("x-forwarded-for", &xff),
+                ],
+                body.as_bytes(),
+            )
+            .0
+        })
+        .collect()
+}
+
+#[test]
+fn address_limits_follow_trusted_proxies_only() {
+    // Behind a trusted proxy, each client address has its own budget of 20 failures.
+    let mut instance = Instance::sqlite();
+    instance
+        .extra_env
+        .push(("CERTHALL_TRUSTED_PROXIES".into(), "127.0.0.1,::1".into()));
+    let server = instance.serve();
+    assert!(
+        failed_logins(&server, |_| "203.0.113.1".into(), 20)
+            .iter()
+            .all(|s| *s == 401)
+    );
+    assert_eq!(failed_logins(&server, |_| "203.0.113.1".into(), 1), [429]);
+    assert_eq!(
+        failed_logins(&server, |_| "203.0.113.2".into(), 1),
+        [401],
+        "another client is not throttled"
+    );
+    assert!(
+        instance
+            .ok(&[
+                "audit",
+                "list",
+                "--action",
+                "customer.login_failed",
+                "--limit",
+                "5"
+            ])
+            .contains("ip:203.0.113.2")
+    );
+
+    // Without a trusted proxy the header is ignored: forging it does not escape the limit.
+    let instance = Instance::sqlite();
+    let server = instance.serve();
+    assert!(
+        failed_logins(&server, |i| format!("198.51.100.{i}"), 20)
+            .iter()
+            .all(|s| *s == 401)
+    );
+    assert_eq!(
+        failed_logins(&server, |_| "198.51.100.200".into(), 1),
+        [429]
+    );
+}

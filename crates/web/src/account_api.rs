@@ -6,9 +6,7 @@
 //! request made with the cookie must carry that token in `X-CSRF-Token`. Requests without
 //! a session are JSON only (a cross-site form cannot send JSON without a CORS preflight).
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -21,6 +19,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::api::ApiJson;
+use crate::client_ip::ClientIp;
 use crate::error::{ApiError, Lang};
 use crate::session_cookie;
 
@@ -35,21 +34,6 @@ pub fn routes() -> Router<AppState> {
         .route("/password-resets", post(reset_password))
         .route("/me", get(me))
         .route("/me/password", put(change_password))
-}
-
-/// The client's address (for rate limits), from the connection.
-pub struct ClientIp(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
-        Ok(ClientIp(ip))
-    }
 }
 
 /// The logged-in customer (from the session cookie).

@@ -14,8 +14,8 @@ use services::operators::{self, OperatorSession};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::account_api::ClientIp;
 use crate::api::ApiJson;
+use crate::client_ip::ClientIp;
 use crate::error::{ApiError, Lang};
 use crate::session_cookie;
 

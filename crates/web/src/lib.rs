@@ -4,6 +4,7 @@
 
 mod account_api;
 mod api;
+mod client_ip;
 mod console_api;
 mod error;
 mod ocsp;
@@ -23,6 +24,7 @@ use services::profiles::Profiles;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+pub use client_ip::IpRange;
 pub use error::{ApiError, Lang};
 
 /// Largest request body anywhere (CSRs are a few KiB).
@@ -36,6 +38,8 @@ pub struct AppState {
     pub profiles: Arc<Profiles>,
     /// Mark cookies `Secure` (when the public URL is https).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<Vec<IpRange>>,
 }
 
 /// The whole HTTP application. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`
