@@ -137,3 +137,141 @@ fn the_ca_engine_works_the_same_on_postgresql() {
         !out.status.success() && String::from_utf8_lossy(&out.stdout).contains("BROKEN at event 4")
     );
 }
+
+#[test]
+fn accounts_profiles_operators_and_the_outbox_work_on_postgresql() {
+    let instance = Instance::postgres();
+    let server = instance.serve();
+    let mut alice = register_customer(&instance, &server, "13822220001", "alicepass1");
+    let (status, _, body) = alice.call(
+        "POST",
+        "/api/v1/sms-codes",
+        serde_json::json!({"phone": "13822220001", "purpose": "register"}),
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("phone_registered"))
+    );
+    let (status, _, body) = alice.call(
+        "PUT",
+        "/api/v1/me/profile",
+        serde_json::json!({"name": "张三", "id_number": "11010519491231002X", "username": "zhang02", "email": "z@example.cn"}),
+    );
+    assert_eq!(
+        (status, body["id_number"].as_str()),
+        (200, Some("11010519491231002X")),
+        "{body}"
+    );
+    let (status, _, body) = alice.call(
+        "POST",
+        "/api/v1/me/addresses",
+        serde_json::json!({"recipient": "张三", "phone": "13811112222", "province": "福建省", "city": "福州市", "district": "鼓楼区", "detail": "五四路1号"}),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (_, _, list) = alice.call("GET", "/api/v1/me/addresses", serde_json::Value::Null);
+    assert_eq!(list[0]["is_default"], true);
+    let mut bob = register_customer(&instance, &server, "13822220002", "bobpass123");
+    let id = list[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        bob.call(
+            "DELETE",
+            &format!("/api/v1/me/addresses/{id}"),
+            serde_json::Value::Null
+        )
+        .0,
+        404
+    );
+    let (status, _, _) = bob.call(
+        "PUT",
+        "/api/v1/me/profile",
+        serde_json::json!({"username": "zhang02"}),
+    );
+    assert_eq!(status, 409);
+
+    // Throttling and sessions.
+    let mut guesser = Client::new(&server);
+    for _ in 0..5 {
+        assert_eq!(
+            guesser
+                .call(
+                    "POST",
+                    "/api/v1/sessions",
+                    serde_json::json!({"phone": "13822220002", "password": "nopenope1"})
+                )
+                .0,
+            401
+        );
+    }
+    assert_eq!(
+        guesser
+            .call(
+                "POST",
+                "/api/v1/sessions",
+                serde_json::json!({"phone": "13822220002", "password": "bobpass123"})
+            )
+            .0,
+        429
+    );
+    assert_eq!(
+        alice
+            .call("DELETE", "/api/v1/sessions", serde_json::Value::Null)
+            .0,
+        204
+    );
+    assert_eq!(
+        alice.call("GET", "/api/v1/me", serde_json::Value::Null).0,
+        401
+    );
+
+    // Operators and the console.
+    let password = std::fs::read_to_string(instance.path("data/initial-admin-password"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let mut admin = Client::new(&server);
+    admin.cookie_name = "certhall_console";
+    assert_eq!(
+        admin
+            .call(
+                "POST",
+                "/api/v1/console/session",
+                serde_json::json!({"username": "admin", "password": password})
+            )
+            .0,
+        200
+    );
+    instance.ok(&[
+        "operator",
+        "create",
+        "--username",
+        "qian",
+        "--name",
+        "钱",
+        "--roles",
+        "finance",
+    ]);
+    instance.ok(&["operator", "disable", "--username", "qian"]);
+    let (status, _, operators) =
+        admin.call("GET", "/api/v1/console/operators", serde_json::Value::Null);
+    assert_eq!(status, 200);
+    assert_eq!(
+        operators
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["disabled"] == true)
+            .count(),
+        1
+    );
+    let (status, _, sent) = admin.call(
+        "GET",
+        "/api/v1/console/outbox?status=sent",
+        serde_json::Value::Null,
+    );
+    assert_eq!(status, 200);
+    assert!(
+        sent.as_array().unwrap().len() >= 2,
+        "the registration codes went out: {sent}"
+    );
+    assert!(instance.ok(&["audit", "verify"]).contains("intact"));
+}
