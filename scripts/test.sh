@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian machine as on a developer's: installs what is
-# missing (Debian packages, the Python venv with pkilint), starts PostgreSQL when none is
-# reachable, then runs formatting and lint checks and every test with cargo nextest.
+# missing (Debian packages incl. Chromium and CJK fonts, the Python venv with pkilint, the
+# npm packages of the browser tests), starts PostgreSQL when none is reachable, then runs
+# formatting and lint checks, every Rust test with cargo nextest, and the browser tests
+# (Playwright driving Debian's Chromium; screenshots in target/screenshots/).
 #
 #   scripts/test.sh [extra nextest arguments]
 #
@@ -28,6 +30,9 @@ command -v psql >/dev/null || missing+=(postgresql-client)
 command -v pg_ctlcluster >/dev/null && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 command -v gcc >/dev/null || missing+=(build-essential)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || missing+=(fonts-noto-cjk)
+command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
     step "installing Debian packages: ${missing[*]}"
     as_root apt-get update -qq
@@ -70,3 +75,12 @@ step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo nextest"
 cargo nextest run --workspace --locked --no-fail-fast "$@"
+
+# --- Browser tests ---------------------------------------------------------------------
+# The debug binary nextest just built, in a real Chromium; npm packages from the lock file.
+step "browser tests (Playwright, Debian's Chromium)"
+(
+    cd tests/browser
+    [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error
+    CERTHALL_BIN="$CARGO_TARGET_DIR/debug/certhall" npm test --silent
+)

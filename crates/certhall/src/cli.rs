@@ -94,6 +94,11 @@ pub struct GlobalArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<String>,
+    /// The business hall configuration (TOML: site name, hotline and hours, separation of
+    /// duties, channels that seed the database). Default: the one built in (see
+    /// crates/services/hall.toml).
+    #[arg(long, global = true, env = "CERTHALL_HALL_CONFIG")]
+    pub hall_config: Option<PathBuf>,
     /// How SMS go out: `file` appends to DATA_DIR/outbox/sms.jsonl; `http` posts to a gateway.
     #[arg(
         long,

@@ -127,7 +127,14 @@ pub async fn open_pki(global: &GlobalArgs, settings: PkiSettings) -> Result<Arc<
 }
 
 async fn serve(global: &GlobalArgs, listen: std::net::SocketAddr) -> Result<()> {
+    // The hall configuration first: a mistake in it stops the start with the field named.
+    let hall = services::hall::HallConfig::load(global.hall_config.as_deref())
+        .map_err(|e| anyhow::anyhow!("hall configuration: {e}"))?;
     let pki = open_pki(global, settings(global)?).await?;
+    let added = services::channels::seed(&pki.store, &hall.channels).await?;
+    if !added.is_empty() {
+        tracing::info!(channels = ?added, "channels added from the hall configuration");
+    }
     if let Some(path) =
         services::operators::ensure_initial_admin(&pki.store, &global.data_dir).await?
     {
@@ -160,6 +167,10 @@ async fn serve(global: &GlobalArgs, listen: std::net::SocketAddr) -> Result<()> 
         &pki.derived_key("personal-data"),
     )?);
     let state = web::AppState {
+        hall: Arc::new(web::HallSettings {
+            site: hall.site,
+            duties: hall.separation_of_duties,
+        }),
         pki: pki.clone(),
         accounts,
         profiles,
@@ -442,7 +453,16 @@ async fn audit(global: &GlobalArgs, command: AuditCommand) -> Result<()> {
             }
         },
         AuditCommand::List { action, limit } => {
-            for e in store::audit::list(&store, action.as_deref(), limit).await? {
+            for e in store::audit::list(
+                &store,
+                &store::audit::AuditFilter {
+                    action_prefix: action.unwrap_or_default(),
+                    ..Default::default()
+                },
+                limit,
+            )
+            .await?
+            {
                 println!(
                     "{:>6} {} {:<24} {:<24} {:<48} {}",
                     e.seq,

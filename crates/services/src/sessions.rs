@@ -60,7 +60,7 @@ impl LiveSession {
     }
 }
 
-pub(crate) fn random_hex(bytes: usize) -> Result<String, ServiceError> {
+pub fn random_hex(bytes: usize) -> Result<String, ServiceError> {
     let mut buf = vec![0u8; bytes];
     SystemRandom::new()
         .fill(&mut buf)

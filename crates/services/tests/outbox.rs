@@ -197,9 +197,16 @@ async fn failures_back_off_then_fail_and_an_administrator_can_retry() {
     deliver_due(&store, &deliverers).await.unwrap();
     assert_eq!(message(&store, 0).await.status, "sent");
     assert_eq!(flaky.sent.load(Ordering::SeqCst), 1);
-    let retry = store::audit::list(&store, Some("outbox.retry"), 10)
-        .await
-        .unwrap();
+    let retry = store::audit::list(
+        &store,
+        &store::audit::AuditFilter {
+            action_prefix: "outbox.retry".into(),
+            ..Default::default()
+        },
+        10,
+    )
+    .await
+    .unwrap();
     assert_eq!(retry.len(), 1);
     assert_eq!(retry[0].actor, "cli:admin");
     let again = notifications::retry_failed(&store, m.id, &Actor::Cli("admin".into()))

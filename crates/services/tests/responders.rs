@@ -16,10 +16,17 @@ async fn open(dir: &std::path::Path, renew_before: Duration) -> std::sync::Arc<P
 }
 
 async fn responders_issued(pki: &Pki) -> usize {
-    store::audit::list(&pki.store, Some("ocsp_responder.issue"), 1000)
-        .await
-        .unwrap()
-        .len()
+    store::audit::list(
+        &pki.store,
+        &store::audit::AuditFilter {
+            action_prefix: "ocsp_responder.issue".into(),
+            ..Default::default()
+        },
+        1000,
+    )
+    .await
+    .unwrap()
+    .len()
 }
 
 #[tokio::test]

@@ -199,18 +199,53 @@ pub async fn verify(store: &crate::Store) -> Result<ChainReport, StoreError> {
     })
 }
 
-/// Events, newest first, optionally only those whose action starts with `action_prefix`.
+/// Which audit events to list. Empty strings and `None` match everything.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// The action starts with this, e.g. `operator.`
+    pub action_prefix: String,
+    /// The actor starts with this, e.g. `operator:admin`.
+    pub actor_prefix: String,
+    /// The object starts with this, e.g. `channel:huanbao`.
+    pub object_prefix: String,
+    /// At or after this Unix time.
+    pub from: Option<i64>,
+    /// Before this Unix time.
+    pub until: Option<i64>,
+    /// Only events older than this sequence number (the next page).
+    pub before_seq: Option<i64>,
+}
+
+/// Escapes LIKE's wildcards so a prefix matches literally.
+fn like_prefix(prefix: &str) -> String {
+    let mut pattern = String::with_capacity(prefix.len() + 1);
+    for c in prefix.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Events matching `filter`, newest first, at most `limit`.
 pub async fn list(
     store: &crate::Store,
-    action_prefix: Option<&str>,
+    filter: &AuditFilter,
     limit: i64,
 ) -> Result<Vec<AuditRecord>, StoreError> {
-    let pattern = format!("{}%", action_prefix.unwrap_or(""));
     Ok(sqlx::query_as(
         "SELECT seq, at, actor, action, object, details, prev_hash, hash FROM audit_events \
-         WHERE action LIKE $1 ORDER BY seq DESC LIMIT $2",
+         WHERE action LIKE $1 ESCAPE '\\' AND actor LIKE $2 ESCAPE '\\' AND object LIKE $3 ESCAPE '\\' \
+         AND at >= $4 AND at < $5 AND seq < $6 ORDER BY seq DESC LIMIT $7",
     )
-    .bind(pattern)
+    .bind(like_prefix(&filter.action_prefix))
+    .bind(like_prefix(&filter.actor_prefix))
+    .bind(like_prefix(&filter.object_prefix))
+    .bind(filter.from.unwrap_or(i64::MIN))
+    .bind(filter.until.unwrap_or(i64::MAX))
+    .bind(filter.before_seq.unwrap_or(i64::MAX))
     .bind(limit)
     .fetch_all(store.pool())
     .await?)

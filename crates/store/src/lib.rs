@@ -10,6 +10,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod cas;
 pub mod certificates;
+pub mod channels;
 pub mod crls;
 pub mod customers;
 mod error;

@@ -182,3 +182,16 @@ pub async fn list(
     .fetch_all(store.pool())
     .await?)
 }
+
+/// How many messages have `status`, and when the oldest of them was created.
+pub async fn count_with_status(
+    store: &Store,
+    status: &str,
+) -> Result<(i64, Option<i64>), StoreError> {
+    Ok(
+        sqlx::query_as("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status = $1")
+            .bind(status)
+            .fetch_one(store.pool())
+            .await?,
+    )
+}

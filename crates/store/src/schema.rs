@@ -208,6 +208,17 @@ CREATE TABLE addresses (
 CREATE INDEX addresses_customer ON addresses (customer_id)
 "#,
     },
+    Migration {
+        version: 6,
+        sql: r#"
+CREATE TABLE channels (
+    code TEXT PRIMARY KEY,
+    definition TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+)
+"#,
+    },
 ];
 
 /// Triggers that make the audit log append-only (per backend: the syntax differs).

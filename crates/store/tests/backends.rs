@@ -114,7 +114,16 @@ async fn exercise(store: &Store) {
         (record.subject.as_str(), record.revoked_at),
         ("CN=测试", None)
     );
-    let newest = audit::list(store, Some("certificate"), 1).await.unwrap();
+    let newest = audit::list(
+        store,
+        &audit::AuditFilter {
+            action_prefix: "certificate".into(),
+            ..Default::default()
+        },
+        1,
+    )
+    .await
+    .unwrap();
     assert_eq!(newest[0].seq, 601);
 }
 

@@ -71,7 +71,7 @@ impl FromRequestParts<AppState> for CustomerWithCsrf {
     }
 }
 
-fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+pub(crate) fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
     session_cookie::set(SESSION_COOKIE, value, max_age, "Lax", state.secure_cookies)
 }
 

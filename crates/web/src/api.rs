@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         crate::profile_api::get_profile, crate::profile_api::put_profile, crate::profile_api::list_addresses,
         crate::profile_api::add_address, crate::profile_api::update_address, crate::profile_api::delete_address,
         crate::profile_api::make_default,
+        crate::channel_api::list, crate::channel_api::one,
     ),
     components(schemas(
         CaView, IssueBody, CertificateView, RevokeBody, RevocationView, ErrorBody,

@@ -52,7 +52,7 @@ impl FromRequestParts<AppState> for Operator {
     }
 }
 
-fn console_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+pub(crate) fn console_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
     session_cookie::set(
         CONSOLE_COOKIE,
         value,
@@ -178,6 +178,16 @@ pub async fn list_operators(
 pub struct AuditQuery {
     /// Only actions starting with this, e.g. `certificate.`
     action: Option<String>,
+    /// Only actors starting with this, e.g. `operator:admin`.
+    actor: Option<String>,
+    /// Only objects starting with this, e.g. `channel:huanbao`.
+    object: Option<String>,
+    /// Only events at or after this Unix time.
+    from: Option<i64>,
+    /// Only events before this Unix time.
+    until: Option<i64>,
+    /// Only events older than this sequence number (the next page).
+    before: Option<i64>,
     /// At most this many, newest first (1 to 500, default 100).
     limit: Option<i64>,
 }
@@ -213,7 +223,15 @@ pub async fn audit_log(
             "limit：1至500",
         ));
     }
-    let events = store::audit::list(&state.pki.store, query.action.as_deref(), limit)
+    let filter = store::audit::AuditFilter {
+        action_prefix: query.action.unwrap_or_default(),
+        actor_prefix: query.actor.unwrap_or_default(),
+        object_prefix: query.object.unwrap_or_default(),
+        from: query.from,
+        until: query.until,
+        before_seq: query.before,
+    };
+    let events = store::audit::list(&state.pki.store, &filter, limit)
         .await
         .map_err(|e| ApiError::new(e.into(), lang))?;
     Ok(Json(

@@ -1,14 +1,17 @@
-//! CertHall over HTTP (axum): the REST API, OCSP, CRL and CA certificate publishing, health
-//! and metrics. Handlers are thin: they parse, call a use case of [`services::Pki`], and
+//! CertHall over HTTP (axum): the business hall's and the console's pages, the REST API,
+//! OCSP, CRL and CA certificate publishing, health and metrics. Handlers are thin: they parse, call a use case of [`services::Pki`], and
 //! render.
 
 mod account_api;
 mod api;
+mod assets;
+mod channel_api;
 mod client_ip;
 mod console_api;
 mod error;
 mod ocsp;
 mod ops;
+mod pages;
 mod profile_api;
 mod publish;
 mod session_cookie;
@@ -40,12 +43,22 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<Vec<IpRange>>,
+    /// The hall's site settings and separation-of-duties rules.
+    pub hall: Arc<HallSettings>,
+}
+
+/// What the pages need from the hall configuration (channels live in the database).
+pub struct HallSettings {
+    pub site: services::hall::Site,
+    pub duties: domain::SeparationOfDuties,
 }
 
 /// The whole HTTP application. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`
 /// so that limits can see the client's address.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .merge(pages::routes())
+        .merge(assets::routes())
         .merge(publish::routes())
         .merge(ocsp::routes())
         .merge(ops::routes())
@@ -53,6 +66,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1",
             api::routes()
                 .merge(account_api::routes())
+                .merge(channel_api::routes())
                 .merge(profile_api::routes())
                 .merge(console_api::routes()),
         )

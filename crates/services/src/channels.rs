@@ -1,0 +1,178 @@
+//! Channels in the database: seeded from the hall configuration, read by the hall, edited
+//! by administrators (versioned, audited).
+
+use domain::Channel;
+use store::Store;
+use store::audit::AuditEvent;
+
+use crate::actor::Actor;
+use crate::hall::check_channel;
+use crate::{ErrorKind, ServiceError};
+
+/// A channel and its version (for optimistic concurrency when editing).
+#[derive(Debug, Clone)]
+pub struct StoredChannel {
+    pub channel: Channel,
+    pub version: i64,
+    pub updated_at: i64,
+}
+
+fn decode(record: store::channels::ChannelRecord) -> Result<StoredChannel, ServiceError> {
+    let channel = serde_json::from_str(&record.definition).map_err(|e| {
+        ServiceError::internal("channel definition", format!("{}: {e}", record.code))
+    })?;
+    Ok(StoredChannel {
+        channel,
+        version: record.version,
+        updated_at: record.updated_at,
+    })
+}
+
+fn encode(channel: &Channel) -> Result<String, ServiceError> {
+    serde_json::to_string(channel).map_err(|e| ServiceError::internal("channel definition", e))
+}
+
+/// Inserts the configured channels the database does not have yet (one audit event each);
+/// channels already there keep their (possibly edited) definition. Returns the codes added.
+pub async fn seed(store: &Store, channels: &[Channel]) -> Result<Vec<String>, ServiceError> {
+    let mut tx = store.begin_write().await?;
+    let mut added = Vec::new();
+    for channel in channels {
+        if store::channels::insert_if_absent(&mut tx, &channel.code, &encode(channel)?).await? {
+            store::audit::append(
+                &mut tx,
+                &AuditEvent {
+                    actor: Actor::System.label(),
+                    action: "channel.create".into(),
+                    object: format!("channel:{}", channel.code),
+                    details: serde_json::json!({"source": "hall configuration"}),
+                },
+            )
+            .await?;
+            added.push(channel.code.clone());
+        }
+    }
+    tx.commit().await?;
+    Ok(added)
+}
+
+/// Every channel, enabled or not, by code.
+pub async fn list(store: &Store) -> Result<Vec<StoredChannel>, ServiceError> {
+    store::channels::list(store)
+        .await?
+        .into_iter()
+        .map(decode)
+        .collect()
+}
+
+fn not_found(code: &str) -> ServiceError {
+    ServiceError::new(
+        ErrorKind::NotFound,
+        "unknown_channel",
+        format!("no channel {code:?}"),
+        format!("业务渠道“{code}”不存在"),
+    )
+}
+
+/// One channel, enabled or not.
+pub async fn get(store: &Store, code: &str) -> Result<StoredChannel, ServiceError> {
+    match store::channels::get(store, code).await? {
+        Some(record) => decode(record),
+        None => Err(not_found(code)),
+    }
+}
+
+/// An enabled channel, as customers see it (a disabled one does not exist for them).
+pub async fn get_enabled(store: &Store, code: &str) -> Result<Channel, ServiceError> {
+    let stored = get(store, code).await?;
+    if !stored.channel.enabled {
+        return Err(not_found(code));
+    }
+    Ok(stored.channel)
+}
+
+/// A channel as the TOML an administrator edits.
+pub fn to_toml(channel: &Channel) -> Result<String, ServiceError> {
+    toml::to_string_pretty(channel).map_err(|e| ServiceError::internal("channel to TOML", e))
+}
+
+/// Replaces channel `code` by the definition in `text` (TOML), if nobody changed it since
+/// `expected_version` was read. Audited with the top-level fields that changed.
+pub async fn update(
+    store: &Store,
+    code: &str,
+    text: &str,
+    expected_version: i64,
+    actor: &Actor,
+) -> Result<StoredChannel, ServiceError> {
+    let invalid = |field: String, en: String, zh: String| {
+        ServiceError::new(ErrorKind::Invalid, "invalid_channel", en, zh).with_field(field)
+    };
+    // Browsers send a textarea's line ends as CRLF; the definition's texts use LF.
+    let text = &text.replace("\r\n", "\n");
+    let channel: Channel = toml::from_str(text).map_err(|e| {
+        let message = e.message().to_string();
+        let line = e
+            .span()
+            .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+        let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
+        let at_zh = line.map(|l| format!("（第{l}行）")).unwrap_or_default();
+        invalid(
+            "definition".into(),
+            format!("not a valid channel definition{at}: {message}"),
+            format!("渠道定义格式有误{at_zh}：{message}"),
+        )
+    })?;
+    check_channel(&channel).map_err(|e| {
+        invalid(
+            format!("definition.{}", e.field),
+            format!("{}: {}", e.field, e.en),
+            format!("{}：{}", e.field, e.zh),
+        )
+    })?;
+    if channel.code != code {
+        return Err(invalid(
+            "definition.code".into(),
+            "the code of a channel cannot change (its URL is printed on documents)".into(),
+            "渠道代码不可修改（其网址已印在材料上）".into(),
+        ));
+    }
+    let before = get(store, code).await?;
+    let changed = changed_fields(&before.channel, &channel)?;
+    let mut tx = store.begin_write().await?;
+    if !store::channels::update(&mut tx, code, &encode(&channel)?, expected_version).await? {
+        return Err(ServiceError::new(
+            ErrorKind::Conflict,
+            "channel_changed",
+            "someone else changed this channel meanwhile: reload it and apply your change again",
+            "该渠道已被他人修改，请重新打开后再修改",
+        )
+        .with_field("version"));
+    }
+    store::audit::append(
+        &mut tx,
+        &AuditEvent {
+            actor: actor.label(),
+            action: "channel.update".into(),
+            object: format!("channel:{code}"),
+            details: serde_json::json!({"from_version": expected_version, "changed": changed}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, code).await
+}
+
+/// The top-level fields whose values differ.
+fn changed_fields(before: &Channel, after: &Channel) -> Result<Vec<String>, ServiceError> {
+    let to_map = |c: &Channel| match serde_json::to_value(c) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        _ => Err(ServiceError::internal("channel diff", "not an object")),
+    };
+    let (before, after) = (to_map(before)?, to_map(after)?);
+    Ok(after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .collect())
+}

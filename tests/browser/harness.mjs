@@ -1,0 +1,95 @@
+// Starts a real CertHall (the debug binary, a fresh data directory, a free port on
+// 127.0.0.1) and Debian's Chromium under Playwright, and cleans both up.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const targetDir = process.env.CARGO_TARGET_DIR || join(repo, 'target');
+export const binary = process.env.CERTHALL_BIN || join(targetDir, 'debug', 'certhall');
+// Screenshots go under the checkout's target/ so they can be looked at after a run.
+export const shots = join(repo, 'target', 'screenshots');
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+    server.on('error', fail);
+  });
+}
+
+export async function startCertHall() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'certhall-browser-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(binary, ['--data-dir', dataDir, '--public-url', base, 'serve', '--listen', `127.0.0.1:${port}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, RUST_LOG: 'warn' },
+  });
+  let log = '';
+  child.stderr.on('data', (chunk) => { log += chunk; });
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`certhall exited: ${log}`);
+    try {
+      const response = await fetch(`${base}/healthz`);
+      if (response.ok) break;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    dataDir,
+    log: () => log,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
+
+/// The newest SMS code sent to `phone` for `purpose` (read from data/outbox/sms.jsonl,
+/// the file provider's fixed format), waiting for the outbox worker to deliver it.
+export async function smsCode(dataDir, phone, purpose, notBefore = 0) {
+  const file = join(dataDir, 'outbox', 'sms.jsonl');
+  for (let i = 0; i < 150; i++) {
+    if (existsSync(file)) {
+      const lines = readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const mine = lines.filter((m) => m.to === phone && m.template === `verification_code.${purpose}`);
+      if (mine.length > notBefore) {
+        const code = mine[mine.length - 1].text.match(/\d{6}/);
+        if (code) return { code: code[0], count: mine.length };
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no ${purpose} code for ${phone} in ${file}`);
+}
+
+let shotNumber = 0;
+/// A full-page screenshot under target/screenshots/, numbered in the order taken.
+export async function shoot(page, name) {
+  mkdirSync(shots, { recursive: true });
+  shotNumber += 1;
+  const path = join(shots, `${String(shotNumber).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
