@@ -210,3 +210,143 @@ fn a_wrong_hall_configuration_stops_the_start_naming_the_field() {
         "{stderr}"
     );
 }
+
+#[test]
+fn console_pages_check_roles_csrf_and_filters() {
+    let instance = Instance::sqlite();
+    let server = instance.serve();
+    let password = std::fs::read_to_string(instance.path("data/initial-admin-password")).unwrap();
+    let mut admin = Client::new(&server);
+    admin.cookie_name = "certhall_console";
+    let (status, _, body) = admin.call(
+        "POST",
+        "/api/v1/console/session",
+        serde_json::json!({"username": "admin", "password": password.trim()}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let cookie = format!("certhall_console={}", admin.cookie.clone().unwrap());
+    let csrf = admin.csrf.clone().unwrap();
+    let get = |path: &str, cookie: &str| {
+        let (status, _, body) = http("GET", &server.url(path), &[("cookie", cookie)], b"");
+        (status, String::from_utf8_lossy(&body).into_owned())
+    };
+    let post = |path: &str, cookie: &str, body: &str| {
+        let (status, _, body) = http(
+            "POST",
+            &server.url(path),
+            &[
+                ("cookie", cookie),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            body.as_bytes(),
+        );
+        (status, String::from_utf8_lossy(&body).into_owned())
+    };
+
+    // Filters: a bad date is named; a prefix is a prefix, not a pattern.
+    let (status, page) = get("/console/audit?from=2026-13-01", &cookie);
+    assert_eq!(status, 422);
+    assert!(page.contains("id=\"from-error\""), "{page}");
+    let (status, page) = get("/console/audit?action=channel.create", &cookie);
+    assert_eq!(
+        (status, page.matches("data-testid=\"audit-row\"").count()),
+        (200, 5)
+    );
+    let (_, page) = get("/console/audit?action=channel_create", &cookie);
+    assert_eq!(
+        page.matches("data-testid=\"audit-row\"").count(),
+        0,
+        "'_' must not be a wildcard"
+    );
+    let (_, page) = get("/console/audit?action=%25", &cookie);
+    assert_eq!(
+        page.matches("data-testid=\"audit-row\"").count(),
+        0,
+        "'%' must not be a wildcard"
+    );
+
+    // A change without the CSRF token is refused and changes nothing.
+    let (status, _) = post(
+        "/console/operators",
+        &cookie,
+        "csrf=forged&username=sneaky&display_name=x&roles=admin",
+    );
+    assert_eq!(status, 403);
+    let (status, page) = post(
+        "/console/operators",
+        &cookie,
+        &format!(
+            "csrf={csrf}&username=shen-li&display_name=%E6%9D%8E&roles=reviewer&roles=finance"
+        ),
+    );
+    assert_eq!(status, 200);
+    assert!(page.contains("data-testid=\"new-password\""));
+    let (_, _, list) = admin.call("GET", "/api/v1/console/operators", serde_json::Value::Null);
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{list}");
+    assert!(!names.contains(&"sneaky"));
+    // An administrator cannot lock themselves out.
+    let (status, page) = post(
+        "/console/operators/admin",
+        &cookie,
+        &format!("csrf={csrf}&action=disable"),
+    );
+    assert_eq!(status, 422, "{page}");
+
+    // The reviewer sees the dashboard, not the administrators' pages.
+    let new_password = page_password(
+        &post(
+            "/console/operators/shen-li",
+            &cookie,
+            &format!("csrf={csrf}&action=reset_password"),
+        )
+        .1,
+    );
+    let mut reviewer = Client::new(&server);
+    reviewer.cookie_name = "certhall_console";
+    let (status, _, _) = reviewer.call(
+        "POST",
+        "/api/v1/console/session",
+        serde_json::json!({"username": "shen-li", "password": new_password}),
+    );
+    assert_eq!(status, 200);
+    let reviewer_cookie = format!("certhall_console={}", reviewer.cookie.clone().unwrap());
+    let (status, page) = get("/console", &reviewer_cookie);
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("待审核") && page.contains("待核款") && !page.contains("发送失败的消息"),
+        "{page}"
+    );
+    for path in [
+        "/console/operators",
+        "/console/audit",
+        "/console/messages",
+        "/console/channels",
+        "/console/channels/huanbao",
+    ] {
+        let (status, page) = get(path, &reviewer_cookie);
+        assert_eq!(status, 403, "{path}");
+        assert!(page.contains("管理员"), "{path}: {page}");
+    }
+    let (status, _) = post(
+        "/console/channels/huanbao",
+        &reviewer_cookie,
+        &format!(
+            "csrf={}&version=1&definition=x",
+            reviewer.csrf.clone().unwrap()
+        ),
+    );
+    assert_eq!(status, 403);
+}
+
+/// The password an operators page shows once.
+fn page_password(page: &str) -> String {
+    let start = page.find("<code>").expect("a password on the page") + "<code>".len();
+    let end = page[start..].find("</code>").unwrap() + start;
+    page[start..end].to_string()
+}

@@ -142,6 +142,19 @@ fn the_ca_engine_works_the_same_on_postgresql() {
 fn accounts_profiles_operators_and_the_outbox_work_on_postgresql() {
     let instance = Instance::postgres();
     let server = instance.serve();
+    // Channels seeded from the hall configuration, served from PostgreSQL.
+    let (status, _, body) = http("GET", &server.url("/api/v1/channels"), &[], b"");
+    assert_eq!(
+        (status, json(&body).as_array().map(Vec::len)),
+        (200, Some(5))
+    );
+    let (status, _, page) = http("GET", &server.url("/c/zgjg"), &[], b"");
+    assert!(status == 200 && String::from_utf8_lossy(&page).contains("¥180.00"));
+    // Audit filters with escaped LIKE prefixes.
+    let audit = instance.ok(&["audit", "list", "--action", "channel.create"]);
+    assert_eq!(audit.lines().count(), 5, "{audit}");
+    let audit = instance.ok(&["audit", "list", "--action", "channel_create"]);
+    assert_eq!(audit.lines().count(), 0, "{audit}");
     let mut alice = register_customer(&instance, &server, "13822220001", "alicepass1");
     let (status, _, body) = alice.call(
         "POST",

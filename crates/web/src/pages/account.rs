@@ -88,6 +88,12 @@ fn anonymous(state: &AppState, request: &PageRequest, customer: Option<&CurrentS
     )
 }
 
+/// The frame of a public hall page: anonymous, or showing the customer who is logged in.
+pub async fn hall_frame(state: &AppState, request: &PageRequest) -> Chrome {
+    let customer = optional_customer(state, request).await;
+    anonymous(state, request, customer.as_ref())
+}
+
 /// The frame of a 个人中心 page, with its navigation.
 fn personal(
     state: &AppState,
@@ -243,46 +249,79 @@ fn confirm(t: &super::Tr, password: &str, confirmation: &str) -> Result<(), Form
     Ok(())
 }
 
+/// What the steps shared by the forms that send SMS codes decided.
+enum CodeStep {
+    /// Go on with the form's own action.
+    Continue,
+    /// Show the form again, with an error or with "code sent".
+    Show(Option<(FormError, StatusCode)>),
+}
+
+/// The CSRF check and the "send code" button of registration and password reset.
+async fn code_step(
+    state: &AppState,
+    request: &PageRequest,
+    chrome: &mut Chrome,
+    ip: &str,
+    form: (&str, &str, &str),
+    purpose: CodePurpose,
+) -> CodeStep {
+    let (csrf, action, phone) = form;
+    if !request.csrf_ok(csrf, None) {
+        return CodeStep::Show(Some((FormError::csrf(&chrome.t), StatusCode::FORBIDDEN)));
+    }
+    if action != "send_code" {
+        return CodeStep::Continue;
+    }
+    match state
+        .accounts
+        .send_code(phone, purpose, ip, message_lang(request.lang))
+        .await
+    {
+        Ok(_) => {
+            chrome.notice = Some(chrome.t.t("notice.code_sent").to_string());
+            CodeStep::Show(None)
+        }
+        Err(e) => CodeStep::Show(Some(FormError::failed(&e, request.lang))),
+    }
+}
+
 async fn register(
     State(state): State<AppState>,
     request: PageRequest,
     ClientIp(ip): ClientIp,
     Form(form): Form<RegisterForm>,
 ) -> Response {
-    let chrome = anonymous(&state, &request, None);
-    let lang = request.lang;
+    let mut chrome = anonymous(&state, &request, None);
     let page = |chrome: Chrome, error: Option<(FormError, StatusCode)>| {
         let status = error.as_ref().map_or(StatusCode::OK, |(_, s)| *s);
+        let phone = form.phone.trim().to_string();
+        let error = error.map(|(e, _)| e);
         render(
             status,
             &RegisterPage {
                 chrome,
-                phone: form.phone.trim().to_string(),
-                error: error.map(|(e, _)| e),
+                phone,
+                error,
             },
         )
     };
-    if !request.csrf_ok(&form.csrf, None) {
-        let e = FormError::csrf(&chrome.t);
-        return page(chrome, Some((e, StatusCode::FORBIDDEN)));
-    }
-    let service_error = |chrome: Chrome, e: ServiceError| {
-        let status = crate::error::status_of(e.kind);
-        page(chrome, Some((FormError::from_service(&e, lang), status)))
-    };
-    if form.action == "send_code" {
-        return match state
-            .accounts
-            .send_code(&form.phone, CodePurpose::Register, &ip, message_lang(lang))
-            .await
-        {
-            Ok(_) => {
-                let mut chrome = chrome;
-                chrome.notice = Some(chrome.t.t("notice.code_sent").to_string());
-                page(chrome, None)
-            }
-            Err(e) => service_error(chrome, e),
-        };
+    let fields = (
+        form.csrf.as_str(),
+        form.action.as_str(),
+        form.phone.as_str(),
+    );
+    if let CodeStep::Show(error) = code_step(
+        &state,
+        &request,
+        &mut chrome,
+        &ip,
+        fields,
+        CodePurpose::Register,
+    )
+    .await
+    {
+        return page(chrome, error);
     }
     if let Err(e) = confirm(&chrome.t, &form.password, &form.password_confirm) {
         return page(chrome, Some((e, StatusCode::UNPROCESSABLE_ENTITY)));
@@ -303,7 +342,10 @@ async fn register(
                 Some(session_cookie(&state, &session.token, max_age)),
             )
         }
-        Err(e) => service_error(chrome, e),
+        Err(e) => {
+            let error = FormError::failed(&e, request.lang);
+            page(chrome, Some(error))
+        }
     }
 }
 
@@ -355,10 +397,7 @@ async fn login(
                 let max_age = session.expires_at - pki::time::now_unix();
                 return see_other(&next, Some(session_cookie(&state, &session.token, max_age)));
             }
-            Err(e) => (
-                FormError::from_service(&e, request.lang),
-                crate::error::status_of(e.kind),
-            ),
+            Err(e) => FormError::failed(&e, request.lang),
         }
     };
     render(
@@ -461,45 +500,36 @@ async fn reset(
     ClientIp(ip): ClientIp,
     Form(form): Form<ResetForm>,
 ) -> Response {
-    let chrome = anonymous(&state, &request, None);
-    let lang = request.lang;
+    let mut chrome = anonymous(&state, &request, None);
     let page = |chrome: Chrome, error: Option<(FormError, StatusCode)>| {
         let status = error.as_ref().map_or(StatusCode::OK, |(_, s)| *s);
+        let phone = form.phone.trim().to_string();
+        let error = error.map(|(e, _)| e);
         render(
             status,
             &ResetPage {
                 chrome,
-                phone: form.phone.trim().to_string(),
-                error: error.map(|(e, _)| e),
+                phone,
+                error,
             },
         )
     };
-    if !request.csrf_ok(&form.csrf, None) {
-        let e = FormError::csrf(&chrome.t);
-        return page(chrome, Some((e, StatusCode::FORBIDDEN)));
-    }
-    let failed = |chrome: Chrome, e: ServiceError| {
-        let status = crate::error::status_of(e.kind);
-        page(chrome, Some((FormError::from_service(&e, lang), status)))
-    };
-    if form.action == "send_code" {
-        return match state
-            .accounts
-            .send_code(
-                &form.phone,
-                CodePurpose::ResetPassword,
-                &ip,
-                message_lang(lang),
-            )
-            .await
-        {
-            Ok(_) => {
-                let mut chrome = chrome;
-                chrome.notice = Some(chrome.t.t("notice.code_sent").to_string());
-                page(chrome, None)
-            }
-            Err(e) => failed(chrome, e),
-        };
+    let fields = (
+        form.csrf.as_str(),
+        form.action.as_str(),
+        form.phone.as_str(),
+    );
+    if let CodeStep::Show(error) = code_step(
+        &state,
+        &request,
+        &mut chrome,
+        &ip,
+        fields,
+        CodePurpose::ResetPassword,
+    )
+    .await
+    {
+        return page(chrome, error);
     }
     if let Err(e) = confirm(&chrome.t, &form.new_password, &form.password_confirm) {
         return page(chrome, Some((e, StatusCode::UNPROCESSABLE_ENTITY)));
@@ -510,7 +540,10 @@ async fn reset(
         .await
     {
         Ok(()) => see_other("/login?notice=password_reset", None),
-        Err(e) => failed(chrome, e),
+        Err(e) => {
+            let error = FormError::failed(&e, request.lang);
+            page(chrome, Some(error))
+        }
     }
 }
 
@@ -583,10 +616,7 @@ async fn save_profile(
     } else {
         match state.profiles.update(&customer, &profile).await {
             Ok(_) => return see_other("/me?notice=profile_saved", None),
-            Err(e) => (
-                FormError::from_service(&e, request.lang),
-                crate::error::status_of(e.kind),
-            ),
+            Err(e) => FormError::failed(&e, request.lang),
         }
     };
     render(
@@ -650,10 +680,7 @@ async fn change_password(
             .await
         {
             Ok(()) => return see_other("/me?notice=password_changed", None),
-            Err(e) => (
-                FormError::from_service(&e, request.lang),
-                crate::error::status_of(e.kind),
-            ),
+            Err(e) => FormError::failed(&e, request.lang),
         }
     };
     render(
@@ -831,12 +858,7 @@ where
     change()
         .await
         .map(|()| see_other("/me/addresses?notice=address_saved", None))
-        .map_err(|e| {
-            (
-                FormError::from_service(&e, request.lang),
-                crate::error::status_of(e.kind),
-            )
-        })
+        .map_err(|e| FormError::failed(&e, request.lang))
 }
 
 async fn add_address(

@@ -96,10 +96,20 @@ async fn require_operator(
     Ok((operator, chrome))
 }
 
-fn csrf_refused(chrome: Chrome) -> Response {
-    let message = chrome.t.t("error.csrf");
-    let e = ServiceError::new(ErrorKind::Forbidden, "csrf", message, message);
-    super::error_page(chrome, &e)
+/// [`require_operator`] for a form post: its `csrf` field must be the session's token.
+async fn require_operator_posting(
+    state: &AppState,
+    request: &PageRequest,
+    roles: &[Role],
+    csrf: &str,
+) -> Result<(OperatorSession, Chrome), Response> {
+    let (operator, chrome) = require_operator(state, request, roles).await?;
+    if !request.csrf_ok(csrf, Some(&operator.live)) {
+        let message = chrome.t.t("error.csrf");
+        let e = ServiceError::new(ErrorKind::Forbidden, "csrf", message, message);
+        return Err(super::error_page(chrome, &e));
+    }
+    Ok((operator, chrome))
 }
 
 /// China Standard Time, as the console shows times.
@@ -198,10 +208,7 @@ async fn login(
                 let max_age = started.expires_at - pki::time::now_unix();
                 return see_other(&next, Some(console_cookie(&state, &started.token, max_age)));
             }
-            Err(e) => (
-                FormError::from_service(&e, request.lang),
-                crate::error::status_of(e.kind),
-            ),
+            Err(e) => FormError::failed(&e, request.lang),
         }
     };
     render(
@@ -226,13 +233,11 @@ async fn logout(
     request: PageRequest,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let (operator, chrome) = match require_operator(&state, &request, &[]).await {
+    let (operator, chrome) = match require_operator_posting(&state, &request, &[], &form.csrf).await
+    {
         Ok(found) => found,
         Err(response) => return response,
     };
-    if !request.csrf_ok(&form.csrf, Some(&operator.live)) {
-        return csrf_refused(chrome);
-    }
     if let Err(e) = operators::logout(&state.pki.store, &operator).await {
         return super::error_page(chrome, &e);
     }
@@ -414,14 +419,13 @@ async fn create_operator(
     request: PageRequest,
     body: String,
 ) -> Response {
-    let (operator, chrome) = match require_operator(&state, &request, &[Role::Admin]).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let fields = form_fields(&body);
-    if !request.csrf_ok(field(&fields, "csrf"), Some(&operator.live)) {
-        return csrf_refused(chrome);
-    }
+    let csrf = field(&fields, "csrf");
+    let (operator, chrome) =
+        match require_operator_posting(&state, &request, &[Role::Admin], csrf).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
     let username = field(&fields, "username").trim().to_string();
     let name = field(&fields, "display_name").trim().to_string();
     let roles = roles_of(&fields);
@@ -449,10 +453,7 @@ async fn create_operator(
             operators_view(&state, &operator, chrome, shown, None, Default::default()).await
         }
         Err(e) => {
-            let error = (
-                FormError::from_service(&e, request.lang),
-                crate::error::status_of(e.kind),
-            );
+            let error = FormError::failed(&e, request.lang);
             operators_view(
                 &state,
                 &operator,
@@ -472,14 +473,13 @@ async fn change_operator(
     Path(username): Path<String>,
     body: String,
 ) -> Response {
-    let (operator, chrome) = match require_operator(&state, &request, &[Role::Admin]).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let fields = form_fields(&body);
-    if !request.csrf_ok(field(&fields, "csrf"), Some(&operator.live)) {
-        return csrf_refused(chrome);
-    }
+    let csrf = field(&fields, "csrf");
+    let (operator, chrome) =
+        match require_operator_posting(&state, &request, &[Role::Admin], csrf).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
     let roles = roles_of(&fields);
     let change = match field(&fields, "action") {
         "roles" if roles.is_empty() => Err(ServiceError::new(
@@ -528,10 +528,7 @@ async fn change_operator(
             operators_view(&state, &operator, chrome, shown, None, Default::default()).await
         }
         Err(e) => {
-            let error = (
-                FormError::from_service(&e, request.lang),
-                crate::error::status_of(e.kind),
-            );
+            let error = FormError::failed(&e, request.lang);
             operators_view(
                 &state,
                 &operator,
@@ -760,13 +757,11 @@ async fn retry_message(
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let (operator, chrome) = match require_operator(&state, &request, &[Role::Admin]).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    if !request.csrf_ok(&form.csrf, Some(&operator.live)) {
-        return csrf_refused(chrome);
-    }
+    let (operator, chrome) =
+        match require_operator_posting(&state, &request, &[Role::Admin], &form.csrf).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
     let result = match id.parse::<i64>() {
         Ok(id) => {
             services::notifications::retry_failed(&state.pki.store, id, &operator.actor()).await
@@ -781,10 +776,7 @@ async fn retry_message(
     match result {
         Ok(()) => see_other("/console/messages?retried=1", None),
         Err(e) => {
-            let error = (
-                FormError::from_service(&e, request.lang),
-                crate::error::status_of(e.kind),
-            );
+            let error = FormError::failed(&e, request.lang);
             messages_view(&state, chrome, Some(error)).await
         }
     }
@@ -905,13 +897,11 @@ async fn save_channel(
     Path(code): Path<String>,
     Form(form): Form<ChannelForm>,
 ) -> Response {
-    let (operator, chrome) = match require_operator(&state, &request, &[Role::Admin]).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    if !request.csrf_ok(&form.csrf, Some(&operator.live)) {
-        return csrf_refused(chrome);
-    }
+    let (operator, chrome) =
+        match require_operator_posting(&state, &request, &[Role::Admin], &form.csrf).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
     match services::channels::update(
         &state.pki.store,
         &code,

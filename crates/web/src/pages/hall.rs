@@ -10,9 +10,9 @@ use axum::routing::get;
 use domain::channel::{Channel, Holder};
 use domain::{BusinessType, Fen};
 
-use super::{Area, Chrome, PageRequest, framed, render};
+use super::{Chrome, PageRequest, framed, render};
 use crate::AppState;
-use crate::pages::account::optional_customer;
+use crate::pages::account::hall_frame;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -37,13 +37,7 @@ struct HomePage {
 framed!(HomePage);
 
 async fn home(State(state): State<AppState>, request: PageRequest) -> Response {
-    let customer = optional_customer(&state, &request).await;
-    let chrome = request.chrome(
-        &state,
-        Area::Hall,
-        customer.as_ref().map(|c| c.phone.masked()),
-        customer.as_ref().map(|c| c.live.csrf_token.as_str()),
-    );
+    let chrome = hall_frame(&state, &request).await;
     let channels = match services::channels::list(&state.pki.store).await {
         Ok(list) => list,
         Err(e) => return super::error_page(chrome, &e),
@@ -141,13 +135,7 @@ async fn channel_page(
     request: PageRequest,
     Path(code): Path<String>,
 ) -> Response {
-    let customer = optional_customer(&state, &request).await;
-    let chrome = request.chrome(
-        &state,
-        Area::Hall,
-        customer.as_ref().map(|c| c.phone.masked()),
-        customer.as_ref().map(|c| c.live.csrf_token.as_str()),
-    );
+    let chrome = hall_frame(&state, &request).await;
     let ch = match services::channels::get_enabled(&state.pki.store, &code).await {
         Ok(ch) => ch,
         Err(e) => return super::error_page(chrome, &e),

@@ -126,6 +126,11 @@ impl Chrome {
         }
     }
 
+    /// Whether the page belongs to the operator console (its header and links differ).
+    pub fn in_console(&self) -> bool {
+        self.area == Area::Console
+    }
+
     pub fn is_en(&self) -> bool {
         self.t.lang == Lang::En
     }
@@ -309,6 +314,14 @@ impl FormError {
                 Lang::En => error.message_en.clone(),
             },
         }
+    }
+
+    /// A service's refusal as a form error and the status to answer with.
+    pub fn failed(error: &ServiceError, lang: Lang) -> (Self, StatusCode) {
+        (
+            FormError::from_service(error, lang),
+            crate::error::status_of(error.kind),
+        )
     }
 
     pub fn csrf(t: &Tr) -> Self {
