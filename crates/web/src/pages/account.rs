@@ -199,8 +199,9 @@ framed!(
 );
 
 async fn register_form(State(state): State<AppState>, request: PageRequest) -> Response {
-    let customer = optional_customer(&state, &request).await;
-    let chrome = anonymous(&state, &request, customer.as_ref());
+    // Anonymous even for a logged-in customer: the form's token is the form cookie's, which
+    // is what the post checks (one page carries one token).
+    let chrome = anonymous(&state, &request, None);
     render(
         StatusCode::OK,
         &RegisterPage {

@@ -116,6 +116,8 @@ pub struct Chrome {
     pub notice: Option<String>,
     /// A new form cookie to set with the response.
     new_form_cookie: Option<String>,
+    /// Mark that cookie `Secure` (the site is served over https).
+    secure_cookies: bool,
 }
 
 impl Chrome {
@@ -218,6 +220,7 @@ impl PageRequest {
             nav: Vec::new(),
             notice: None,
             new_form_cookie,
+            secure_cookies: state.secure_cookies,
         }
     }
 
@@ -290,7 +293,7 @@ pub fn render(status: StatusCode, page: &impl Framed) -> Response {
     if let Some(token) = &chrome.new_form_cookie {
         headers.append(
             header::SET_COOKIE,
-            session_cookie::set(FORM_COOKIE, token, 86400, "Lax", false),
+            session_cookie::set(FORM_COOKIE, token, 86400, "Lax", chrome.secure_cookies),
         );
     }
     response
