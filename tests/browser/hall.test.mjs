@@ -289,7 +289,7 @@ test('operators: console login, dashboard, operators, audit, channels, denied pa
   assert.match(await page.locator('[role=alert]').innerText(), /shipping_promise_working_days/);
   await page.locator('#definition').fill(original.replace('shipping_promise_working_days = 3', 'shipping_promise_working_days = 4'));
   await page.getByRole('button', { name: '保存' }).click();
-  await page.waitForURL('**/console/channels/huanbao?saved=1');
+  await page.waitForURL('**/console/channels/huanbao?notice=channel_saved');
   assert.match(await page.locator('.notice').innerText(), /已保存/);
   await shoot(page, 'console-channel-edit');
   await page.goto(server.base + '/c/huanbao');

@@ -46,29 +46,9 @@ pub async fn optional_customer(state: &AppState, request: &PageRequest) -> Optio
     state.accounts.session(&token).await.ok()
 }
 
-/// Notices a page may show after a redirect (`?notice=key`): only these keys.
-pub(super) const NOTICES: [&str; 7] = [
-    "registered",
-    "logged_out",
-    "password_reset",
-    "password_changed",
-    "profile_saved",
-    "address_saved",
-    "logged_out_everywhere",
-];
-
 #[derive(Deserialize, Default)]
-struct PageQuery {
+struct NextQuery {
     next: Option<String>,
-    notice: Option<String>,
-}
-
-fn notice(chrome: &mut Chrome, query: &PageQuery) {
-    if let Some(key) = query.notice.as_deref()
-        && NOTICES.contains(&key)
-    {
-        chrome.notice = Some(chrome.t.t(&format!("notice.{key}")).to_string());
-    }
 }
 
 fn message_lang(lang: Lang) -> services::notifications::Lang {
@@ -295,9 +275,8 @@ async fn register(
 ) -> Response {
     let mut chrome = anonymous(&state, &request, None);
     let page = |chrome: Chrome, error: Option<(FormError, StatusCode)>| {
-        let status = error.as_ref().map_or(StatusCode::OK, |(_, s)| *s);
+        let (status, error) = super::status_and_error(error);
         let phone = form.phone.trim().to_string();
-        let error = error.map(|(e, _)| e);
         render(
             status,
             &RegisterPage {
@@ -355,10 +334,9 @@ async fn register(
 async fn login_form(
     State(state): State<AppState>,
     request: PageRequest,
-    Query(query): Query<PageQuery>,
+    Query(query): Query<NextQuery>,
 ) -> Response {
-    let mut chrome = anonymous(&state, &request, None);
-    notice(&mut chrome, &query);
+    let chrome = anonymous(&state, &request, None);
     render(
         StatusCode::OK,
         &LoginPage {
@@ -503,9 +481,8 @@ async fn reset(
 ) -> Response {
     let mut chrome = anonymous(&state, &request, None);
     let page = |chrome: Chrome, error: Option<(FormError, StatusCode)>| {
-        let status = error.as_ref().map_or(StatusCode::OK, |(_, s)| *s);
+        let (status, error) = super::status_and_error(error);
         let phone = form.phone.trim().to_string();
-        let error = error.map(|(e, _)| e);
         render(
             status,
             &ResetPage {
@@ -550,17 +527,12 @@ async fn reset(
 
 // ---- 个人中心: profile -------------------------------------------------------------
 
-async fn me(
-    State(state): State<AppState>,
-    request: PageRequest,
-    Query(query): Query<PageQuery>,
-) -> Response {
+async fn me(State(state): State<AppState>, request: PageRequest) -> Response {
     let customer = match require_customer(&state, &request).await {
         Ok(c) => c,
         Err(redirect) => return redirect,
     };
-    let mut chrome = personal(&state, &request, &customer, "/me");
-    notice(&mut chrome, &query);
+    let chrome = personal(&state, &request, &customer, "/me");
     match state.profiles.get(&customer).await {
         Ok(profile) => render(
             StatusCode::OK,
@@ -753,15 +725,13 @@ async fn address_page(
     editing: Option<i64>,
     form: AddressForm,
     error: Option<(FormError, StatusCode)>,
-    query: &PageQuery,
 ) -> Response {
-    let mut chrome = personal(state, request, customer, "/me/addresses");
-    notice(&mut chrome, query);
+    let chrome = personal(state, request, customer, "/me/addresses");
     let addresses = match state.profiles.addresses(customer).await {
         Ok(list) => list,
         Err(e) => return super::error_page(chrome, &e),
     };
-    let status = error.as_ref().map_or(StatusCode::OK, |(_, s)| *s);
+    let (status, error) = super::status_and_error(error);
     render(
         status,
         &AddressesPage {
@@ -769,16 +739,12 @@ async fn address_page(
             addresses,
             editing,
             form,
-            error: error.map(|(e, _)| e),
+            error,
         },
     )
 }
 
-async fn addresses(
-    State(state): State<AppState>,
-    request: PageRequest,
-    Query(query): Query<PageQuery>,
-) -> Response {
+async fn addresses(State(state): State<AppState>, request: PageRequest) -> Response {
     let customer = match require_customer(&state, &request).await {
         Ok(c) => c,
         Err(redirect) => return redirect,
@@ -790,7 +756,6 @@ async fn addresses(
         None,
         AddressForm::default(),
         None,
-        &query,
     )
     .await
 }
@@ -829,16 +794,7 @@ async fn edit_address_form(
         return super::error_page(chrome, &parse_id("x").unwrap_err());
     };
     let form = AddressForm::from_record(&address);
-    address_page(
-        &state,
-        &request,
-        &customer,
-        Some(address.id),
-        form,
-        None,
-        &PageQuery::default(),
-    )
-    .await
+    address_page(&state, &request, &customer, Some(address.id), form, None).await
 }
 
 /// Runs an address change after the CSRF check; success goes back to the list.
@@ -882,18 +838,7 @@ async fn add_address(
     .await;
     match result {
         Ok(done) => done,
-        Err(error) => {
-            address_page(
-                &state,
-                &request,
-                &customer,
-                None,
-                form,
-                Some(error),
-                &PageQuery::default(),
-            )
-            .await
-        }
+        Err(error) => address_page(&state, &request, &customer, None, form, Some(error)).await,
     }
 }
 
@@ -921,18 +866,7 @@ async fn update_address(
     .await;
     match result {
         Ok(done) => done,
-        Err(error) => {
-            address_page(
-                &state,
-                &request,
-                &customer,
-                editing,
-                form,
-                Some(error),
-                &PageQuery::default(),
-            )
-            .await
-        }
+        Err(error) => address_page(&state, &request, &customer, editing, form, Some(error)).await,
     }
 }
 
@@ -966,7 +900,6 @@ async fn address_action(
                 None,
                 AddressForm::default(),
                 Some(error),
-                &PageQuery::default(),
             )
             .await
         }

@@ -358,7 +358,7 @@ async fn operators_view(
         })
         .collect();
     let all_roles = Role::ALL.iter().map(|r| (r.as_str(), t.role(*r))).collect();
-    let status = error.as_ref().map_or(StatusCode::OK, |(_, s)| *s);
+    let (status, error) = super::status_and_error(error);
     render(
         status,
         &OperatorsPage {
@@ -368,7 +368,7 @@ async fn operators_view(
             new_name: new.1,
             all_roles,
             password,
-            error: error.map(|(e, _)| e),
+            error,
         },
     )
 }
@@ -729,25 +729,22 @@ async fn messages_view(
             created: local_time(m.created_at),
         })
         .collect();
-    let status = error.as_ref().map_or(StatusCode::OK, |(_, s)| *s);
+    let (status, error) = super::status_and_error(error);
     render(
         status,
         &MessagesPage {
             chrome,
             rows,
-            error: error.map(|(e, _)| e),
+            error,
         },
     )
 }
 
 async fn messages_page(State(state): State<AppState>, request: PageRequest) -> Response {
-    let (_, mut chrome) = match require_operator(&state, &request, &[Role::Admin]).await {
+    let (_, chrome) = match require_operator(&state, &request, &[Role::Admin]).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    if request.here.contains("retried=1") {
-        chrome.notice = Some(chrome.t.t("notice.message_retried").to_string());
-    }
     messages_view(&state, chrome, None).await
 }
 
@@ -774,7 +771,7 @@ async fn retry_message(
         )),
     };
     match result {
-        Ok(()) => see_other("/console/messages?retried=1", None),
+        Ok(()) => see_other("/console/messages?notice=message_retried", None),
         Err(e) => {
             let error = FormError::failed(&e, request.lang);
             messages_view(&state, chrome, Some(error)).await
@@ -854,13 +851,10 @@ async fn channel_form(
     request: PageRequest,
     Path(code): Path<String>,
 ) -> Response {
-    let (_, mut chrome) = match require_operator(&state, &request, &[Role::Admin]).await {
+    let (_, chrome) = match require_operator(&state, &request, &[Role::Admin]).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    if request.here.contains("saved=1") {
-        chrome.notice = Some(chrome.t.t("notice.channel_saved").to_string());
-    }
     let stored = match services::channels::get(&state.pki.store, &code).await {
         Ok(stored) => stored,
         Err(e) => return super::error_page(chrome, &e),
@@ -911,7 +905,10 @@ async fn save_channel(
     )
     .await
     {
-        Ok(_) => see_other(&format!("/console/channels/{code}?saved=1"), None),
+        Ok(_) => see_other(
+            &format!("/console/channels/{code}?notice=channel_saved"),
+            None,
+        ),
         Err(e) => render(
             crate::error::status_of(e.kind),
             &ChannelEditPage {

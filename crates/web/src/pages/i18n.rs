@@ -464,7 +464,7 @@ mod tests {
                 }
             }
         }
-        for key in super::super::account::NOTICES {
+        for key in super::super::NOTICES {
             used.push(format!("notice.{key}"));
         }
         for key in [

@@ -152,12 +152,28 @@ impl Chrome {
     }
 }
 
+/// Notices a page may show after a redirect (`?notice=key`): only these keys, so a link
+/// cannot put words of its own on a page.
+pub const NOTICES: [&str; 9] = [
+    "registered",
+    "logged_out",
+    "logged_out_everywhere",
+    "password_reset",
+    "password_changed",
+    "profile_saved",
+    "address_saved",
+    "message_retried",
+    "channel_saved",
+];
+
 /// What a page handler knows about the request before it renders.
 pub struct PageRequest {
     pub lang: Lang,
     pub here: String,
     pub form_cookie: Option<String>,
     pub headers: HeaderMap,
+    /// The `?notice=` key of a redirect, when it is one of [`NOTICES`].
+    notice: Option<&'static str>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for PageRequest {
@@ -173,6 +189,12 @@ impl<S: Send + Sync> FromRequestParts<S> for PageRequest {
             form_cookie: session_cookie::read(&parts.headers, FORM_COOKIE)
                 .filter(|v| v.len() == 64 && v.chars().all(|c| c.is_ascii_hexdigit())),
             headers: parts.headers.clone(),
+            notice: parts.uri.query().and_then(|query| {
+                query
+                    .split('&')
+                    .filter_map(|pair| pair.strip_prefix("notice="))
+                    .find_map(|key| NOTICES.into_iter().find(|n| *n == key))
+            }),
         })
     }
 }
@@ -218,7 +240,9 @@ impl PageRequest {
             csrf,
             here: self.here.clone(),
             nav: Vec::new(),
-            notice: None,
+            notice: self
+                .notice
+                .map(|key| t.t(&format!("notice.{key}")).to_string()),
             new_form_cookie,
             secure_cookies: state.secure_cookies,
         }
@@ -368,6 +392,16 @@ pub fn error_page(chrome: Chrome, error: &ServiceError) -> Response {
             message,
         },
     )
+}
+
+/// The status and the error of a form page shown again after `refusal` (200 without one).
+pub fn status_and_error(
+    refusal: Option<(FormError, StatusCode)>,
+) -> (StatusCode, Option<FormError>) {
+    match refusal {
+        Some((error, status)) => (status, Some(error)),
+        None => (StatusCode::OK, None),
+    }
 }
 
 /// `303 See Other` to `to`, optionally with a cookie.
