@@ -1,7 +1,8 @@
 //! The operator console's work queues: what waits for each role, how many, and how long
 //! the oldest item has waited against its promise. Queues of applications are empty until
 //! applications exist (the business flows fill them); the failed-notifications queue is
-//! live.
+//! live. Review and shipping promises come from the channels (the strictest one); the other
+//! steps have no promise configured, and none is invented here.
 
 use domain::Role;
 use store::Store;
@@ -20,15 +21,18 @@ pub struct QueueSummary {
     pub count: i64,
     /// Seconds the oldest item has waited.
     pub oldest_age_seconds: Option<i64>,
-    /// The promise for an item, in seconds (working days counted as calendar days here).
-    pub promise_seconds: i64,
+    /// The promise for an item, in seconds (working days counted as calendar days here),
+    /// when one is configured.
+    pub promise_seconds: Option<i64>,
 }
 
 impl QueueSummary {
     /// Whether the oldest item is past its promise.
     pub fn overdue(&self) -> bool {
-        self.oldest_age_seconds
-            .is_some_and(|age| age > self.promise_seconds)
+        match (self.oldest_age_seconds, self.promise_seconds) {
+            (Some(age), Some(promise)) => age > promise,
+            _ => false,
+        }
     }
 }
 
@@ -37,28 +41,45 @@ const DAY: i64 = 86_400;
 /// The queues, in the order of the pipeline.
 pub async fn summaries(store: &Store) -> Result<Vec<QueueSummary>, ServiceError> {
     let now = pki::time::now_unix();
-    let application_queue = |key, role, promise_days: i64| QueueSummary {
+    let channels = crate::channels::list(store).await?;
+    let strictest = |days: fn(&domain::Channel) -> u32| {
+        channels
+            .iter()
+            .filter(|c| c.channel.enabled)
+            .map(|c| i64::from(days(&c.channel)) * DAY)
+            .min()
+    };
+    let application_queue = |key, role, promise_seconds| QueueSummary {
         key,
         role,
         href: None,
         count: 0,
         oldest_age_seconds: None,
-        promise_seconds: promise_days * DAY,
+        promise_seconds,
     };
     let (failed, oldest) = store::outbox::count_with_status(store, "failed").await?;
     Ok(vec![
-        application_queue("counter", Role::Counter, 1),
-        application_queue("review", Role::Reviewer, 2),
-        application_queue("payment", Role::Finance, 1),
-        application_queue("production", Role::Producer, 1),
-        application_queue("shipping", Role::Shipper, 3),
+        application_queue("counter", Role::Counter, None),
+        application_queue(
+            "review",
+            Role::Reviewer,
+            strictest(|c| c.review_promise_working_days),
+        ),
+        application_queue("payment", Role::Finance, None),
+        application_queue("production", Role::Producer, None),
+        application_queue(
+            "shipping",
+            Role::Shipper,
+            strictest(|c| c.shipping_promise_working_days),
+        ),
         QueueSummary {
             key: "failed_messages",
             role: Role::Admin,
             href: Some("/console/messages"),
             count: failed,
             oldest_age_seconds: oldest.map(|at| (now - at).max(0)),
-            promise_seconds: DAY,
+            // Failed messages block customers (codes, notices): an administrator's day.
+            promise_seconds: Some(DAY),
         },
     ])
 }

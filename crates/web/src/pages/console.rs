@@ -286,7 +286,10 @@ async fn dashboard(State(state): State<AppState>, request: PageRequest) -> Respo
                 .oldest_age_seconds
                 .map(|s| age(t, s))
                 .unwrap_or_else(|| "—".into()),
-            promise: age(t, q.promise_seconds),
+            promise: q
+                .promise_seconds
+                .map(|s| age(t, s))
+                .unwrap_or_else(|| "—".into()),
             overdue: q.overdue(),
         })
         .collect();
