@@ -6,6 +6,12 @@
 use certhall_pki as pki;
 use pki::KeyFamily;
 
+// Compiled in, so the test binary never depends on where the checkout was when it was built.
+const ECDSA_CSR: &[u8] = include_bytes!("fixtures/ecdsa.csr.der");
+const SM2_CSR: &[u8] = include_bytes!("fixtures/sm2.csr.der");
+const RSA_CSR: &[u8] = include_bytes!("fixtures/rsa.csr.der");
+const OCSP_REQUEST: &[u8] = include_bytes!("fixtures/ocsp-request.der");
+
 fn mutations(original: &[u8]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for i in 0..original.len() {
@@ -21,20 +27,15 @@ fn mutations(original: &[u8]) -> Vec<Vec<u8>> {
 
 #[test]
 fn damaged_csrs_are_refused_without_panicking() {
-    for (file, family) in [
-        ("ecdsa.csr.der", KeyFamily::EcdsaP256),
-        ("sm2.csr.der", KeyFamily::Sm2),
-        ("rsa.csr.der", KeyFamily::Rsa),
+    for (file, original, family) in [
+        ("ecdsa.csr.der", ECDSA_CSR, KeyFamily::EcdsaP256),
+        ("sm2.csr.der", SM2_CSR, KeyFamily::Sm2),
+        ("rsa.csr.der", RSA_CSR, KeyFamily::Rsa),
     ] {
-        let original = std::fs::read(format!(
-            "{}/tests/fixtures/{file}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap();
-        let checked = pki::csr::check(&original, family).expect("the fixture itself is valid");
+        let checked = pki::csr::check(original, family).expect("the fixture itself is valid");
         assert_eq!(checked.family, family);
         let mut refused = 0;
-        for damaged in mutations(&original) {
+        for damaged in mutations(original) {
             if pki::csr::check(&damaged, family).is_err() {
                 refused += 1;
             }
@@ -49,15 +50,11 @@ fn damaged_csrs_are_refused_without_panicking() {
 
 #[test]
 fn damaged_ocsp_requests_are_refused_without_panicking() {
-    let original = std::fs::read(format!(
-        "{}/tests/fixtures/ocsp-request.der",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    let parsed = pki::ocsp::parse_request(&original).expect("the fixture itself is valid");
+    let original = OCSP_REQUEST;
+    let parsed = pki::ocsp::parse_request(original).expect("the fixture itself is valid");
     assert_eq!(parsed.ids.len(), 1);
     assert!(parsed.nonce.is_some());
-    for damaged in mutations(&original) {
+    for damaged in mutations(original) {
         let _ = pki::ocsp::parse_request(&damaged);
     }
     assert!(

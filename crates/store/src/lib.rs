@@ -150,8 +150,16 @@ impl Store {
             Backend::Sqlite => Some(self.sqlite_writer.clone().lock_owned().await),
             Backend::Postgres => None,
         };
+        // On SQLite a deferred transaction that reads first and then writes fails at once
+        // with SQLITE_BUSY when another process (the command line beside a running server)
+        // committed in between; busy_timeout does not apply to that upgrade. IMMEDIATE takes
+        // the write lock up front, so it waits for busy_timeout instead.
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
         Ok(WriteTx {
-            tx: self.pool.begin().await?,
+            tx,
             _writer: writer,
         })
     }

@@ -168,3 +168,44 @@ async fn sqlite_leases() {
 async fn postgres_leases() {
     leases(&postgres().await).await;
 }
+
+/// Two processes on one SQLite file (the command line beside a running server): a write
+/// transaction that reads before it writes must wait for the other writer, not fail with
+/// "database is locked" when the other commits in between.
+#[tokio::test]
+async fn sqlite_writers_in_two_processes_wait_for_each_other() {
+    let (first, dir) = sqlite().await;
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let second = Store::connect(&url).await.unwrap();
+    let count = "SELECT COUNT(*) FROM job_leases";
+    let insert = "INSERT INTO job_leases (job, holder, expires_at) VALUES ($1, 'x', 0)";
+
+    let mut reading_first = first.begin_write().await.unwrap();
+    let seen: i64 = sqlx::query_scalar(count)
+        .fetch_one(&mut **reading_first)
+        .await
+        .unwrap();
+    // The other process writes and commits while the first transaction has only read.
+    let other = tokio::spawn(async move {
+        let mut tx = second.begin_write().await?;
+        sqlx::query(insert).bind("other").execute(&mut **tx).await?;
+        tx.commit().await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    sqlx::query(insert)
+        .bind("first")
+        .execute(&mut **reading_first)
+        .await
+        .expect("the first transaction writes after reading");
+    reading_first.commit().await.unwrap();
+    other
+        .await
+        .unwrap()
+        .expect("the other process waited its turn");
+
+    let total: i64 = sqlx::query_scalar(count)
+        .fetch_one(first.pool())
+        .await
+        .unwrap();
+    assert_eq!(total, seen + 2);
+}
