@@ -282,7 +282,9 @@ pub fn python_tool(tool: &str) -> PathBuf {
 
 /// The independent SM2 verifier (tests/tools/sm2_verify.py); asserts it accepts.
 pub fn sm2_verify(kind: &str, issuer: &Path, target: &Path) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/tools/sm2_verify.py");
+    // The checkout the test runs in (set at run time), not the one it was compiled in.
+    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR").expect("run by cargo or nextest");
+    let script = Path::new(&crate_dir).join("../../tests/tools/sm2_verify.py");
     let out = Command::new(python_tool("python"))
         .arg(script)
         .args([kind, issuer.to_str().unwrap(), target.to_str().unwrap()])

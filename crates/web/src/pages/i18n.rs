@@ -435,11 +435,10 @@ mod tests {
     #[test]
     fn every_key_used_is_translated_once() {
         let mut used = Vec::new();
-        let dirs = [
-            concat!(env!("CARGO_MANIFEST_DIR"), "/templates"),
-            concat!(env!("CARGO_MANIFEST_DIR"), "/src/pages"),
-        ];
-        for dir in dirs {
+        // The checkout the test runs in (cargo and nextest set this at run time), not the
+        // one it was compiled in: a shared target directory may outlive that one.
+        let crate_dir = std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap());
+        for dir in [crate_dir.join("templates"), crate_dir.join("src/pages")] {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();
                 // This file names keys only as data (and this scanner's own patterns).
