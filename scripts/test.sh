@@ -81,6 +81,7 @@ cargo nextest run --workspace --locked --no-fail-fast "$@"
 step "browser tests (Playwright, Debian's Chromium)"
 (
     cd tests/browser
-    [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error
+    # Installs again when the lock file names a package node_modules lacks.
+    npm ls --depth=0 >/dev/null 2>&1 || npm ci --no-audit --no-fund --loglevel=error
     CERTHALL_BIN="$CARGO_TARGET_DIR/debug/certhall" npm test --silent
 )

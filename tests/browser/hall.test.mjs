@@ -1,10 +1,11 @@
 // The business hall and the operator console in a real browser: every page a customer or
-// an operator meets in this issue, with a screenshot of each under target/screenshots/.
+// an operator meets in this issue, with a screenshot of each under target/screenshots/ and
+// an accessibility check (axe-core, WCAG 2.1 A/AA) of each.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCertHall, startBrowser, smsCode, shoot } from './harness.mjs';
+import { startCertHall, startBrowser, smsCode, shoot, accessibilityProblems } from './harness.mjs';
 
 let server;
 let browser;
@@ -234,6 +235,54 @@ test('customer: register, profile, addresses, logout, wrong password, throttling
   await page.goto(server.base + '/console');
   await page.waitForURL('**/console/login**');
   await context.close();
+});
+
+test('keyboard only: skip link, focus order and a visible focus ring', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(server.base + '/login');
+  const focused = () => page.evaluate(() => {
+    const e = document.activeElement;
+    const style = getComputedStyle(e);
+    return { tag: e.tagName, name: e.getAttribute('name') || e.id || e.textContent.trim(), outline: style.outlineStyle };
+  });
+  await page.keyboard.press('Tab');
+  let now = await focused();
+  assert.equal(now.tag, 'A');
+  assert.equal(now.name, '跳到正文', 'the skip link comes first');
+  assert.notEqual(now.outline, 'none', 'focus is visible');
+  await page.keyboard.press('Enter');
+  assert.equal((await focused()).name, 'main', 'the skip link lands on the content');
+  // From the content, the form's fields come in reading order, then its button.
+  const order = [];
+  for (let i = 0; i < 3; i++) {
+    await page.keyboard.press('Tab');
+    now = await focused();
+    assert.notEqual(now.outline, 'none', `focus on ${now.name} is visible`);
+    order.push(now.name);
+  }
+  assert.deepEqual(order, ['phone', 'password', '登录']);
+  // And the form works from the keyboard: a wrong password comes back on the error.
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.type('13900139000');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('NotThePassword1');
+  await page.keyboard.press('Enter');
+  await page.waitForLoadState();
+  assert.match(await page.locator('#form-error').innerText(), /手机号或密码错误/);
+  await context.close();
+});
+
+test('the accessibility check finds what a page gets wrong', async () => {
+  // So that a passing check on the real pages means something.
+  const page = await browser.newPage();
+  await page.setContent('<html><body><img src="x.png"><input type="text"><p style="color:#ddd;background:#fff">faint</p></body></html>');
+  const problems = (await accessibilityProblems(page)).join('\n');
+  for (const rule of ['html-has-lang', 'image-alt', 'label', 'color-contrast']) {
+    assert.match(problems, new RegExp(`^${rule} `, 'm'), `${rule} not reported in:\n${problems}`);
+  }
+  await page.close();
 });
 
 test('a form posted without its CSRF token is refused', async () => {

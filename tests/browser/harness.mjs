@@ -84,12 +84,37 @@ export async function smsCode(dataDir, phone, purpose, notBefore = 0) {
   throw new Error(`no ${purpose} code for ${phone} in ${file}`);
 }
 
+// axe-core, the accessibility engine browsers' own audits use, read from node_modules.
+const axeSource = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+/// The page's accessibility problems by the WCAG 2.1 A and AA rules (labels, names,
+/// contrast, landmarks, language…), as "rule: what (where)" lines; empty when there are none.
+/// axe is evaluated through the DevTools protocol, so the page's CSP needs no exception.
+export async function accessibilityProblems(page) {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return result.violations.map((v) => ({
+      id: v.id, help: v.help, impact: v.impact,
+      targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + (n.failureSummary ? ` — ${n.failureSummary.replace(/\s+/g, ' ')}` : '')),
+    }));
+  });
+  return violations.map((v) => `${v.id} [${v.impact}]: ${v.help} (${v.targets.join('; ')})`);
+}
+
 let shotNumber = 0;
-/// A full-page screenshot under target/screenshots/, numbered in the order taken.
+/// A full-page screenshot under target/screenshots/, numbered in the order taken, of a page
+/// that must also pass the accessibility rules: a test fails naming each problem.
 export async function shoot(page, name) {
   mkdirSync(shots, { recursive: true });
   shotNumber += 1;
   const path = join(shots, `${String(shotNumber).padStart(2, '0')}-${name}.png`);
   await page.screenshot({ path, fullPage: true });
+  const problems = await accessibilityProblems(page);
+  if (problems.length > 0) {
+    throw new Error(`${name} (${page.url()}) is not accessible:\n  ${problems.join('\n  ')}`);
+  }
   return path;
 }
