@@ -361,8 +361,34 @@ fn code_limits_per_number_and_english_messages() {
     let (status, _, body) = client.call("POST", "/api/v1/accounts", serde_json::json!({"phone": "13900000000", "code": "123456", "password": "goodpass123", "admin": true}));
     assert_eq!(
         (status, body["error"]["field"].as_str()),
-        (422, Some("body")),
-        "unknown fields are refused"
+        (422, Some("admin")),
+        "unknown fields are refused, naming the field"
+    );
+    assert_eq!(body["error"]["code"], "unknown_field");
+    let (status, _, body) = client.call(
+        "POST",
+        "/api/v1/accounts",
+        serde_json::json!({"phone": "13900000000", "password": "goodpass123"}),
+    );
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("code")),
+        "a missing field is named"
+    );
+    assert_eq!(body["error"]["message"], "缺少必填字段 code");
+    let (status, _, body) = client.call(
+        "POST",
+        "/api/v1/sms-codes",
+        serde_json::json!({"phone": 13900000000u64, "purpose": "register"}),
+    );
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("phone")),
+        "a value of the wrong type is named"
+    );
+    assert_eq!(
+        body["error"]["message"],
+        "字段 phone 应为字符串，收到的是数字"
     );
     let (_, _, body) = {
         let raw = serde_json::json!({"phone": "12", "purpose": "register"}).to_string();

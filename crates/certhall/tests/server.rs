@@ -131,10 +131,11 @@ fn rest_api_issues_and_revokes_with_scoped_tokens() {
             ("content-type", "application/json"),
             ("authorization", &auth),
         ],
-        b"{\"ca\": 1",
+        b"{\"ca\": \"ecdsa-ca\"",
     );
     assert_eq!(status, 422);
     assert_eq!(json(&resp)["error"]["field"], "body");
+    assert_eq!(json(&resp)["error"]["code"], "invalid_json", "cut short");
     let big = format!(
         "{{\"ca\":\"ecdsa-ca\",\"profile\":\"org-sign\",\"csr\":\"{}\"}}",
         "A".repeat(70 * 1024)

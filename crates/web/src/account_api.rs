@@ -18,9 +18,9 @@ use services::notifications::templates::CodePurpose;
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::api::ApiJson;
 use crate::client_ip::ClientIp;
 use crate::error::{ApiError, Lang};
+use crate::json_body::ApiJson;
 use crate::session_cookie;
 
 pub const SESSION_COOKIE: &str = "certhall_session";

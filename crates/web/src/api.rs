@@ -2,8 +2,7 @@
 //! revoke, look up. Authenticated with `Authorization: Bearer <token>` (tokens come from
 //! `certhall token create`, scoped to CAs and profiles). Described by `/api/v1/openapi.json`.
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
@@ -11,7 +10,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use pki::RevocationReason;
 use pki::name::SubjectFields;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use services::actor::Actor;
 use services::issuance::IssueRequest;
@@ -19,6 +17,7 @@ use utoipa::{OpenApi, ToSchema};
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody, Lang};
+use crate::json_body::ApiJson;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -72,39 +71,6 @@ impl utoipa::Modify for BearerAuth {
 
 async fn openapi() -> impl IntoResponse {
     Json(ApiDoc::openapi())
-}
-
-/// A JSON body whose parse errors are API errors naming the problem.
-pub(crate) struct ApiJson<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = axum::response::Response;
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let lang = Lang::from_headers(req.headers());
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => {
-                let (code, zh) = match &rejection {
-                    JsonRejection::MissingJsonContentType(_) => (
-                        "content_type",
-                        "请求须为 JSON（Content-Type: application/json）",
-                    ),
-                    JsonRejection::BytesRejection(_) => ("body_too_large", "请求体过大或无法读取"),
-                    _ => ("invalid_json", "请求体不是有效的 JSON，或缺少必填字段"),
-                };
-                let status = rejection.status();
-                let mut response = ApiError::invalid(lang, code, "body", rejection.body_text(), zh)
-                    .into_response();
-                // Keep the precise status (413 for an oversized body, 415 for a wrong type).
-                if status == StatusCode::PAYLOAD_TOO_LARGE
-                    || status == StatusCode::UNSUPPORTED_MEDIA_TYPE
-                {
-                    *response.status_mut() = status;
-                }
-                Err(response)
-            }
-        }
-    }
 }
 
 /// The caller, authenticated by bearer token.

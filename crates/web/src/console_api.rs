@@ -14,9 +14,9 @@ use services::operators::{self, OperatorSession};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::api::ApiJson;
 use crate::client_ip::ClientIp;
 use crate::error::{ApiError, Lang};
+use crate::json_body::ApiJson;
 use crate::session_cookie;
 
 pub const CONSOLE_COOKIE: &str = "certhall_console";

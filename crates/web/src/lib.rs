@@ -9,6 +9,7 @@ mod channel_api;
 mod client_ip;
 mod console_api;
 mod error;
+mod json_body;
 mod ocsp;
 mod ops;
 mod pages;

@@ -14,8 +14,8 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::account_api::{Customer, CustomerWithCsrf};
-use crate::api::ApiJson;
 use crate::error::{ApiError, Lang};
+use crate::json_body::ApiJson;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
