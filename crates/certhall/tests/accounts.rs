@@ -64,11 +64,10 @@ fn register_login_sessions_and_passwords() {
         (422, Some("password")),
         "{body}"
     );
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("8至64位")
+    assert_eq!(
+        body["error"]["message"],
+        "密码长度应为8至64位（规则：密码长度8至64位，须同时包含字母和数字，且不能包含手机号）",
+        "the reason, then the whole rule"
     );
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let (status, _, body) = alice.call(

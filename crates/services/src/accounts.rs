@@ -114,8 +114,8 @@ fn check_password(password: &str, phone: &PhoneNumber, field: &str) -> Result<()
         ServiceError::new(
             ErrorKind::Invalid,
             "weak_password",
-            format!("{e} ({})", domain::password::RULE_EN),
-            format!("{}（{}）", e.message_zh(), domain::password::RULE_ZH),
+            format!("{e} (the rule: {})", domain::password::RULE_EN),
+            format!("{}（规则：{}）", e.message_zh(), domain::password::RULE_ZH),
         )
         .with_field(field)
     })
