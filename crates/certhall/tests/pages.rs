@@ -146,6 +146,26 @@ fn pages_carry_security_headers_and_assets_come_from_the_binary() {
             .unwrap()
             .starts_with("certhall_form=")
     );
+    // A page form must come urlencoded, and readable.
+    let (status, _, body) = http(
+        "POST",
+        &server.url("/login"),
+        &[("content-type", "application/json")],
+        b"{}",
+    );
+    assert_eq!(status, 415);
+    assert!(
+        String::from_utf8(body)
+            .unwrap()
+            .contains("x-www-form-urlencoded")
+    );
+    let (status, _, _) = http(
+        "POST",
+        &server.url("/login"),
+        &[("content-type", "application/x-www-form-urlencoded")],
+        b"phone=1&phone=2",
+    );
+    assert_eq!(status, 400, "one field given twice");
 }
 
 #[test]
@@ -290,6 +310,18 @@ fn console_pages_check_roles_csrf_and_filters() {
         .collect();
     assert_eq!(names.len(), 2, "{list}");
     assert!(!names.contains(&"sneaky"));
+    let created = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["username"] == "shen-li")
+        .unwrap();
+    assert_eq!(
+        created["roles"],
+        serde_json::json!(["reviewer", "finance"]),
+        "both ticked roles"
+    );
+    assert_eq!(created["display_name"], "李");
     // An administrator cannot lock themselves out.
     let (status, page) = post(
         "/console/operators/admin",

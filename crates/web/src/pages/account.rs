@@ -3,11 +3,11 @@
 //! JavaScript) calling the same services as `/api/v1`.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::Deserialize;
 use services::ServiceError;
 use services::accounts::CurrentSession;
@@ -15,7 +15,9 @@ use services::notifications::templates::CodePurpose;
 use services::profiles::{AddressInput, Profile};
 use store::profiles::AddressRecord;
 
-use super::{Area, Chrome, FormError, NavItem, PageRequest, framed, render, safe_next, see_other};
+use super::{
+    Area, Chrome, Form, FormError, NavItem, PageRequest, framed, render, safe_next, see_other,
+};
 use crate::AppState;
 use crate::account_api::{SESSION_COOKIE, session_cookie};
 use crate::client_ip::ClientIp;

@@ -3,11 +3,11 @@
 //! roles; a page outside them answers 403 with the role it needs.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use domain::Role;
 use serde::Deserialize;
 use services::operators::{self, OperatorSession};
@@ -16,7 +16,9 @@ use services::{ErrorKind, ServiceError};
 use store::audit::{AuditFilter, AuditRecord};
 use store::outbox::MessageRecord;
 
-use super::{Area, Chrome, FormError, NavItem, PageRequest, framed, render, safe_next, see_other};
+use super::{
+    Area, Chrome, Form, FormError, NavItem, PageRequest, framed, render, safe_next, see_other,
+};
 use crate::AppState;
 use crate::client_ip::ClientIp;
 use crate::console_api::{CONSOLE_COOKIE, console_cookie};
@@ -384,54 +386,35 @@ async fn operators_page(State(state): State<AppState>, request: PageRequest) -> 
     operators_view(&state, &operator, chrome, None, None, Default::default()).await
 }
 
-/// The pairs of a urlencoded form body, repeated names kept (serde_urlencoded cannot
-/// gather the repeated `roles` checkboxes into a list).
-fn form_fields(body: &str) -> Vec<(String, String)> {
-    body.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let decode = |s: &str| {
-                percent_encoding::percent_decode_str(&s.replace('+', " "))
-                    .decode_utf8_lossy()
-                    .into_owned()
-            };
-            (decode(k), decode(v))
-        })
-        .collect()
-}
-
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map_or("", |(_, v)| v.as_str())
-}
-
-fn roles_of(fields: &[(String, String)]) -> String {
-    fields
-        .iter()
-        .filter(|(k, _)| k == "roles")
-        .map(|(_, v)| v.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
+/// The operator forms: create (username, name, roles) and change (action, roles).
+#[derive(Deserialize)]
+struct OperatorForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    /// One entry per ticked checkbox.
+    #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default)]
+    action: String,
 }
 
 async fn create_operator(
     State(state): State<AppState>,
     request: PageRequest,
-    body: String,
+    Form(form): Form<OperatorForm>,
 ) -> Response {
-    let fields = form_fields(&body);
-    let csrf = field(&fields, "csrf");
     let (operator, chrome) =
-        match require_operator_posting(&state, &request, &[Role::Admin], csrf).await {
+        match require_operator_posting(&state, &request, &[Role::Admin], &form.csrf).await {
             Ok(found) => found,
             Err(response) => return response,
         };
-    let username = field(&fields, "username").trim().to_string();
-    let name = field(&fields, "display_name").trim().to_string();
-    let roles = roles_of(&fields);
+    let username = form.username.trim().to_string();
+    let name = form.display_name.trim().to_string();
+    let roles = form.roles.join(",");
     let result = if roles.is_empty() {
         Err(ServiceError::new(
             ErrorKind::Invalid,
@@ -474,17 +457,15 @@ async fn change_operator(
     State(state): State<AppState>,
     request: PageRequest,
     Path(username): Path<String>,
-    body: String,
+    Form(form): Form<OperatorForm>,
 ) -> Response {
-    let fields = form_fields(&body);
-    let csrf = field(&fields, "csrf");
     let (operator, chrome) =
-        match require_operator_posting(&state, &request, &[Role::Admin], csrf).await {
+        match require_operator_posting(&state, &request, &[Role::Admin], &form.csrf).await {
             Ok(found) => found,
             Err(response) => return response,
         };
-    let roles = roles_of(&fields);
-    let change = match field(&fields, "action") {
+    let roles = form.roles.join(",");
+    let change = match form.action.as_str() {
         "roles" if roles.is_empty() => Err(ServiceError::new(
             ErrorKind::Invalid,
             "no_roles",

@@ -14,12 +14,14 @@ pub mod i18n;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{FromRequestParts, Query};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use services::ServiceError;
 
 use crate::AppState;
@@ -284,6 +286,40 @@ macro_rules! framed {
     };
 }
 pub(crate) use framed;
+
+/// A posted form (`application/x-www-form-urlencoded`). Repeated names, such as the
+/// console's role checkboxes, gather into a `Vec` field, which axum's own `Form`
+/// (serde_urlencoded) cannot do; every page form goes through this one.
+pub struct Form<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| {
+                v.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
+        if !is_form {
+            let text = "表单须以 application/x-www-form-urlencoded 提交 / \
+                        a form must be sent as application/x-www-form-urlencoded";
+            return Err((StatusCode::UNSUPPORTED_MEDIA_TYPE, text).into_response());
+        }
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        // Page forms default every field, so only a hand-made body fails here.
+        serde_html_form::from_bytes(&body).map(Form).map_err(|e| {
+            let text = format!("表单无法读取 / the form cannot be read: {e}");
+            (StatusCode::BAD_REQUEST, text).into_response()
+        })
+    }
+}
 
 /// A rendered page with the headers every page gets: no caching of personal pages, a
 /// strict content security policy (no inline script, nothing from elsewhere), no framing.
