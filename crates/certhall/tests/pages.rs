@@ -295,6 +295,13 @@ fn console_pages_check_roles_csrf_and_filters() {
     let (status, page) = post(
         "/console/operators",
         &cookie,
+        &format!("csrf={csrf}&username=no-roles&display_name=x"),
+    );
+    assert_eq!(status, 422, "an operator needs a role");
+    assert!(page.contains("请至少选择一个角色"), "{page}");
+    let (status, page) = post(
+        "/console/operators",
+        &cookie,
         &format!(
             "csrf={csrf}&username=shen-li&display_name=%E6%9D%8E&roles=reviewer&roles=finance"
         ),

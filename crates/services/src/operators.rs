@@ -86,6 +86,16 @@ fn check_username(username: &str) -> Result<(), ServiceError> {
 
 fn parse_roles(text: &str) -> Result<Roles, ServiceError> {
     text.parse().map_err(|e: domain::UnknownRole| {
+        // `Roles` refuses an empty list with an empty name: nothing was chosen.
+        if e.0.is_empty() {
+            return ServiceError::new(
+                ErrorKind::Invalid,
+                "no_roles",
+                "choose at least one role",
+                "请至少选择一个角色",
+            )
+            .with_field("roles");
+        }
         ServiceError::new(
             ErrorKind::Invalid,
             "unknown_role",

@@ -415,24 +415,14 @@ async fn create_operator(
     let username = form.username.trim().to_string();
     let name = form.display_name.trim().to_string();
     let roles = form.roles.join(",");
-    let result = if roles.is_empty() {
-        Err(ServiceError::new(
-            ErrorKind::Invalid,
-            "no_roles",
-            "choose at least one role",
-            "请至少选择一个角色",
-        )
-        .with_field("roles"))
-    } else {
-        operators::create(
-            &state.pki.store,
-            &username,
-            &name,
-            &roles,
-            &operator.actor(),
-        )
-        .await
-    };
+    let result = operators::create(
+        &state.pki.store,
+        &username,
+        &name,
+        &roles,
+        &operator.actor(),
+    )
+    .await;
     match result {
         Ok(password) => {
             let shown = Some((username, password.to_string()));
@@ -466,13 +456,6 @@ async fn change_operator(
         };
     let roles = form.roles.join(",");
     let change = match form.action.as_str() {
-        "roles" if roles.is_empty() => Err(ServiceError::new(
-            ErrorKind::Invalid,
-            "no_roles",
-            "choose at least one role",
-            "请至少选择一个角色",
-        )
-        .with_field("roles")),
         "roles" => Ok(operators::Change::Roles(&roles)),
         "disable" => Ok(operators::Change::Disable),
         "enable" => Ok(operators::Change::Enable),
