@@ -110,29 +110,24 @@ impl BodyFault {
             .rsplit_once(" at line ")
             .map_or(message.as_str(), |(m, _)| m)
             .to_string();
+        // serde_path_to_error prints the top level as ".".
         let path = error.path().to_string();
-        let within = |name: &str| {
-            if path == "." || path.is_empty() {
+        let at_top = path == ".";
+        if let Some(name) = quoted_after(&detail, "missing field ") {
+            // A missing field's path is the object that lacks it.
+            let field = if at_top {
                 name.to_string()
             } else {
                 format!("{path}.{name}")
-            }
-        };
-        if let Some(name) = quoted_after(&detail, "missing field ") {
-            Self::Missing {
-                field: within(name),
-            }
+            };
+            Self::Missing { field }
         } else if let Some(name) = quoted_after(&detail, "unknown field ") {
-            // The path already ends at the unknown key (it is where the error happened);
-            // a missing field's path is the object that lacks it.
-            Self::Unknown {
-                field: if path == "." { name.to_string() } else { path },
-            }
+            // An unknown field's path already ends at it.
+            let field = if at_top { name.to_string() } else { path };
+            Self::Unknown { field }
         } else {
-            Self::WrongValue {
-                field: if path == "." { "body".into() } else { path },
-                detail,
-            }
+            let field = if at_top { "body".to_string() } else { path };
+            Self::WrongValue { field, detail }
         }
     }
 
