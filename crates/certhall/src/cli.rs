@@ -99,6 +99,11 @@ pub struct GlobalArgs {
     /// crates/services/hall.toml).
     #[arg(long, global = true, env = "CERTHALL_HALL_CONFIG")]
     pub hall_config: Option<PathBuf>,
+    /// The working calendar (TOML: the State Council's holidays and adjusted working days,
+    /// year by year) that promises are counted in. Default: the one built in (see
+    /// crates/services/working-calendar.toml).
+    #[arg(long, global = true, env = "CERTHALL_WORKING_CALENDAR")]
+    pub working_calendar: Option<PathBuf>,
     /// How SMS go out: `file` appends to DATA_DIR/outbox/sms.jsonl; `http` posts to a gateway.
     #[arg(
         long,

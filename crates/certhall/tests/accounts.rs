@@ -57,7 +57,7 @@ fn register_login_sessions_and_passwords() {
     let (status, _, body) = alice.call(
         "POST",
         "/api/v1/accounts",
-        serde_json::json!({"phone": phone, "code": code, "password": "short1"}),
+        serde_json::json!({"phone": phone, "code": code, "password": "short1", "agree": true}),
     );
     assert_eq!(
         (status, body["error"]["field"].as_str()),
@@ -73,7 +73,7 @@ fn register_login_sessions_and_passwords() {
     let (status, _, body) = alice.call(
         "POST",
         "/api/v1/accounts",
-        serde_json::json!({"phone": phone, "code": wrong, "password": "goodpass123"}),
+        serde_json::json!({"phone": phone, "code": wrong, "password": "goodpass123", "agree": true}),
     );
     assert_eq!(
         (status, body["error"]["field"].as_str()),
@@ -89,7 +89,7 @@ fn register_login_sessions_and_passwords() {
     let (status, headers, body) = alice.call(
         "POST",
         "/api/v1/accounts",
-        serde_json::json!({"phone": phone, "code": code, "password": "goodpass123"}),
+        serde_json::json!({"phone": phone, "code": code, "password": "goodpass123", "agree": true}),
     );
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["phone_masked"], "138****5678");
@@ -103,7 +103,7 @@ fn register_login_sessions_and_passwords() {
     let (status, _, body) = alice.call(
         "POST",
         "/api/v1/accounts",
-        serde_json::json!({"phone": phone, "code": code, "password": "goodpass123"}),
+        serde_json::json!({"phone": phone, "code": code, "password": "goodpass123", "agree": true}),
     );
     assert_eq!(
         (status, body["error"]["code"].as_str()),
@@ -351,7 +351,7 @@ fn code_limits_per_number_and_english_messages() {
     let (status, _, body) = client.call(
         "POST",
         "/api/v1/accounts",
-        serde_json::json!({"phone": "13900000000", "code": "123456", "password": "goodpass123"}),
+        serde_json::json!({"phone": "13900000000", "code": "123456", "password": "goodpass123", "agree": true}),
     );
     assert_eq!(
         (status, body["error"]["code"].as_str()),

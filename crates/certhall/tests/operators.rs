@@ -180,7 +180,7 @@ fn operators_roles_and_the_console_session() {
     let (status, _, _) = customer.call(
         "POST",
         "/api/v1/accounts",
-        serde_json::json!({"phone": "13700001111", "code": code, "password": "custpass123"}),
+        serde_json::json!({"phone": "13700001111", "code": code, "password": "custpass123", "agree": true}),
     );
     assert_eq!(status, 201);
     let mut customer_in_console = console(&server);

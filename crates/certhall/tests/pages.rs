@@ -210,7 +210,7 @@ fn the_seed_channels_are_in_the_database_and_the_api() {
 fn a_wrong_hall_configuration_stops_the_start_naming_the_field() {
     let instance = Instance::sqlite();
     let config = instance.path("hall.toml");
-    let text = services::hall::DEFAULT_HALL_TOML.replacen(
+    let text = services::hall::config::DEFAULT_HALL_TOML.replacen(
         "validity_years = [1, 2]",
         "validity_years = [9]",
         1,

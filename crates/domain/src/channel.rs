@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::business::BusinessType;
+use crate::field_error::FieldError;
 use crate::money::Fen;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -353,22 +354,8 @@ pub struct Counter {
     pub hours: String,
 }
 
-/// A field of a channel definition that is wrong, and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {en}")]
-pub struct ChannelError {
-    /// Path of the field, e.g. `products[1].validity_years`.
-    pub field: String,
-    pub en: String,
-    pub zh: String,
-}
-
-fn err(field: impl Into<String>, en: impl Into<String>, zh: impl Into<String>) -> ChannelError {
-    ChannelError {
-        field: field.into(),
-        en: en.into(),
-        zh: zh.into(),
-    }
+fn err(field: impl Into<String>, en: impl Into<String>, zh: impl Into<String>) -> FieldError {
+    FieldError::new(field, "invalid_channel", en, zh)
 }
 
 /// A code: 2 to 32 of lowercase letters, digits and `extra`, starting with a letter.
@@ -380,7 +367,7 @@ fn is_code(text: &str, extra: char) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == extra)
 }
 
-fn non_empty(field: &str, value: &str) -> Result<(), ChannelError> {
+fn non_empty(field: &str, value: &str) -> Result<(), FieldError> {
     if value.trim().is_empty() {
         return Err(err(field, "must not be empty", "不能为空"));
     }
@@ -389,7 +376,7 @@ fn non_empty(field: &str, value: &str) -> Result<(), ChannelError> {
 
 impl Channel {
     /// Checks that the definition is coherent; the first fault found names its field.
-    pub fn validate(&self) -> Result<(), ChannelError> {
+    pub fn validate(&self) -> Result<(), FieldError> {
         if !is_code(&self.code, '-') {
             return Err(err(
                 "code",
@@ -464,7 +451,7 @@ impl Channel {
         Ok(())
     }
 
-    fn validate_products(&self) -> Result<(), ChannelError> {
+    fn validate_products(&self) -> Result<(), FieldError> {
         if self.products.is_empty() {
             return Err(err("products", "at least one product", "至少要有一个产品"));
         }
@@ -507,7 +494,7 @@ impl Channel {
         Ok(())
     }
 
-    fn validate_business(&self) -> Result<(), ChannelError> {
+    fn validate_business(&self) -> Result<(), FieldError> {
         if self.business.is_empty() {
             return Err(err(
                 "business",
@@ -552,7 +539,7 @@ impl Channel {
         Ok(())
     }
 
-    fn validate_couriers_and_invoices(&self) -> Result<(), ChannelError> {
+    fn validate_couriers_and_invoices(&self) -> Result<(), FieldError> {
         let mut codes = BTreeSet::new();
         for (i, courier) in self.couriers.iter().enumerate() {
             if !is_code(&courier.code, '-') || !codes.insert(courier.code.as_str()) {

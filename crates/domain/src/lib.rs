@@ -1,28 +1,45 @@
 //! Pure business rules of CertHall: identifiers and their check digits, money, business
-//! types, channels and the separation of duties.
+//! types, channels, the separation of duties, the state machines of what has a status, the
+//! audit log's vocabulary, and time (dates in China, working days).
 //!
-//! Nothing here does I/O. Each identifier is a parse-don't-validate newtype: once a value
-//! of the type exists, it is known to be well formed.
+//! Nothing here does I/O, and no rule reads the clock: rules take `now` (see [`time`]).
+//! Each identifier is a parse-don't-validate newtype: once a value of the type exists, it
+//! is known to be well formed; a refusal is a [`FieldError`] naming the field, in Chinese
+//! and English.
 
+pub mod address;
+pub mod audit_action;
 pub mod business;
+pub mod certificate_status;
 pub mod channel;
 pub mod duties;
+pub mod field_error;
+pub mod lang;
+pub mod message;
 pub mod money;
 pub mod password;
 pub mod phone;
 pub mod resident_id;
 pub mod roles;
+pub mod text;
+pub mod time;
+pub mod transition;
 pub mod uscc;
 
+pub use address::{Address, AddressBookEntry, AddressInput};
+pub use audit_action::{AuditAction, AuditFilter};
 pub use business::BusinessType;
-pub use channel::{Channel, ChannelError};
+pub use certificate_status::{CertificateStatus, RevocationEvent, TransitionError};
+pub use channel::Channel;
 pub use duties::{Duty, DutyConflict, DutyRule, SeparationOfDuties};
+pub use field_error::FieldError;
+pub use lang::Lang;
+pub use message::{MessageEvent, MessageKind, MessageStatus};
 pub use money::Fen;
 pub use password::{PasswordError, check_new_password};
 pub use phone::{PhoneNumber, PhoneNumberError};
 pub use resident_id::{ResidentId, ResidentIdError};
 pub use roles::{Role, Roles, UnknownRole};
+pub use time::{ChinaDate, Clock, UnixTime, WorkingCalendar};
+pub use transition::{Refused, Status, Transition};
 pub use uscc::{Uscc, UsccError};
-pub mod certificate_status;
-
-pub use certificate_status::{CertificateStatus, RevocationEvent, TransitionError};

@@ -10,7 +10,9 @@ use x509_cert::time::Validity;
 use crate::name::SubjectFields;
 use crate::profile::{ExtensionInputs, Profile, PublicationUrls, key_identifier};
 use crate::serial::Serial;
-use crate::time::{now_unix, unix_of, x509_time};
+use domain::UnixTime;
+
+use crate::time::{unix_of, x509_time};
 use crate::{PkiError, Signer};
 
 /// Certificates start a minute in the past, to absorb clock skew on relying parties.
@@ -59,17 +61,19 @@ fn validity_days(profile: Profile, days: Option<u32>) -> Result<u32, PkiError> {
     Ok(days)
 }
 
-/// Issues a certificate signed by `issuer`. The validity never runs past the issuer's.
+/// Issues a certificate signed by `issuer`, valid from `now` (backdated a minute). The
+/// validity never runs past the issuer's.
 pub fn issue(
     issuer: &Issuer<'_>,
     order: &CertificateOrder<'_>,
+    now: UnixTime,
 ) -> Result<IssuedCertificate, PkiError> {
     order.profile.check_subject(order.subject)?;
     let days = validity_days(order.profile, order.days)?;
     let family = crate::verify::key_family(order.public_key)?;
     let issuer_tbs = &issuer.certificate.tbs_certificate;
     let issuer_key_id = key_identifier(&issuer_tbs.subject_public_key_info);
-    let now = now_unix();
+    let now = now.seconds();
     let not_before = now - BACKDATE_SECONDS;
     let issuer_not_after = unix_of(&issuer_tbs.validity.not_after);
     let not_after = (now + i64::from(days) * 86_400).min(issuer_not_after);
@@ -93,12 +97,13 @@ pub fn issue(
     )
 }
 
-/// Creates a self-signed root CA certificate.
+/// Creates a self-signed root CA certificate valid from `now`.
 pub fn self_signed_root(
     signer: &dyn Signer,
     subject: &SubjectFields,
     serial: &Serial,
     days: u32,
+    now: UnixTime,
 ) -> Result<IssuedCertificate, PkiError> {
     let profile = Profile::RootCa;
     profile.check_subject(subject)?;
@@ -113,7 +118,7 @@ pub fn self_signed_root(
         policy_oid: crate::profile::ANY_POLICY,
     })?;
     let name = subject.to_name()?;
-    let now = now_unix();
+    let now = now.seconds();
     sign(
         signer,
         name.clone(),

@@ -200,7 +200,9 @@ mod tests {
     fn ca_certificate(key: &SoftwareKey) -> Certificate {
         let subject: crate::name::SubjectFields = "/C=CN/O=Test/CN=Test CA".parse().unwrap();
         let serial = crate::serial::Serial::random().unwrap();
-        let issued = crate::certificate::self_signed_root(key, &subject, &serial, 365).unwrap();
+        let now = domain::UnixTime::from_seconds(1_790_000_000);
+        let issued =
+            crate::certificate::self_signed_root(key, &subject, &serial, 365, now).unwrap();
         Certificate::from_der(&issued.der).unwrap()
     }
 

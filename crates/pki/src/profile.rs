@@ -45,6 +45,15 @@ pub enum Profile {
     IssuingCa,
 }
 
+/// Whom an end-entity certificate names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Holder {
+    /// An organisation (enterprise, individual business, public institution).
+    Organization,
+    /// A person.
+    Person,
+}
+
 /// Where a CA's status and certificate are published; goes into AIA and CRL DP.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicationUrls {
@@ -86,6 +95,15 @@ impl Profile {
         Profile::PersonSign,
         Profile::Ocsp,
     ];
+
+    /// Whom certificates of this profile are for (`None`: CA and responder profiles).
+    pub fn holder(self) -> Option<Holder> {
+        match self {
+            Profile::OrgSign | Profile::OrgEnc => Some(Holder::Organization),
+            Profile::PersonSign => Some(Holder::Person),
+            Profile::Ocsp | Profile::RootCa | Profile::IssuingCa => None,
+        }
+    }
 
     pub fn name(self) -> &'static str {
         match self {

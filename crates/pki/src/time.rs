@@ -1,20 +1,13 @@
-//! Times in certificates, CRLs and OCSP responses. CertHall keeps times as Unix seconds.
+//! Times in certificates, CRLs and OCSP responses. CertHall keeps times as Unix seconds;
+//! "now" always comes from the caller (the application's clock, `domain::time`).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use der::DateTime;
 use der::asn1::{GeneralizedTime, UtcTime};
 use x509_cert::time::Time;
 
 use crate::PkiError;
-
-/// Seconds since the Unix epoch, now.
-pub fn now_unix() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
 
 fn date_time(unix: i64) -> Result<DateTime, PkiError> {
     let secs = u64::try_from(unix).map_err(|_| PkiError::Encoding("time before 1970".into()))?;

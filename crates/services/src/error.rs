@@ -74,6 +74,11 @@ impl ServiceError {
         self
     }
 
+    /// The message in `lang`.
+    pub fn message(&self, lang: domain::Lang) -> &str {
+        lang.pick(&self.message_zh, &self.message_en)
+    }
+
     pub fn internal(context: &str, err: impl fmt::Display) -> Self {
         tracing::error!(%err, "{context}");
         ServiceError::new(
@@ -162,6 +167,39 @@ impl std::error::Error for ServiceError {}
 
 impl From<store::StoreError> for ServiceError {
     fn from(e: store::StoreError) -> Self {
-        ServiceError::internal("database", e)
+        match e {
+            store::StoreError::LostRace { .. } => ServiceError::new(
+                ErrorKind::Conflict,
+                "changed_meanwhile",
+                format!("{e}: someone else changed it first; reload and try again"),
+                "已被他人处理或修改，请刷新后重试",
+            ),
+            e => ServiceError::internal("database", e),
+        }
+    }
+}
+
+/// A field a domain rule refused: `invalid`, naming the field (message `field: reason`).
+impl From<domain::FieldError> for ServiceError {
+    fn from(e: domain::FieldError) -> Self {
+        ServiceError::new(
+            ErrorKind::Invalid,
+            e.code,
+            format!("{}: {}", e.field, e.en),
+            e.zh,
+        )
+        .with_field(e.field)
+    }
+}
+
+/// A change a state machine refuses: the thing is not in a state that allows it.
+impl From<domain::Refused> for ServiceError {
+    fn from(e: domain::Refused) -> Self {
+        ServiceError::new(
+            ErrorKind::Conflict,
+            "invalid_transition",
+            e.to_string(),
+            format!("当前状态（{}）不允许此操作（{}）", e.from, e.event),
+        )
     }
 }

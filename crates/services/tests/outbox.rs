@@ -5,19 +5,50 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use certhall_services::actor::Actor;
-use certhall_services::notifications::provider::{DeliveryError, FileProvider, Provider};
-use certhall_services::notifications::templates::CodePurpose;
-use certhall_services::notifications::worker::{Deliverers, MAX_ATTEMPTS, deliver_due};
-use certhall_services::notifications::{self, Lang, Recipient, Template};
+use certhall_services::notifications::delivery::MAX_ATTEMPTS;
+use certhall_services::notifications::{self, Recipient, Template};
+use certhall_services::people::actor::Actor;
+use certhall_services::people::sms_codes::CodePurpose;
+use certhall_services::{App, Config, Notifiers};
+use domain::time::{Clock, SettableClock, UnixTime};
+use domain::{Lang, MessageEvent, MessageKind, MessageStatus};
 use futures_util::future::BoxFuture;
+use providers::notify::file::FileNotifier;
+use providers::notify::{DeliveryError, Message, Notifier};
 use store::Store;
 use store::outbox::MessageRecord;
 
+/// The clock of the whole test: it moves only when the test says so.
+fn clock() -> Arc<SettableClock> {
+    static CLOCK: std::sync::OnceLock<Arc<SettableClock>> = std::sync::OnceLock::new();
+    CLOCK
+        .get_or_init(|| Arc::new(SettableClock::at(UnixTime::from_seconds(1_796_000_000))))
+        .clone()
+}
+
+/// The database as the outbox sees it (for enqueueing and inspecting messages).
 async fn store(dir: &std::path::Path) -> Store {
-    Store::connect(&format!("sqlite://{}", dir.join("db").display()))
+    Store::connect(
+        &format!("sqlite://{}", dir.join("certhall.db").display()),
+        clock(),
+    )
+    .await
+    .unwrap()
+}
+
+/// The application on the same database, delivering through `deliverers`.
+async fn app(dir: &std::path::Path, deliverers: Notifiers) -> Arc<App> {
+    App::open(Config::under(dir, clock()).unwrap(), deliverers)
         .await
         .unwrap()
+}
+
+/// One round of the outbox job.
+async fn deliver_due(
+    dir: &std::path::Path,
+    deliverers: Notifiers,
+) -> Result<usize, certhall_services::ServiceError> {
+    certhall_services::jobs::outbox::run_once(&*app(dir, deliverers).await).await
 }
 
 fn phone() -> Recipient {
@@ -32,10 +63,18 @@ fn code(code: &str) -> Template {
     }
 }
 
-fn file_deliverers(dir: &std::path::Path) -> Deliverers {
-    Deliverers {
-        sms: Arc::new(FileProvider::new(dir.join("outbox"), "sms")),
-        email: Arc::new(FileProvider::new(dir.join("outbox"), "email")),
+fn file_deliverers(dir: &std::path::Path) -> Notifiers {
+    Notifiers {
+        sms: Arc::new(FileNotifier::new(
+            dir.join("outbox"),
+            MessageKind::Sms,
+            clock(),
+        )),
+        email: Arc::new(FileNotifier::new(
+            dir.join("outbox"),
+            MessageKind::Email,
+            clock(),
+        )),
     }
 }
 
@@ -86,13 +125,13 @@ async fn messages_follow_their_transaction_and_go_out_once_in_the_fixed_format()
     tx.commit().await.unwrap();
 
     assert_eq!(
-        deliver_due(&store, &file_deliverers(dir.path()))
+        deliver_due(dir.path(), file_deliverers(dir.path()))
             .await
             .unwrap(),
         1
     );
     assert_eq!(
-        deliver_due(&store, &file_deliverers(dir.path()))
+        deliver_due(dir.path(), file_deliverers(dir.path()))
             .await
             .unwrap(),
         0,
@@ -109,7 +148,7 @@ async fn messages_follow_their_transaction_and_go_out_once_in_the_fixed_format()
             .contains("注册验证码为222222")
     );
     let stored = message(&store, 0).await;
-    assert_eq!(stored.status, "sent");
+    assert_eq!(stored.status, MessageStatus::Sent);
     assert_eq!(
         stored.text, "",
         "a delivered one-time code is not kept in the database"
@@ -123,11 +162,11 @@ struct Flaky {
     knows: Option<bool>,
 }
 
-impl Provider for Flaky {
+impl Notifier for Flaky {
     fn name(&self) -> &'static str {
         "flaky"
     }
-    fn send<'a>(&'a self, _: &'a MessageRecord) -> BoxFuture<'a, Result<(), DeliveryError>> {
+    fn send<'a>(&'a self, _: &'a Message) -> BoxFuture<'a, Result<(), DeliveryError>> {
         Box::pin(async move {
             if self.failures_left.load(Ordering::SeqCst) > 0 {
                 self.failures_left.fetch_sub(1, Ordering::SeqCst);
@@ -161,7 +200,7 @@ async fn failures_back_off_then_fail_and_an_administrator_can_retry() {
         sent: AtomicUsize::new(0),
         knows: None,
     });
-    let deliverers = Deliverers {
+    let deliverers = || Notifiers {
         sms: flaky.clone(),
         email: flaky.clone(),
     };
@@ -171,35 +210,39 @@ async fn failures_back_off_then_fail_and_an_administrator_can_retry() {
         .unwrap();
     tx.commit().await.unwrap();
 
-    deliver_due(&store, &deliverers).await.unwrap();
+    deliver_due(dir.path(), deliverers()).await.unwrap();
     let m = message(&store, 0).await;
-    assert_eq!((m.status.as_str(), m.attempts), ("pending", 1));
+    assert_eq!((m.status, m.attempts), (MessageStatus::Pending, 1));
     assert_eq!(m.last_error.as_deref(), Some("gateway timeout"));
-    let wait = m.next_attempt_at - pki_now();
+    let wait = m.next_attempt_at - clock().now().seconds();
     assert!(
         (3..=6).contains(&wait),
         "first retry after about 5 s, got {wait}"
     );
-    deliver_due(&store, &deliverers).await.unwrap();
+    deliver_due(dir.path(), deliverers()).await.unwrap();
     assert_eq!(message(&store, 0).await.attempts, 1, "not before its time");
 
     for _ in 1..MAX_ATTEMPTS {
         make_due_now(&store).await;
-        deliver_due(&store, &deliverers).await.unwrap();
+        deliver_due(dir.path(), deliverers()).await.unwrap();
     }
     let m = message(&store, 0).await;
-    assert_eq!((m.status.as_str(), m.attempts), ("failed", MAX_ATTEMPTS));
+    assert_eq!(
+        (m.status, m.attempts),
+        (MessageStatus::Failed, MAX_ATTEMPTS)
+    );
 
     flaky.failures_left.store(0, Ordering::SeqCst);
-    notifications::retry_failed(&store, m.id, &Actor::Cli("admin".into()))
+    let admin = Actor::Cli("admin".into());
+    notifications::retry(&*app(dir.path(), deliverers()).await, &admin, m.id)
         .await
         .unwrap();
-    deliver_due(&store, &deliverers).await.unwrap();
-    assert_eq!(message(&store, 0).await.status, "sent");
+    deliver_due(dir.path(), deliverers()).await.unwrap();
+    assert_eq!(message(&store, 0).await.status, MessageStatus::Sent);
     assert_eq!(flaky.sent.load(Ordering::SeqCst), 1);
     let retry = store::audit::list(
         &store,
-        &store::audit::AuditFilter {
+        &domain::AuditFilter {
             action_prefix: "outbox.retry".into(),
             ..Default::default()
         },
@@ -209,7 +252,7 @@ async fn failures_back_off_then_fail_and_an_administrator_can_retry() {
     .unwrap();
     assert_eq!(retry.len(), 1);
     assert_eq!(retry[0].actor, "cli:admin");
-    let again = notifications::retry_failed(&store, m.id, &Actor::Cli("admin".into()))
+    let again = notifications::retry(&*app(dir.path(), deliverers()).await, &admin, m.id)
         .await
         .unwrap_err();
     assert_eq!(
@@ -219,16 +262,16 @@ async fn failures_back_off_then_fail_and_an_administrator_can_retry() {
     );
 }
 
-fn pki_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+/// The claim a worker makes.
+fn claim() -> domain::Transition<MessageStatus> {
+    MessageStatus::Pending.apply(MessageEvent::Claim).unwrap()
 }
 
 /// Leaves the message as a worker that died mid-send would: claimed, claim expired.
 async fn crash_while_sending(store: &Store) {
-    let claimed = store::outbox::claim_due(store, 60, 10).await.unwrap();
+    let claimed = store::outbox::claim_due(store, claim(), 60, 10)
+        .await
+        .unwrap();
     assert_eq!(claimed.len(), 1);
     sqlx::query("UPDATE outbox SET claimed_until = 0 WHERE status = 'sending'")
         .execute(store.pool())
@@ -247,11 +290,11 @@ async fn a_send_interrupted_by_a_crash_is_never_duplicated() {
         .unwrap();
     tx.commit().await.unwrap();
     crash_while_sending(&store).await;
-    deliver_due(&store, &file_deliverers(dir.path()))
+    deliver_due(dir.path(), file_deliverers(dir.path()))
         .await
         .unwrap();
     assert_eq!(lines(dir.path()).len(), 1);
-    assert_eq!(message(&store, 0).await.status, "sent");
+    assert_eq!(message(&store, 0).await.status, MessageStatus::Sent);
 
     // Written just before the crash: recognised as delivered, not written again.
     let mut tx = store.begin_write().await.unwrap();
@@ -259,17 +302,27 @@ async fn a_send_interrupted_by_a_crash_is_never_duplicated() {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let claimed = store::outbox::claim_due(&store, 60, 10).await.unwrap();
+    let claimed = store::outbox::claim_due(&store, claim(), 60, 10)
+        .await
+        .unwrap();
+    let message_in_flight = Message {
+        kind: claimed[0].kind,
+        to: claimed[0].recipient.clone(),
+        template: claimed[0].template.clone(),
+        subject: claimed[0].subject.clone(),
+        text: claimed[0].text.clone(),
+        idempotency_key: claimed[0].idempotency_key.clone(),
+    };
     file_deliverers(dir.path())
         .sms
-        .send(&claimed[0])
+        .send(&message_in_flight)
         .await
         .unwrap();
     sqlx::query("UPDATE outbox SET claimed_until = 0 WHERE status = 'sending'")
         .execute(store.pool())
         .await
         .unwrap();
-    deliver_due(&store, &file_deliverers(dir.path()))
+    deliver_due(dir.path(), file_deliverers(dir.path()))
         .await
         .unwrap();
     assert_eq!(
@@ -277,7 +330,7 @@ async fn a_send_interrupted_by_a_crash_is_never_duplicated() {
         2,
         "the second code is in the file once"
     );
-    assert_eq!(message(&store, 1).await.status, "sent");
+    assert_eq!(message(&store, 1).await.status, MessageStatus::Sent);
 
     // A provider that cannot tell: marked failed for a person to decide, not resent.
     let blind = Arc::new(Flaky {
@@ -292,8 +345,8 @@ async fn a_send_interrupted_by_a_crash_is_never_duplicated() {
     tx.commit().await.unwrap();
     crash_while_sending(&store).await;
     deliver_due(
-        &store,
-        &Deliverers {
+        dir.path(),
+        Notifiers {
             sms: blind.clone(),
             email: blind.clone(),
         },
@@ -301,7 +354,7 @@ async fn a_send_interrupted_by_a_crash_is_never_duplicated() {
     .await
     .unwrap();
     let m = message(&store, 2).await;
-    assert_eq!(m.status, "failed");
+    assert_eq!(m.status, MessageStatus::Failed);
     assert!(m.last_error.unwrap().contains("cannot tell"));
     assert_eq!(blind.sent.load(Ordering::SeqCst), 0);
 }

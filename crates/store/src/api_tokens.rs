@@ -1,7 +1,7 @@
 //! API tokens for registration-authority integrations. Only a SHA-256 of each token is
 //! stored (tokens are 256 random bits, so a fast hash is enough: nothing to brute-force).
 
-use crate::{Store, StoreError, WriteTx, schema::now};
+use crate::{Store, StoreError, WriteTx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApiTokenRecord {
@@ -29,7 +29,7 @@ pub async fn insert(
     .bind(token_hash)
     .bind(cas)
     .bind(profiles)
-    .bind(now())
+    .bind(tx.now().seconds())
     .fetch_one(&mut ***tx)
     .await?;
     Ok(id)
@@ -69,7 +69,7 @@ pub async fn list(store: &Store) -> Result<Vec<ApiTokenRecord>, StoreError> {
 
 pub async fn revoke(tx: &mut WriteTx, id: i64) -> Result<(), StoreError> {
     sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2")
-        .bind(now())
+        .bind(tx.now().seconds())
         .bind(id)
         .execute(&mut ***tx)
         .await?;

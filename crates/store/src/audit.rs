@@ -5,18 +5,19 @@
 //! last sequence number and hash; updating it first in a transaction serialises writers
 //! on both backends, so the chain never forks.
 
+use domain::{AuditAction, AuditFilter};
 use futures_util::TryStreamExt;
 use serde::Serialize;
 
-use crate::{StoreError, WriteTx, schema::now};
+use crate::{StoreError, WriteTx};
 
 /// One state change to record.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct AuditEvent {
     /// Who: `cli:<user>`, `api-token:<name>`, `system`, ...
     pub actor: String,
-    /// What, as a dotted verb: `certificate.issue`, `certificate.revoke`, `ca.create`, ...
-    pub action: String,
+    /// What happened (stored as its dotted name, `certificate.revoke`).
+    pub action: AuditAction,
     /// Which object: `certificate:<serial>`, `ca:<name>`, ...
     pub object: String,
     pub details: serde_json::Value,
@@ -74,7 +75,7 @@ pub async fn append_many(tx: &mut WriteTx, events: &[AuditEvent]) -> Result<Vec<
             .fetch_one(&mut ***tx)
             .await?;
     let first_seq = last_seq - count + 1;
-    let at = now();
+    let at = tx.now().seconds();
     let mut seqs = Vec::with_capacity(events.len());
     for (chunk_index, chunk) in events.chunks(EVENTS_PER_STATEMENT).enumerate() {
         let sql = format!(
@@ -90,7 +91,7 @@ pub async fn append_many(tx: &mut WriteTx, events: &[AuditEvent]) -> Result<Vec<
                 seq,
                 at,
                 &event.actor,
-                &event.action,
+                event.action.as_str(),
                 &event.object,
                 &details,
             );
@@ -110,7 +111,7 @@ pub async fn append_many(tx: &mut WriteTx, events: &[AuditEvent]) -> Result<Vec<
                 .bind(seq)
                 .bind(at)
                 .bind(&event.actor)
-                .bind(&event.action)
+                .bind(event.action.as_str())
                 .bind(&event.object)
                 .bind(details)
                 .bind(prev)
@@ -197,23 +198,6 @@ pub async fn verify(store: &crate::Store) -> Result<ChainReport, StoreError> {
     Ok(ChainReport::Intact {
         events: expected_seq - 1,
     })
-}
-
-/// Which audit events to list. Empty strings and `None` match everything.
-#[derive(Debug, Clone, Default)]
-pub struct AuditFilter {
-    /// The action starts with this, e.g. `operator.`
-    pub action_prefix: String,
-    /// The actor starts with this, e.g. `operator:admin`.
-    pub actor_prefix: String,
-    /// The object starts with this, e.g. `channel:huanbao`.
-    pub object_prefix: String,
-    /// At or after this Unix time.
-    pub from: Option<i64>,
-    /// Before this Unix time.
-    pub until: Option<i64>,
-    /// Only events older than this sequence number (the next page).
-    pub before_seq: Option<i64>,
 }
 
 /// Escapes LIKE's wildcards so a prefix matches literally.

@@ -1,6 +1,6 @@
 //! Certificate authorities.
 
-use crate::{Store, StoreError, WriteTx, schema::now};
+use crate::{Store, StoreError, WriteTx};
 
 /// A CA as stored. The key is either sealed (software) or named in a PKCS#11 token.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -56,7 +56,7 @@ pub async fn insert(tx: &mut WriteTx, ca: &NewCa<'_>) -> Result<i64, StoreError>
     .bind(ca.key_storage)
     .bind(ca.sealed_key)
     .bind(ca.pkcs11_label)
-    .bind(now())
+    .bind(tx.now().seconds())
     .fetch_one(&mut ***tx)
     .await?;
     Ok(id)

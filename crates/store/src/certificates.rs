@@ -1,6 +1,6 @@
 //! Issued certificates.
 
-use crate::{Store, StoreError, WriteTx, schema::now};
+use crate::{Store, StoreError, WriteTx};
 
 /// A certificate to store.
 #[derive(Debug, Clone)]
@@ -44,7 +44,7 @@ pub async fn insert_many(
     tx: &mut WriteTx,
     certs: &[&NewCertificate],
 ) -> Result<Vec<Option<i64>>, StoreError> {
-    let created_at = now();
+    let created_at = tx.now().seconds();
     let mut ids = Vec::with_capacity(certs.len());
     for chunk in certs.chunks(CERTIFICATES_PER_STATEMENT) {
         let sql = format!(
@@ -131,7 +131,7 @@ pub async fn insert_revoked_for_benchmark(
     count: u64,
 ) -> Result<(), StoreError> {
     const ROWS: u64 = 200;
-    let now = now();
+    let now = store.now().seconds();
     let mut done = 0;
     while done < count {
         let mut tx = store.begin_write().await?;

@@ -1,6 +1,6 @@
 //! Channel definitions (JSON documents), versioned for optimistic concurrency.
 
-use crate::{Store, StoreError, WriteTx, schema::now};
+use crate::{Store, StoreError, WriteTx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ChannelRecord {
@@ -26,7 +26,7 @@ pub async fn insert_if_absent(
     )
     .bind(code)
     .bind(definition)
-    .bind(now())
+    .bind(tx.now().seconds())
     .execute(&mut ***tx)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -45,7 +45,7 @@ pub async fn update(
          WHERE code = $3 AND version = $4",
     )
     .bind(definition)
-    .bind(now())
+    .bind(tx.now().seconds())
     .bind(code)
     .bind(expected_version)
     .execute(&mut ***tx)

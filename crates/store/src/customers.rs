@@ -1,6 +1,6 @@
 //! Customer accounts, their sessions, SMS verification codes and login failures.
 
-use crate::{Store, StoreError, WriteTx, schema::now};
+use crate::{Store, StoreError, WriteTx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CustomerRecord {
@@ -19,7 +19,7 @@ pub async fn insert(
     phone: &str,
     password_hash: &str,
 ) -> Result<Option<i64>, StoreError> {
-    let now = now();
+    let now = tx.now().seconds();
     let row: Option<(i64,)> = sqlx::query_as(
         "INSERT INTO customers (phone, password_hash, created_at, password_changed_at) VALUES ($1, $2, $3, $3) \
          ON CONFLICT (phone) DO NOTHING RETURNING id",
@@ -56,7 +56,7 @@ pub async fn set_password(
 ) -> Result<(), StoreError> {
     sqlx::query("UPDATE customers SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
         .bind(password_hash)
-        .bind(now())
+        .bind(tx.now().seconds())
         .bind(id)
         .execute(&mut ***tx)
         .await?;
@@ -91,7 +91,7 @@ pub async fn insert_sms_code(
     .bind(purpose)
     .bind(code_hash)
     .bind(ip)
-    .bind(now())
+    .bind(tx.now().seconds())
     .bind(expires_at)
     .fetch_one(&mut ***tx)
     .await?;
@@ -153,7 +153,7 @@ pub async fn count_sms_code_attempt(tx: &mut WriteTx, id: i64) -> Result<(), Sto
 
 pub async fn consume_sms_code(tx: &mut WriteTx, id: i64) -> Result<(), StoreError> {
     sqlx::query("UPDATE sms_codes SET consumed_at = $1 WHERE id = $2")
-        .bind(now())
+        .bind(tx.now().seconds())
         .bind(id)
         .execute(&mut ***tx)
         .await?;

@@ -1,7 +1,7 @@
 //! Leases that let one node at a time run a background job when several `serve` processes
 //! share a database.
 
-use crate::{Store, StoreError, schema::now};
+use crate::{Store, StoreError};
 
 /// Takes or renews the lease on `job` for `holder` for `seconds`; true when `holder` has it.
 /// A lease is taken over only once it has expired, so a node that dies hands the job on
@@ -12,8 +12,8 @@ pub async fn acquire(
     holder: &str,
     seconds: i64,
 ) -> Result<bool, StoreError> {
-    let now = now();
     let mut tx = store.begin_write().await?;
+    let now = tx.now().seconds();
     let row: Option<(String,)> = sqlx::query_as(
         "INSERT INTO job_leases (job, holder, expires_at) VALUES ($1, $2, $3) \
          ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at \

@@ -5,6 +5,12 @@
 //! Write transactions go through [`Store::begin_write`]: on SQLite it also takes an
 //! in-process lock, because SQLite has a single writer and a deferred transaction that
 //! reads before it writes can fail with `SQLITE_BUSY` instead of waiting.
+//!
+//! The store is handed the application's clock when it connects (as Boulder's storage
+//! authority is): a write transaction takes one reading when it begins, [`WriteTx::now`],
+//! and every row it writes is stamped with it. Statuses are the state machines' types from
+//! `domain`; only [`transition`] writes a status column, and only a change a state machine
+//! produced.
 
 pub mod api_tokens;
 pub mod audit;
@@ -23,6 +29,7 @@ pub mod profiles;
 pub mod revocations;
 mod schema;
 pub mod sessions;
+pub mod transition;
 
 /// `($1, $2, …), ($n+1, …)`: the placeholders of a multi-row INSERT of `rows` rows of
 /// `columns` values each.
@@ -39,6 +46,7 @@ pub(crate) fn values_placeholders(rows: usize, columns: usize) -> String {
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
+use domain::time::{Clock, UnixTime};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -58,17 +66,25 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     sqlite_writer: Arc<Mutex<()>>,
+    clock: Arc<dyn Clock>,
 }
 
-/// A write transaction (with the SQLite writer lock held until it ends).
+/// A write transaction (with the SQLite writer lock held until it ends), and the moment it
+/// began, which stamps what it writes.
 pub struct WriteTx {
     tx: Transaction<'static, Any>,
     _writer: Option<OwnedMutexGuard<()>>,
+    now: UnixTime,
 }
 
 impl WriteTx {
     pub async fn commit(self) -> Result<(), StoreError> {
         Ok(self.tx.commit().await?)
+    }
+
+    /// When this transaction began (by the store's clock).
+    pub fn now(&self) -> UnixTime {
+        self.now
     }
 }
 
@@ -87,8 +103,8 @@ impl DerefMut for WriteTx {
 
 impl Store {
     /// Connects to `url` (`sqlite://path` or `postgres://...`) and brings the schema up to
-    /// date. A SQLite file is created when missing.
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+    /// date. A SQLite file is created when missing. Rows are stamped by `clock`.
+    pub async fn connect(url: &str, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -131,6 +147,7 @@ impl Store {
             pool,
             backend,
             sqlite_writer: Arc::new(Mutex::new(())),
+            clock,
         };
         schema::migrate(&store).await?;
         Ok(store)
@@ -142,6 +159,11 @@ impl Store {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Now, by the store's clock (for writes outside a [`WriteTx`]).
+    pub fn now(&self) -> UnixTime {
+        self.clock.now()
     }
 
     /// Starts a write transaction.
@@ -161,6 +183,7 @@ impl Store {
         Ok(WriteTx {
             tx,
             _writer: writer,
+            now: self.clock.now(),
         })
     }
 

@@ -1,12 +1,12 @@
 //! Failed logins per subject (an account, an address), for throttling.
 
-use crate::{Store, StoreError, WriteTx, schema::now};
+use crate::{Store, StoreError, WriteTx};
 
 pub async fn record(tx: &mut WriteTx, subjects: &[&str]) -> Result<(), StoreError> {
     for subject in subjects {
         sqlx::query("INSERT INTO login_failures (subject, at) VALUES ($1, $2)")
             .bind(*subject)
-            .bind(now())
+            .bind(tx.now().seconds())
             .execute(&mut ***tx)
             .await?;
     }

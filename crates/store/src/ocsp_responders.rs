@@ -1,6 +1,6 @@
 //! Delegated OCSP responder keys and certificates.
 
-use crate::{Store, StoreError, WriteTx, schema::now};
+use crate::{Store, StoreError, WriteTx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ResponderRecord {
@@ -26,7 +26,7 @@ pub async fn insert(
     .bind(certificate_id)
     .bind(not_after)
     .bind(sealed_key)
-    .bind(now())
+    .bind(tx.now().seconds())
     .execute(&mut ***tx)
     .await?;
     Ok(())

@@ -1,17 +1,47 @@
 //! Operators (RA staff) of the console.
 
-use crate::{Store, StoreError, WriteTx, schema::now};
+use domain::Roles;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+use crate::{Store, StoreError, WriteTx};
+
+#[derive(Debug, Clone)]
 pub struct OperatorRecord {
     pub id: i64,
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
-    /// Comma-separated role names.
-    pub roles: String,
+    pub roles: Roles,
     pub disabled_at: Option<i64>,
     pub created_at: i64,
+}
+
+/// The row as stored (roles as their comma-separated names).
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    username: String,
+    display_name: String,
+    password_hash: String,
+    roles: String,
+    disabled_at: Option<i64>,
+    created_at: i64,
+}
+
+impl TryFrom<Row> for OperatorRecord {
+    type Error = StoreError;
+    fn try_from(row: Row) -> Result<Self, StoreError> {
+        Ok(OperatorRecord {
+            roles: row.roles.parse().map_err(|_| {
+                StoreError::Corrupt(format!("operator {}: roles {:?}", row.id, row.roles))
+            })?,
+            id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            password_hash: row.password_hash,
+            disabled_at: row.disabled_at,
+            created_at: row.created_at,
+        })
+    }
 }
 
 const SELECT: &str = "SELECT id, username, display_name, password_hash, roles, disabled_at, created_at FROM operators";
@@ -22,9 +52,9 @@ pub async fn insert(
     username: &str,
     display_name: &str,
     password_hash: &str,
-    roles: &str,
+    roles: &Roles,
 ) -> Result<Option<i64>, StoreError> {
-    let now = now();
+    let now = tx.now().seconds();
     let row: Option<(i64,)> = sqlx::query_as(
         "INSERT INTO operators (username, display_name, password_hash, roles, created_at, password_changed_at) \
          VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (username) DO NOTHING RETURNING id",
@@ -32,7 +62,7 @@ pub async fn insert(
     .bind(username)
     .bind(display_name)
     .bind(password_hash)
-    .bind(roles)
+    .bind(roles.to_text())
     .bind(now)
     .fetch_optional(&mut ***tx)
     .await?;
@@ -50,28 +80,35 @@ pub async fn find_by_username(
     store: &Store,
     username: &str,
 ) -> Result<Option<OperatorRecord>, StoreError> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE username = $1"))
+    sqlx::query_as::<_, Row>(&format!("{SELECT} WHERE username = $1"))
         .bind(username)
         .fetch_optional(store.pool())
-        .await?)
+        .await?
+        .map(OperatorRecord::try_from)
+        .transpose()
 }
 
 pub async fn find_by_id(store: &Store, id: i64) -> Result<Option<OperatorRecord>, StoreError> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
+    sqlx::query_as::<_, Row>(&format!("{SELECT} WHERE id = $1"))
         .bind(id)
         .fetch_optional(store.pool())
-        .await?)
+        .await?
+        .map(OperatorRecord::try_from)
+        .transpose()
 }
 
 pub async fn list(store: &Store) -> Result<Vec<OperatorRecord>, StoreError> {
-    Ok(sqlx::query_as(&format!("{SELECT} ORDER BY id"))
+    sqlx::query_as::<_, Row>(&format!("{SELECT} ORDER BY id"))
         .fetch_all(store.pool())
-        .await?)
+        .await?
+        .into_iter()
+        .map(OperatorRecord::try_from)
+        .collect()
 }
 
-pub async fn set_roles(tx: &mut WriteTx, id: i64, roles: &str) -> Result<(), StoreError> {
+pub async fn set_roles(tx: &mut WriteTx, id: i64, roles: &Roles) -> Result<(), StoreError> {
     sqlx::query("UPDATE operators SET roles = $1 WHERE id = $2")
-        .bind(roles)
+        .bind(roles.to_text())
         .bind(id)
         .execute(&mut ***tx)
         .await?;
@@ -85,7 +122,7 @@ pub async fn set_password(
 ) -> Result<(), StoreError> {
     sqlx::query("UPDATE operators SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
         .bind(password_hash)
-        .bind(now())
+        .bind(tx.now().seconds())
         .bind(id)
         .execute(&mut ***tx)
         .await?;
@@ -95,7 +132,7 @@ pub async fn set_password(
 /// Disables (`true`) or re-enables an operator.
 pub async fn set_disabled(tx: &mut WriteTx, id: i64, disabled: bool) -> Result<(), StoreError> {
     sqlx::query("UPDATE operators SET disabled_at = $1 WHERE id = $2")
-        .bind(disabled.then(now))
+        .bind(disabled.then(|| tx.now().seconds()))
         .bind(id)
         .execute(&mut ***tx)
         .await?;

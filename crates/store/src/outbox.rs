@@ -1,18 +1,20 @@
 //! The notification outbox: messages written in the transaction of the event that causes
 //! them, delivered later by a worker.
 //!
-//! A message is `pending` until a worker claims it (`sending`, with a claim deadline and
-//! one more attempt counted), then `sent`, back to `pending` with a later attempt time, or
-//! `failed`. A claim whose deadline passed means a worker died mid-send: the outcome is in
-//! doubt, and the worker asks the provider before sending again (see services).
+//! The status column follows `domain::message` (pending → sending → sent, back to pending,
+//! or failed). Every function that changes it takes the `Transition` the state machine
+//! made; single-message changes go through [`crate::transition::set`]. A claim whose
+//! deadline passed means a worker died mid-send: the outcome is in doubt, and the worker
+//! asks the provider before sending again (see services).
 
-use crate::{Store, StoreError, WriteTx, schema::now};
+use domain::{MessageKind, MessageStatus, Status, Transition};
+
+use crate::{Store, StoreError, WriteTx, transition};
 
 /// A message to enqueue.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
-    /// `sms` or `email`.
-    pub channel: String,
+    pub kind: MessageKind,
     pub recipient: String,
     pub template: String,
     /// E-mail subject; empty for SMS.
@@ -24,17 +26,17 @@ pub struct NewMessage {
     pub idempotency_key: String,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct MessageRecord {
     pub id: i64,
-    pub channel: String,
+    pub kind: MessageKind,
     pub recipient: String,
     pub template: String,
     pub subject: String,
     pub text: String,
-    pub sensitive: i64,
+    pub sensitive: bool,
     pub idempotency_key: String,
-    pub status: String,
+    pub status: MessageStatus,
     pub attempts: i64,
     pub next_attempt_at: i64,
     pub last_error: Option<String>,
@@ -42,155 +44,216 @@ pub struct MessageRecord {
     pub sent_at: Option<i64>,
 }
 
+/// The row as stored: kind and status by name.
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    channel: String,
+    recipient: String,
+    template: String,
+    subject: String,
+    text: String,
+    sensitive: i64,
+    idempotency_key: String,
+    status: String,
+    attempts: i64,
+    next_attempt_at: i64,
+    last_error: Option<String>,
+    created_at: i64,
+    sent_at: Option<i64>,
+}
+
+impl TryFrom<Row> for MessageRecord {
+    type Error = StoreError;
+    fn try_from(row: Row) -> Result<Self, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("outbox {}: {what}", row.id));
+        Ok(MessageRecord {
+            kind: MessageKind::parse(&row.channel).ok_or_else(|| corrupt("channel"))?,
+            status: MessageStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?,
+            id: row.id,
+            recipient: row.recipient,
+            template: row.template,
+            subject: row.subject,
+            text: row.text,
+            sensitive: row.sensitive == 1,
+            idempotency_key: row.idempotency_key,
+            attempts: row.attempts,
+            next_attempt_at: row.next_attempt_at,
+            last_error: row.last_error,
+            created_at: row.created_at,
+            sent_at: row.sent_at,
+        })
+    }
+}
+
+fn records(rows: Vec<Row>) -> Result<Vec<MessageRecord>, StoreError> {
+    rows.into_iter().map(MessageRecord::try_from).collect()
+}
+
 const COLUMNS: &str = "id, channel, recipient, template, subject, text, sensitive, idempotency_key, status, \
                        attempts, next_attempt_at, last_error, created_at, sent_at";
 
-/// Enqueues in the caller's transaction; `None` when the key is already queued.
+/// Enqueues in the caller's transaction, `pending` and due at once; `None` when the key is
+/// already queued.
 pub async fn enqueue(tx: &mut WriteTx, message: &NewMessage) -> Result<Option<i64>, StoreError> {
-    let now = now();
+    let now = tx.now().seconds();
     let row: Option<(i64,)> = sqlx::query_as(
         "INSERT INTO outbox (channel, recipient, template, subject, text, sensitive, idempotency_key, status, \
-         attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8) \
+         attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9) \
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
     )
-    .bind(&message.channel)
+    .bind(message.kind.as_str())
     .bind(&message.recipient)
     .bind(&message.template)
     .bind(&message.subject)
     .bind(&message.text)
     .bind(i64::from(message.sensitive))
     .bind(&message.idempotency_key)
+    .bind(MessageStatus::Pending.as_str())
     .bind(now)
     .fetch_optional(&mut ***tx)
     .await?;
     Ok(row.map(|(id,)| id))
 }
 
-/// Claims up to `limit` due messages for `claim_seconds`. The status is checked again in
-/// the outer WHERE so two workers racing on PostgreSQL never claim the same row.
+/// Claims up to `limit` due messages for `claim_seconds`, counting an attempt each
+/// (`claim`: pending → sending). The status is checked again in the outer WHERE so two
+/// workers racing on PostgreSQL never claim the same row.
 pub async fn claim_due(
     store: &Store,
+    claim: Transition<MessageStatus>,
     claim_seconds: i64,
     limit: i64,
 ) -> Result<Vec<MessageRecord>, StoreError> {
-    let now = now();
     let mut tx = store.begin_write().await?;
+    let now = tx.now().seconds();
     let rows = sqlx::query_as(&format!(
-        "UPDATE outbox SET status = 'sending', claimed_until = $1, attempts = attempts + 1 \
-         WHERE status = 'pending' AND id IN \
-         (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 ORDER BY id LIMIT $3) \
+        "UPDATE outbox SET status = $1, claimed_until = $2, attempts = attempts + 1 \
+         WHERE status = $3 AND id IN \
+         (SELECT id FROM outbox WHERE status = $3 AND next_attempt_at <= $4 ORDER BY id LIMIT $5) \
          RETURNING {COLUMNS}"
     ))
+    .bind(claim.to().as_str())
     .bind(now + claim_seconds)
+    .bind(claim.from().as_str())
     .bind(now)
     .bind(limit)
     .fetch_all(&mut **tx)
     .await?;
     tx.commit().await?;
-    Ok(rows)
+    records(rows)
 }
 
-/// Messages whose claim expired while `sending`: their delivery is in doubt. They are
-/// taken over (claimed again) by the caller.
+/// Messages whose claim expired while sending: their delivery is in doubt. They are taken
+/// over (`take_over`: sending → sending, claimed again) by the caller; the expired
+/// deadline is checked in the same statement, so two nodes never take over one message.
 pub async fn claim_in_doubt(
     store: &Store,
+    take_over: Transition<MessageStatus>,
     claim_seconds: i64,
 ) -> Result<Vec<MessageRecord>, StoreError> {
-    let now = now();
     let mut tx = store.begin_write().await?;
+    let now = tx.now().seconds();
     let rows = sqlx::query_as(&format!(
-        "UPDATE outbox SET claimed_until = $1 WHERE status = 'sending' AND claimed_until < $2 RETURNING {COLUMNS}"
+        "UPDATE outbox SET status = $1, claimed_until = $2 WHERE status = $3 AND claimed_until < $4 \
+         RETURNING {COLUMNS}"
     ))
+    .bind(take_over.to().as_str())
     .bind(now + claim_seconds)
+    .bind(take_over.from().as_str())
     .bind(now)
     .fetch_all(&mut **tx)
     .await?;
     tx.commit().await?;
-    Ok(rows)
+    records(rows)
 }
 
-/// Delivered. The text of a sensitive message is cleared.
-pub async fn mark_sent(store: &Store, id: i64) -> Result<(), StoreError> {
-    let mut tx = store.begin_write().await?;
-    sqlx::query(
-        "UPDATE outbox SET status = 'sent', sent_at = $1, claimed_until = NULL, last_error = NULL, \
-         text = CASE WHEN sensitive = 1 THEN '' ELSE text END WHERE id = $2",
-    )
-    .bind(now())
-    .bind(id)
-    .execute(&mut **tx)
-    .await?;
-    tx.commit().await
+/// What else a settled attempt records, besides its status.
+#[derive(Debug, Clone)]
+pub enum Outcome<'a> {
+    /// Delivered now; the text of a sensitive message is cleared.
+    Sent,
+    /// Not delivered; try again at this Unix time.
+    RetryAt { at: i64, error: &'a str },
+    /// Given up (an administrator may retry it).
+    Failed { error: &'a str },
 }
 
-/// Not delivered; try again at `next_attempt_at`.
-pub async fn mark_retry(
+/// Settles one attempt of message `id`: the status change and what goes with it, in one
+/// transaction.
+pub async fn settle(
     store: &Store,
     id: i64,
-    next_attempt_at: i64,
-    error: &str,
+    transition: Transition<MessageStatus>,
+    outcome: Outcome<'_>,
 ) -> Result<(), StoreError> {
     let mut tx = store.begin_write().await?;
-    sqlx::query(
-        "UPDATE outbox SET status = 'pending', next_attempt_at = $1, claimed_until = NULL, last_error = $2 WHERE id = $3",
-    )
-    .bind(next_attempt_at)
-    .bind(error)
-    .bind(id)
-    .execute(&mut **tx)
-    .await?;
+    transition::set(&mut tx, id, transition).await?;
+    let now = tx.now().seconds();
+    let query = match outcome {
+        Outcome::Sent => sqlx::query(
+            "UPDATE outbox SET sent_at = $1, claimed_until = NULL, last_error = NULL, \
+             text = CASE WHEN sensitive = 1 THEN '' ELSE text END WHERE id = $2",
+        )
+        .bind(now)
+        .bind(id),
+        Outcome::RetryAt { at, error } => sqlx::query(
+            "UPDATE outbox SET next_attempt_at = $1, claimed_until = NULL, last_error = $2 WHERE id = $3",
+        )
+        .bind(at)
+        .bind(error)
+        .bind(id),
+        Outcome::Failed { error } => {
+            sqlx::query("UPDATE outbox SET claimed_until = NULL, last_error = $1 WHERE id = $2")
+                .bind(error)
+                .bind(id)
+        }
+    };
+    query.execute(&mut **tx).await?;
     tx.commit().await
 }
 
-/// Given up (an administrator may retry it).
-pub async fn mark_failed(store: &Store, id: i64, error: &str) -> Result<(), StoreError> {
-    let mut tx = store.begin_write().await?;
-    sqlx::query(
-        "UPDATE outbox SET status = 'failed', claimed_until = NULL, last_error = $1 WHERE id = $2",
-    )
-    .bind(error)
-    .bind(id)
-    .execute(&mut **tx)
-    .await?;
-    tx.commit().await
-}
-
-/// Puts a failed message back in the queue, in the caller's transaction (with its audit
-/// event); false when there is no failed message with that id.
-pub async fn retry_failed(tx: &mut WriteTx, id: i64) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "UPDATE outbox SET status = 'pending', next_attempt_at = $1, attempts = 0 WHERE id = $2 AND status = 'failed'",
-    )
-    .bind(now())
-    .bind(id)
-    .execute(&mut ***tx)
-    .await?;
-    Ok(done.rows_affected() == 1)
+/// Puts a failed message back in line (`requeue`), due now with a fresh count of
+/// attempts, in the caller's transaction (with its audit event). A message that is not
+/// failed (or does not exist) is a lost race.
+pub async fn requeue(
+    tx: &mut WriteTx,
+    id: i64,
+    requeue: Transition<MessageStatus>,
+) -> Result<(), StoreError> {
+    transition::set(tx, id, requeue).await?;
+    sqlx::query("UPDATE outbox SET next_attempt_at = $1, attempts = 0 WHERE id = $2")
+        .bind(tx.now().seconds())
+        .bind(id)
+        .execute(&mut ***tx)
+        .await?;
+    Ok(())
 }
 
 /// Messages, newest first, optionally only those with `status`.
 pub async fn list(
     store: &Store,
-    status: Option<&str>,
+    status: Option<MessageStatus>,
     limit: i64,
 ) -> Result<Vec<MessageRecord>, StoreError> {
-    Ok(sqlx::query_as(&format!(
+    let rows = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM outbox WHERE ($1 = '' OR status = $1) ORDER BY id DESC LIMIT $2"
     ))
-    .bind(status.unwrap_or(""))
+    .bind(status.map(|s| s.as_str()).unwrap_or(""))
     .bind(limit)
     .fetch_all(store.pool())
-    .await?)
+    .await?;
+    records(rows)
 }
 
 /// How many messages have `status`, and when the oldest of them was created.
 pub async fn count_with_status(
     store: &Store,
-    status: &str,
+    status: MessageStatus,
 ) -> Result<(i64, Option<i64>), StoreError> {
     Ok(
         sqlx::query_as("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status = $1")
-            .bind(status)
+            .bind(status.as_str())
             .fetch_one(store.pool())
             .await?,
     )

@@ -1,7 +1,9 @@
 //! Customer profiles and address books. Every query names the customer: one customer's
 //! rows are unreachable with another's id.
 
-use crate::{Store, StoreError, WriteTx, schema::now};
+use domain::{Address, AddressBookEntry, AddressInput};
+
+use crate::{Store, StoreError, WriteTx};
 
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct ProfileRecord {
@@ -38,7 +40,7 @@ pub async fn put(
     .bind(&profile.id_number_sealed)
     .bind(&profile.id_number_masked)
     .bind(&profile.landline)
-    .bind(now())
+    .bind(tx.now().seconds())
     .execute(&mut ***tx)
     .await?;
     Ok(())
@@ -67,29 +69,40 @@ pub async fn set_username(
     Ok(true)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct AddressRecord {
-    pub id: i64,
-    pub recipient: String,
-    pub phone: String,
-    pub province: String,
-    pub city: String,
-    pub district: String,
-    pub detail: String,
-    pub postal_code: Option<String>,
-    pub is_default: i64,
+/// An address row as stored.
+#[derive(sqlx::FromRow)]
+struct AddressRow {
+    id: i64,
+    recipient: String,
+    phone: String,
+    province: String,
+    city: String,
+    district: String,
+    detail: String,
+    postal_code: Option<String>,
+    is_default: i64,
 }
 
-/// An address's fields.
-#[derive(Debug, Clone)]
-pub struct AddressFields {
-    pub recipient: String,
-    pub phone: String,
-    pub province: String,
-    pub city: String,
-    pub district: String,
-    pub detail: String,
-    pub postal_code: Option<String>,
+impl TryFrom<AddressRow> for AddressBookEntry {
+    type Error = StoreError;
+    fn try_from(row: AddressRow) -> Result<Self, StoreError> {
+        let input = AddressInput {
+            recipient: row.recipient,
+            phone: row.phone,
+            province: row.province,
+            city: row.city,
+            district: row.district,
+            detail: row.detail,
+            postal_code: row.postal_code,
+        };
+        let address = Address::parse(&input)
+            .map_err(|e| StoreError::Corrupt(format!("address {}: {e}", row.id)))?;
+        Ok(AddressBookEntry {
+            id: row.id,
+            address,
+            is_default: row.is_default == 1,
+        })
+    }
 }
 
 const ADDRESS: &str = "SELECT id, recipient, phone, province, city, district, detail, postal_code, is_default FROM addresses";
@@ -97,13 +110,16 @@ const ADDRESS: &str = "SELECT id, recipient, phone, province, city, district, de
 pub async fn list_addresses(
     store: &Store,
     customer_id: i64,
-) -> Result<Vec<AddressRecord>, StoreError> {
-    Ok(sqlx::query_as(&format!(
+) -> Result<Vec<AddressBookEntry>, StoreError> {
+    sqlx::query_as::<_, AddressRow>(&format!(
         "{ADDRESS} WHERE customer_id = $1 ORDER BY is_default DESC, id"
     ))
     .bind(customer_id)
     .fetch_all(store.pool())
-    .await?)
+    .await?
+    .into_iter()
+    .map(AddressBookEntry::try_from)
+    .collect()
 }
 
 pub async fn count_addresses(tx: &mut WriteTx, customer_id: i64) -> Result<i64, StoreError> {
@@ -117,7 +133,7 @@ pub async fn count_addresses(tx: &mut WriteTx, customer_id: i64) -> Result<i64, 
 pub async fn insert_address(
     tx: &mut WriteTx,
     customer_id: i64,
-    a: &AddressFields,
+    a: &Address,
     is_default: bool,
 ) -> Result<i64, StoreError> {
     let (id,): (i64,) = sqlx::query_as(
@@ -125,15 +141,15 @@ pub async fn insert_address(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(customer_id)
-    .bind(&a.recipient)
-    .bind(&a.phone)
-    .bind(&a.province)
-    .bind(&a.city)
-    .bind(&a.district)
-    .bind(&a.detail)
-    .bind(&a.postal_code)
+    .bind(a.recipient())
+    .bind(a.phone().as_str())
+    .bind(a.province())
+    .bind(a.city())
+    .bind(a.district())
+    .bind(a.detail())
+    .bind(a.postal_code())
     .bind(i64::from(is_default))
-    .bind(now())
+    .bind(tx.now().seconds())
     .fetch_one(&mut ***tx)
     .await?;
     Ok(id)
@@ -144,19 +160,19 @@ pub async fn update_address(
     tx: &mut WriteTx,
     customer_id: i64,
     id: i64,
-    a: &AddressFields,
+    a: &Address,
 ) -> Result<bool, StoreError> {
     Ok(sqlx::query(
         "UPDATE addresses SET recipient = $1, phone = $2, province = $3, city = $4, district = $5, detail = $6, \
          postal_code = $7 WHERE id = $8 AND customer_id = $9",
     )
-    .bind(&a.recipient)
-    .bind(&a.phone)
-    .bind(&a.province)
-    .bind(&a.city)
-    .bind(&a.district)
-    .bind(&a.detail)
-    .bind(&a.postal_code)
+    .bind(a.recipient())
+    .bind(a.phone().as_str())
+    .bind(a.province())
+    .bind(a.city())
+    .bind(a.district())
+    .bind(a.detail())
+    .bind(a.postal_code())
     .bind(id)
     .bind(customer_id)
     .execute(&mut ***tx)

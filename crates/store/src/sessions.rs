@@ -1,6 +1,6 @@
 //! Server-side sessions of customers and operators (one table, a realm each).
 
-use crate::{Store, StoreError, WriteTx, schema::now};
+use crate::{Store, StoreError, WriteTx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRecord {
@@ -18,7 +18,7 @@ pub async fn insert(
     csrf_token: &str,
     expires_at: i64,
 ) -> Result<(), StoreError> {
-    let now = now();
+    let now = tx.now().seconds();
     sqlx::query(
         "INSERT INTO sessions (token_hash, realm, principal_id, csrf_token, created_at, expires_at, last_seen_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $5)",
@@ -50,8 +50,8 @@ pub async fn find(
 
 /// Records activity (for the idle timeout), at most once a minute per session.
 pub async fn touch(store: &Store, token_hash: &str) -> Result<(), StoreError> {
-    let now = now();
     let mut tx = store.begin_write().await?;
+    let now = tx.now().seconds();
     sqlx::query(
         "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $3",
     )

@@ -1,17 +1,27 @@
 //! The store on both backends: migrations are idempotent, a serial is never stored twice
 //! (a collision inside a batch or against an earlier batch comes back as `None`), and
-//! batched audit appends keep one intact chain.
+//! batched audit appends keep one intact chain, and a status changes only from the state
+//! the change started from.
+
+use std::sync::Arc;
 
 use certhall_store::audit::{self, AuditEvent, ChainReport};
 use certhall_store::certificates::{self, NewCertificate};
-use certhall_store::{Backend, Store};
+use certhall_store::outbox::{self, NewMessage};
+use certhall_store::{Backend, Store, StoreError, transition};
+use domain::time::{Clock, SettableClock, UnixTime};
+use domain::{AuditAction, MessageEvent, MessageKind, MessageStatus};
+
+fn clock() -> Arc<dyn Clock> {
+    Arc::new(SettableClock::at(UnixTime::from_seconds(1_796_000_000)))
+}
 
 async fn sqlite() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = Store::connect(&url).await.unwrap();
+    let store = Store::connect(&url, clock()).await.unwrap();
     // A second connect runs the migrations again: nothing changes.
-    Store::connect(&url).await.unwrap();
+    Store::connect(&url, clock()).await.unwrap();
     (store, dir)
 }
 
@@ -36,8 +46,8 @@ async fn postgres() -> Store {
         .await
         .unwrap();
     let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
-    let store = Store::connect(&url).await.unwrap();
-    Store::connect(&url).await.unwrap();
+    let store = Store::connect(&url, clock()).await.unwrap();
+    Store::connect(&url, clock()).await.unwrap();
     store
 }
 
@@ -56,7 +66,7 @@ fn cert(ca_id: i64, serial: &str) -> NewCertificate {
 fn event(n: usize) -> AuditEvent {
     AuditEvent {
         actor: "test".into(),
-        action: "certificate.issue".into(),
+        action: AuditAction::CertificateIssue,
         object: format!("certificate:{n}"),
         details: serde_json::json!({"n": n, "text": "中文"}),
     }
@@ -116,7 +126,7 @@ async fn exercise(store: &Store) {
     );
     let newest = audit::list(
         store,
-        &audit::AuditFilter {
+        &domain::AuditFilter {
             action_prefix: "certificate".into(),
             ..Default::default()
         },
@@ -125,6 +135,43 @@ async fn exercise(store: &Store) {
     .await
     .unwrap();
     assert_eq!(newest[0].seq, 601);
+    assert_eq!(newest[0].at, 1_796_000_000, "stamped by the store's clock");
+
+    let mut tx = store.begin_write().await.unwrap();
+    let id = outbox::enqueue(
+        &mut tx,
+        &NewMessage {
+            kind: MessageKind::Sms,
+            recipient: "13800138000".into(),
+            template: "test".into(),
+            subject: String::new(),
+            text: "测试".into(),
+            sensitive: false,
+            idempotency_key: "race".into(),
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let claim = MessageStatus::Pending.apply(MessageEvent::Claim).unwrap();
+    transition::set(&mut tx, id, claim).await.unwrap();
+    let again = transition::set(&mut tx, id, claim).await.unwrap_err();
+    assert!(
+        matches!(
+            again,
+            StoreError::LostRace {
+                table: "outbox",
+                expected: "pending",
+                ..
+            }
+        ),
+        "{again}"
+    );
+    tx.commit().await.unwrap();
+    let stored = outbox::list(store, Some(MessageStatus::Sending), 10)
+        .await
+        .unwrap();
+    assert_eq!((stored.len(), stored[0].id), (1, id));
 }
 
 #[tokio::test]
@@ -176,7 +223,7 @@ async fn postgres_leases() {
 async fn sqlite_writers_in_two_processes_wait_for_each_other() {
     let (first, dir) = sqlite().await;
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let second = Store::connect(&url).await.unwrap();
+    let second = Store::connect(&url, clock()).await.unwrap();
     let count = "SELECT COUNT(*) FROM job_leases";
     let insert = "INSERT INTO job_leases (job, holder, expires_at) VALUES ($1, 'x', 0)";
 

@@ -8,7 +8,10 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
 
-use crate::error::{ApiError, Lang};
+use domain::Lang;
+
+use crate::error::ApiError;
+use crate::lang::from_accept_language;
 
 /// A JSON body of type `T`, checked for its content type, size and shape.
 pub(crate) struct ApiJson<T>(pub T);
@@ -17,7 +20,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let lang = Lang::from_headers(req.headers());
+        let lang = from_accept_language(req.headers());
         if !is_json(req.headers()) {
             let error = ApiError::invalid(
                 lang,

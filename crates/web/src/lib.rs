@@ -1,35 +1,35 @@
 //! CertHall over HTTP (axum): the business hall's and the console's pages, the REST API,
-//! OCSP, CRL and CA certificate publishing, health and metrics. Handlers are thin: they parse, call a use case of [`services::Pki`], and
-//! render.
+//! OCSP, CRL and CA certificate publishing, health and metrics.
+//!
+//! Handlers are thin: they find out who is calling ([`auth`]), parse the input, call one
+//! use case of `services` on the [`services::App`] and render its answer. This crate does
+//! not depend on `store`: every read and write goes through a use case, which also decides
+//! what the caller may do.
 
-mod account_api;
 mod api;
 mod assets;
-mod channel_api;
+mod auth;
 mod client_ip;
-mod console_api;
+mod cookies;
 mod error;
 mod json_body;
+mod lang;
 mod ocsp;
 mod ops;
 mod pages;
-mod profile_api;
 mod publish;
-mod session_cookie;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use services::Pki;
-use services::accounts::Accounts;
-use services::profiles::Profiles;
+use services::App;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use client_ip::IpRange;
-pub use error::{ApiError, Lang};
+pub use error::ApiError;
 
 /// Largest request body anywhere (CSRs are a few KiB).
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -37,21 +37,11 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Everything a handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub pki: Arc<Pki>,
-    pub accounts: Arc<Accounts>,
-    pub profiles: Arc<Profiles>,
+    pub app: Arc<App>,
     /// Mark cookies `Secure` (when the public URL is https).
     pub secure_cookies: bool,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<Vec<IpRange>>,
-    /// The hall's site settings and separation-of-duties rules.
-    pub hall: Arc<HallSettings>,
-}
-
-/// What the pages need from the hall configuration (channels live in the database).
-pub struct HallSettings {
-    pub site: services::hall::Site,
-    pub duties: domain::SeparationOfDuties,
 }
 
 /// The whole HTTP application. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`
@@ -63,14 +53,7 @@ pub fn router(state: AppState) -> Router {
         .merge(publish::routes())
         .merge(ocsp::routes())
         .merge(ops::routes())
-        .nest(
-            "/api/v1",
-            api::routes()
-                .merge(account_api::routes())
-                .merge(channel_api::routes())
-                .merge(profile_api::routes())
-                .merge(console_api::routes()),
-        )
+        .nest("/api/v1", api::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

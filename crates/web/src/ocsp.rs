@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
-use services::ocsp_service::OcspAnswer;
+use services::ca::ocsp::OcspAnswer;
 
 use crate::AppState;
 
@@ -20,7 +20,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ocsp/{*request}", get(ocsp_get))
 }
 
-fn render(answer: OcspAnswer, cacheable: bool) -> Response {
+fn render(state: &AppState, answer: OcspAnswer, cacheable: bool) -> Response {
     let mut response = (StatusCode::OK, answer.der).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -30,7 +30,7 @@ fn render(answer: OcspAnswer, cacheable: bool) -> Response {
     if let (true, Some(this_update), Some(next_update)) =
         (cacheable, answer.this_update, answer.next_update)
     {
-        let now = pki::time::now_unix();
+        let now = state.app.now().seconds();
         let max_age = (next_update - now).max(0);
         if let Ok(v) = HeaderValue::from_str(&format!(
             "public, max-age={max_age}, no-transform, must-revalidate"
@@ -71,8 +71,8 @@ fn httpdate(unix: i64) -> String {
 }
 
 async fn ocsp_post(State(state): State<AppState>, body: Bytes) -> Response {
-    let answer = state.pki.answer_ocsp(&body).await;
-    render(answer, false)
+    let answer = services::ca::ocsp::answer(&state.app, &body).await;
+    render(&state, answer, false)
 }
 
 async fn ocsp_get(State(state): State<AppState>, Path(request): Path<String>) -> Response {
@@ -84,11 +84,11 @@ async fn ocsp_get(State(state): State<AppState>, Path(request): Path<String>) ->
         .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&cleaned))
         .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(&cleaned));
     let answer = match decoded {
-        Ok(der) => state.pki.answer_ocsp(&der).await,
-        Err(_) => state.pki.answer_ocsp(&[]).await,
+        Ok(der) => services::ca::ocsp::answer(&state.app, &der).await,
+        Err(_) => services::ca::ocsp::answer(&state.app, &[]).await,
     };
     let cacheable = answer.this_update.is_some();
-    render(answer, cacheable)
+    render(&state, answer, cacheable)
 }
 
 #[cfg(test)]

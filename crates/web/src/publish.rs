@@ -1,16 +1,15 @@
 //! `GET /pki/ca/{ca}.crt` (DER) and `GET /pki/crl/{ca}.crl` (DER).
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use services::LoadedCa;
+use domain::Lang;
 
 use crate::AppState;
-use crate::error::{ApiError, Lang};
+use crate::error::ApiError;
+use crate::lang::AcceptLang;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -30,31 +29,25 @@ fn not_found(lang: Lang, file: &str) -> ApiError {
     )
 }
 
-/// The CA a file name such as `sm2-ca.crt` names, given the extension it must have.
-fn ca_of<'a>(
-    state: &'a AppState,
-    file: &str,
-    extension: &str,
-    lang: Lang,
-) -> Result<&'a Arc<LoadedCa>, ApiError> {
-    file.strip_suffix(extension)
-        .and_then(|name| state.pki.registry.by_name(name))
-        .ok_or_else(|| not_found(lang, file))
-}
-
 async fn ca_certificate(
     State(state): State<AppState>,
     Path(file): Path<String>,
-    lang: Lang,
+    AcceptLang(lang): AcceptLang,
 ) -> Result<Response, ApiError> {
-    let ca = ca_of(&state, &file, ".crt", lang)?;
+    let Some(name) = file.strip_suffix(".crt") else {
+        return Err(not_found(lang, &file));
+    };
+    let ca = services::ca::by_name(&state.app, name)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?
+        .ok_or_else(|| not_found(lang, &file))?;
     Ok((
         StatusCode::OK,
         [
             (header::CONTENT_TYPE, "application/pkix-cert"),
             (header::CACHE_CONTROL, "public, max-age=86400"),
         ],
-        ca.cert_der.clone(),
+        ca.cert_der,
     )
         .into_response())
 }
@@ -62,15 +55,16 @@ async fn ca_certificate(
 async fn crl(
     State(state): State<AppState>,
     Path(file): Path<String>,
-    lang: Lang,
+    AcceptLang(lang): AcceptLang,
 ) -> Result<Response, ApiError> {
-    let ca = ca_of(&state, &file, ".crl", lang)?;
-    let crl = state
-        .pki
-        .current_crl(ca)
+    let Some(name) = file.strip_suffix(".crl") else {
+        return Err(not_found(lang, &file));
+    };
+    let crl = services::ca::crl::current(&state.app, name)
         .await
-        .map_err(|e| ApiError::new(e, lang))?;
-    let max_age = (crl.next_update - pki::time::now_unix()).clamp(0, 3600);
+        .map_err(|e| ApiError::new(e, lang))?
+        .ok_or_else(|| not_found(lang, &file))?;
+    let max_age = (crl.next_update - state.app.now().seconds()).clamp(0, 3600);
     Ok((
         StatusCode::OK,
         [

@@ -6,6 +6,8 @@ use anyhow::{Context, Result};
 use pki::software_key::RsaBits;
 use pki::{KeyFamily, Signer, SoftwareKey};
 
+use services::people::actor::Actor;
+
 use crate::cli::GlobalArgs;
 
 /// Signatures per second for each family, on one thread and on every core.
@@ -81,11 +83,10 @@ pub async fn crl(global: &GlobalArgs, entries: u64, family: &str) -> Result<()> 
     let mut scratch_global = global.clone();
     scratch_global.data_dir = scratch.path().to_path_buf();
     scratch_global.master_key_file = None;
-    let settings = super::settings(&scratch_global)?;
-    let pki = super::open_pki(&scratch_global, settings).await?;
-    let ca = pki.registry.require(&format!("{family}-ca"))?.clone();
+    let app = super::config::open(&scratch_global).await?;
+    let ca = services::ca::find(&app, &format!("{family}-ca")).await?;
     let filling = Instant::now();
-    store::certificates::insert_revoked_for_benchmark(&pki.store, ca.id, entries).await?;
+    services::ca::crl::fill_for_benchmark(&app, &ca.name, entries).await?;
     eprintln!(
         "inserted {entries} revoked certificates in {:.1} s",
         filling.elapsed().as_secs_f64()
@@ -94,9 +95,7 @@ pub async fn crl(global: &GlobalArgs, entries: u64, family: &str) -> Result<()> 
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let rss_before = current_rss_kib().unwrap_or(0);
     let started = Instant::now();
-    let crl = pki
-        .publish_crl(&ca, &services::actor::Actor::System)
-        .await?;
+    let crl = services::ca::crl::publish(&app, &Actor::System, &ca.name).await?;
     let took = started.elapsed();
     let peak = peak_rss_kib().unwrap_or(0);
     let parsed = x509_cert_entries(&crl.der);

@@ -599,7 +599,7 @@ pub fn register_customer<'a>(
     let (status, _, body) = client.call(
         "POST",
         "/api/v1/accounts",
-        serde_json::json!({"phone": phone, "code": code, "password": password}),
+        serde_json::json!({"phone": phone, "code": code, "password": password, "agree": true}),
     );
     assert_eq!(status, 201, "{body}");
     client

@@ -1,11 +1,8 @@
 //! Message templates, in Chinese with English variants.
 
-/// The language of a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Zh,
-    En,
-}
+use domain::Lang;
+
+use crate::people::sms_codes::CodePurpose;
 
 /// Every message CertHall sends. Later flows add theirs here.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,13 +15,6 @@ pub enum Template {
     },
     /// An operator's test of the notification set-up.
     Test { organisation: String },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CodePurpose {
-    Register,
-    ResetPassword,
-    Login,
 }
 
 /// A rendered message.

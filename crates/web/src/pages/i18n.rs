@@ -4,7 +4,7 @@
 
 use domain::Role;
 
-use crate::error::Lang;
+use domain::Lang;
 
 /// Translations for one page's language.
 #[derive(Debug, Clone, Copy)]
@@ -335,6 +335,13 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("queue.count", "件数", "Items"),
     ("queue.oldest", "最早一件已等待", "Oldest waiting"),
     ("queue.promise", "承诺时限", "Promise"),
+    ("queue.working_days", "个工作日", "working days"),
+    (
+        "queue.due_if_new_today",
+        "今日受理的期限",
+        "Due if it arrives today",
+    ),
+    ("queue.oldest_due", "最早一件的期限", "Oldest is due by"),
     ("queue.overdue", "已超时", "overdue"),
     ("queue.role", "处理角色", "Worked by"),
     (
@@ -438,9 +445,22 @@ mod tests {
         // The checkout the test runs in (cargo and nextest set this at run time), not the
         // one it was compiled in: a shared target directory may outlive that one.
         let crate_dir = std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap());
-        for dir in [crate_dir.join("templates"), crate_dir.join("src/pages")] {
+        // Every file below the templates and the page code, folders included.
+        let mut files = Vec::new();
+        let mut dirs = vec![crate_dir.join("templates"), crate_dir.join("src/pages")];
+        while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+        assert!(files.len() > 30, "found the templates and pages: {files:?}");
+        {
+            for path in files {
                 // This file names keys only as data (and this scanner's own patterns).
                 if path.ends_with("i18n.rs") {
                     continue;

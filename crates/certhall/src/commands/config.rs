@@ -1,0 +1,126 @@
+//! From flags to the application: the configuration (`services::Config`), the providers
+//! the flags choose, and the one way every command opens the [`App`].
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use domain::MessageKind;
+use domain::time::{Clock, SystemClock};
+use providers::notify::Notifier;
+use providers::notify::file::FileNotifier;
+use providers::notify::sms_gateway::HttpSmsGateway;
+use providers::notify::smtp::SmtpNotifier;
+use services::ca::Pkcs11Settings;
+use services::{App, Config, Notifiers};
+
+use crate::cli::{EmailProvider, GlobalArgs, SmsProvider};
+
+/// The configuration the flags describe.
+pub fn config(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<Config> {
+    let mut config = Config::under(&global.data_dir, clock).map_err(anyhow::Error::msg)?;
+    if let Some(url) = &global.database_url {
+        config.database_url = url.clone();
+    }
+    if let Some(file) = &global.master_key_file {
+        config.master_key_file = file.clone();
+    }
+    config.hall = services::hall::config::HallConfig::load(global.hall_config.as_deref())
+        .map_err(|e| anyhow::anyhow!("hall configuration: {e}"))?;
+    config.calendar = services::hall::calendar::load(global.working_calendar.as_deref())
+        .map_err(|e| anyhow::anyhow!("working calendar: {e}"))?;
+    let ca = &mut config.ca;
+    ca.public_base_url = global.public_url.trim_end_matches('/').to_string();
+    if let Some(oid) = &global.policy_oid {
+        ca.policy_oid = oid
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--policy-oid: {oid:?} is not an object identifier"))?;
+    }
+    ca.ca_organization = global.ca_organization.clone();
+    if global.crl_interval < 60 {
+        bail!("--crl-interval: at least 60 seconds");
+    }
+    if global.ocsp_validity < 60 {
+        bail!("--ocsp-validity: at least 60 seconds");
+    }
+    ca.crl_interval = std::time::Duration::from_secs(global.crl_interval);
+    ca.ocsp_validity = std::time::Duration::from_secs(global.ocsp_validity);
+    if let Some(pin_file) = &global.pkcs11_pin_file {
+        let sm2_mechanism = match &global.pkcs11_sm2_mechanism {
+            Some(text) => Some(
+                parse_number(text).with_context(|| format!("--pkcs11-sm2-mechanism: {text:?}"))?,
+            ),
+            None => None,
+        };
+        ca.pkcs11 = Some(Pkcs11Settings {
+            module: None,
+            token_label: None,
+            pin_file: pin_file.clone(),
+            sm2_mechanism,
+        });
+    }
+    Ok(config)
+}
+
+fn parse_number(text: &str) -> Result<u64> {
+    Ok(
+        match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+            Some(hex) => u64::from_str_radix(hex, 16)?,
+            None => text.parse()?,
+        },
+    )
+}
+
+/// The notification providers chosen by the flags (the file providers write under
+/// DATA_DIR/outbox).
+pub fn notifiers(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<Notifiers> {
+    let dir = global.data_dir.join("outbox");
+    let sms: Arc<dyn Notifier> = match global.sms_provider {
+        SmsProvider::File => Arc::new(FileNotifier::new(&dir, MessageKind::Sms, clock.clone())),
+        SmsProvider::Http => {
+            let url = global
+                .sms_gateway_url
+                .as_deref()
+                .context("--sms-gateway-url is required with --sms-provider http")?;
+            let path = global
+                .sms_gateway_secret_file
+                .as_ref()
+                .context("--sms-gateway-secret-file is required with --sms-provider http")?;
+            let secret = std::fs::read(path).with_context(|| {
+                format!("--sms-gateway-secret-file: reading {}", path.display())
+            })?;
+            Arc::new(
+                HttpSmsGateway::new(url, secret.trim_ascii(), clock.clone())
+                    .map_err(anyhow::Error::msg)?,
+            )
+        }
+    };
+    let email: Arc<dyn Notifier> = match global.email_provider {
+        EmailProvider::File => Arc::new(FileNotifier::new(&dir, MessageKind::Email, clock)),
+        EmailProvider::Smtp => {
+            let url = global
+                .smtp_url
+                .as_deref()
+                .context("--smtp-url is required with --email-provider smtp")?;
+            Arc::new(SmtpNotifier::new(url, &global.smtp_from).map_err(anyhow::Error::msg)?)
+        }
+    };
+    Ok(Notifiers { sms, email })
+}
+
+/// Opens the application of these flags (the data directory is created when missing).
+pub async fn open(global: &GlobalArgs) -> Result<Arc<App>> {
+    open_with(global, |_| {}).await
+}
+
+/// [`open`], with a last change to the configuration.
+pub async fn open_with(global: &GlobalArgs, adjust: impl FnOnce(&mut Config)) -> Result<Arc<App>> {
+    std::fs::create_dir_all(&global.data_dir)
+        .with_context(|| format!("creating the data directory {}", global.data_dir.display()))?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let mut config = config(global, clock.clone())?;
+    adjust(&mut config);
+    let notifiers = notifiers(global, clock)?;
+    App::open(config, notifiers)
+        .await
+        .context("opening the database")
+}

@@ -1,0 +1,51 @@
+//! Status changes. Every stored status (a column `status` of some table) belongs to a state
+//! machine here, which alone decides which changes are allowed: it hands out a
+//! [`Transition`], and the one writer of status columns (`store::transition`) takes nothing
+//! else. A `Transition` cannot be made outside this crate, so no code can write a status
+//! change the rules did not produce.
+
+use std::fmt;
+
+/// The states of one state machine, each with a stable name (what the database stores).
+pub trait Status: Copy + Eq + fmt::Debug + Send + Sync + 'static {
+    /// Every state, in a fixed order (the exhaustive tests walk it).
+    const ALL: &'static [Self];
+
+    fn as_str(self) -> &'static str;
+
+    /// The state stored as `text`, if it is one.
+    fn parse(text: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|s| s.as_str() == text)
+    }
+}
+
+/// A change from one state to another that a state machine allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition<S> {
+    from: S,
+    to: S,
+}
+
+impl<S: Status> Transition<S> {
+    /// Only the state machines of this crate make transitions.
+    pub(crate) fn new(from: S, to: S) -> Self {
+        Transition { from, to }
+    }
+
+    pub fn from(&self) -> S {
+        self.from
+    }
+
+    pub fn to(&self) -> S {
+        self.to
+    }
+}
+
+/// A change a state machine refuses: in `from`, `event` is not allowed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{machine}: {event} is not allowed when {from}")]
+pub struct Refused {
+    pub machine: &'static str,
+    pub from: &'static str,
+    pub event: &'static str,
+}

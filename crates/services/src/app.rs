@@ -1,0 +1,167 @@
+//! The application object: everything a use case may reach, opened once from the
+//! configuration by `serve`, by every command of the command line and by the tests.
+//!
+//! It holds the store (private to this crate: the web layer reaches data only through use
+//! cases), the clock, the secrets, the hall configuration and working calendar, the
+//! notification providers and the CA engine. The CA engine opens on first use (and creates
+//! the CA hierarchy on a first start), so commands that never touch certificates (`audit`,
+//! `outbox`, `operator`) never load CA keys or need an HSM's PIN; `serve` opens it at once.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use domain::MessageKind;
+use domain::time::{ChinaDate, Clock, UnixTime, WorkingCalendar};
+use providers::notify::Notifier;
+use store::Store;
+use tokio::sync::OnceCell;
+
+use crate::ServiceError;
+use crate::ca::{CaEngine, CaSettings};
+use crate::hall::config::HallConfig;
+use crate::people::accounts::AccountSettings;
+use crate::secrets::Secrets;
+
+/// What an installation is configured with (the binary builds it from flags, environment
+/// and files; tests build it directly).
+pub struct Config {
+    /// `sqlite://PATH` or `postgres://USER:PASS@HOST/DB`.
+    pub database_url: String,
+    /// Where state lives (the initial administrator's password file goes here).
+    pub data_dir: PathBuf,
+    /// The 32-byte master key; created with mode 0600 when missing.
+    pub master_key_file: PathBuf,
+    pub ca: CaSettings,
+    pub hall: HallConfig,
+    pub calendar: WorkingCalendar,
+    pub accounts: AccountSettings,
+    /// The system clock in production, a settable one in tests.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Config {
+    /// The defaults: SQLite and the master key under `data_dir`, the built-in hall
+    /// configuration and working calendar, the default CA settings and limits.
+    pub fn under(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Config, String> {
+        Ok(Config {
+            database_url: format!("sqlite://{}", data_dir.join("certhall.db").display()),
+            data_dir: data_dir.to_path_buf(),
+            master_key_file: data_dir.join("master.key"),
+            ca: CaSettings::default(),
+            hall: HallConfig::load(None)?,
+            calendar: crate::hall::calendar::load(None)?,
+            accounts: AccountSettings::default(),
+            clock,
+        })
+    }
+}
+
+/// The notification providers, one per kind of message (the binary chooses them).
+pub struct Notifiers {
+    pub sms: Arc<dyn Notifier>,
+    pub email: Arc<dyn Notifier>,
+}
+
+impl Notifiers {
+    pub fn of(&self, kind: MessageKind) -> &dyn Notifier {
+        match kind {
+            MessageKind::Sms => self.sms.as_ref(),
+            MessageKind::Email => self.email.as_ref(),
+        }
+    }
+}
+
+/// The running application.
+pub struct App {
+    pub(crate) store: Store,
+    clock: Arc<dyn Clock>,
+    pub(crate) secrets: Secrets,
+    pub(crate) notifiers: Notifiers,
+    /// The site, the separation of duties and the channels that seed the database.
+    pub hall: HallConfig,
+    /// Which days are working days (promises are counted in them).
+    pub calendar: WorkingCalendar,
+    /// Limits of SMS codes, logins and customer sessions.
+    pub accounts: AccountSettings,
+    pub(crate) ca_settings: CaSettings,
+    ca: OnceCell<CaEngine>,
+    pub data_dir: PathBuf,
+    /// Identifies this process when it holds a job lease.
+    node_id: String,
+}
+
+impl App {
+    /// Connects to the database (bringing its schema up to date) and reads the secrets.
+    pub async fn open(config: Config, notifiers: Notifiers) -> Result<Arc<App>, ServiceError> {
+        let store = Store::connect(&config.database_url, config.clock.clone()).await?;
+        let secrets = Secrets::open(&config.master_key_file)?;
+        Ok(Arc::new(App {
+            store,
+            clock: config.clock,
+            secrets,
+            notifiers,
+            hall: config.hall,
+            calendar: config.calendar,
+            accounts: config.accounts,
+            ca_settings: config.ca,
+            ca: OnceCell::new(),
+            data_dir: config.data_dir,
+            node_id: node_id(),
+        }))
+    }
+
+    /// Now, by the application's clock.
+    pub fn now(&self) -> UnixTime {
+        self.clock.now()
+    }
+
+    /// Today in China, by the application's clock.
+    pub fn today(&self) -> ChinaDate {
+        self.now().china_date()
+    }
+
+    /// The CA engine, opened on first use: the hierarchy is created on a first start, the
+    /// CAs and their OCSP responders are loaded (responders due for renewal are renewed).
+    pub(crate) async fn ca(&self) -> Result<&CaEngine, ServiceError> {
+        self.ca.get_or_try_init(|| CaEngine::open(self)).await
+    }
+
+    /// Opens the CA engine now (`serve` does, so that a mistake stops the start).
+    pub async fn open_ca(&self) -> Result<(), ServiceError> {
+        self.ca().await.map(|_| ())
+    }
+
+    /// Whether the database answers (`GET /healthz`).
+    pub async fn database_answers(&self) -> bool {
+        match self.store.ping().await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(error = %e, "health check: database");
+                false
+            }
+        }
+    }
+
+    /// The years of `years` whose holidays the working calendar does not know (they are
+    /// counted Monday to Friday).
+    pub fn calendar_gaps(&self, years: impl IntoIterator<Item = i32>) -> Vec<i32> {
+        self.calendar.missing_years(years)
+    }
+
+    pub(crate) fn node_id(&self) -> &str {
+        &self.node_id
+    }
+
+    /// Closes the database connections (at the end of `serve`).
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+}
+
+/// A random identifier for this process (leases name their holder by it).
+fn node_id() -> String {
+    use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+    let mut bytes = [0u8; 8];
+    let _ = SystemRandom::new().fill(&mut bytes);
+    format!("{}-{}", std::process::id(), hex::encode(bytes))
+}

@@ -1,0 +1,97 @@
+//! The operator console's work queues: what waits for each role, how many, and how the
+//! oldest item stands against its promise. Promises are in working days
+//! ([`domain::WorkingCalendar`]): an item that arrives on a day is due at the end of the
+//! promise's last working day after it. Queues of applications are empty until
+//! applications exist (the business flows fill them); the failed-notifications queue is
+//! live. Review and shipping promises come from the channels (the strictest one); the other
+//! steps have no promise configured, and none is invented here.
+
+use domain::time::{ChinaDate, UnixTime};
+use domain::{MessageStatus, Role};
+
+use crate::people::actor::Actor;
+use crate::{App, ServiceError};
+
+/// One queue on the dashboard.
+#[derive(Debug, Clone)]
+pub struct QueueSummary {
+    /// Stable key, also the i18n key suffix (`queue.review`).
+    pub key: &'static str,
+    /// Who works it.
+    pub role: Role,
+    /// Where the queue's list is, when it has a page.
+    pub href: Option<&'static str>,
+    pub count: i64,
+    /// When the oldest item arrived.
+    pub oldest_since: Option<UnixTime>,
+    /// The promise for an item, in working days, when one is configured.
+    pub promise_working_days: Option<u32>,
+    /// When the oldest item's promise runs out.
+    pub oldest_due: Option<UnixTime>,
+    /// The last working day of the promise for an item arriving today.
+    pub due_if_new_today: Option<ChinaDate>,
+    /// Whether the oldest item is past its promise.
+    pub overdue: bool,
+}
+
+/// The queues the actor works, in the order of the pipeline.
+pub async fn summaries(app: &App, actor: &Actor) -> Result<Vec<QueueSummary>, ServiceError> {
+    let now = app.now();
+    let channels = crate::hall::channels::enabled(app).await?;
+    let strictest = |days: fn(&domain::Channel) -> u32| channels.iter().map(days).min();
+    let summary = |key, role, href, count, oldest: Option<i64>, promise: Option<u32>| {
+        let oldest_since = oldest.map(UnixTime::from_seconds);
+        let oldest_due = match (oldest_since, promise) {
+            (Some(since), Some(days)) => Some(app.calendar.due(since, days)),
+            _ => None,
+        };
+        QueueSummary {
+            key,
+            role,
+            href,
+            count,
+            oldest_since,
+            promise_working_days: promise,
+            oldest_due,
+            due_if_new_today: promise
+                .map(|days| app.calendar.add_working_days(now.china_date(), days)),
+            overdue: oldest_due.is_some_and(|due| now >= due),
+        }
+    };
+    let (failed, oldest_failed) =
+        store::outbox::count_with_status(&app.store, MessageStatus::Failed).await?;
+    let all = vec![
+        summary("counter", Role::Counter, None, 0, None, None),
+        summary(
+            "review",
+            Role::Reviewer,
+            None,
+            0,
+            None,
+            strictest(|c| c.review_promise_working_days),
+        ),
+        summary("payment", Role::Finance, None, 0, None, None),
+        summary("production", Role::Producer, None, 0, None, None),
+        summary(
+            "shipping",
+            Role::Shipper,
+            None,
+            0,
+            None,
+            strictest(|c| c.shipping_promise_working_days),
+        ),
+        // Failed messages block customers (codes, notices): an administrator's day.
+        summary(
+            "failed_messages",
+            Role::Admin,
+            Some("/console/messages"),
+            failed,
+            oldest_failed,
+            Some(1),
+        ),
+    ];
+    Ok(all
+        .into_iter()
+        .filter(|q| actor.require_any(&[q.role]).is_ok())
+        .collect())
+}

@@ -1,0 +1,98 @@
+//! The secrets of an installation: the master key (a file of 32 random bytes, created with
+//! mode 0600 on first start) and the keys derived from it, one per purpose, so that the CA
+//! registry seals CA keys and the people wing hashes SMS codes and seals ID numbers without
+//! any of them handing the master key around.
+
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use pki::sealed::MasterKey;
+
+use crate::{ErrorKind, ServiceError};
+
+/// The master key and what is derived from it.
+pub(crate) struct Secrets {
+    master: MasterKey,
+    /// HMAC-SHA256 key of SMS codes at rest (`sms-codes`).
+    sms_codes: aws_lc_rs::hmac::Key,
+    /// AES-256-GCM key of personal data at rest, e.g. ID numbers (`personal-data`).
+    personal_data: MasterKey,
+}
+
+impl Secrets {
+    /// Reads the master key file at `path`, creating it on first start.
+    pub(crate) fn open(path: &Path) -> Result<Self, ServiceError> {
+        let master = load_or_create(path)?;
+        let sms_codes =
+            aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &*master.derive("sms-codes"));
+        let personal_data = MasterKey::from_bytes(&*master.derive("personal-data"))
+            .map_err(|e| ServiceError::internal("personal data key", e))?;
+        Ok(Secrets {
+            master,
+            sms_codes,
+            personal_data,
+        })
+    }
+
+    /// Seals and opens CA and OCSP responder keys.
+    pub(crate) fn master(&self) -> &MasterKey {
+        &self.master
+    }
+
+    pub(crate) fn sms_codes(&self) -> &aws_lc_rs::hmac::Key {
+        &self.sms_codes
+    }
+
+    pub(crate) fn personal_data(&self) -> &MasterKey {
+        &self.personal_data
+    }
+}
+
+fn load_or_create(path: &Path) -> Result<MasterKey, ServiceError> {
+    let failure = |what: &str, e: std::io::Error| {
+        ServiceError::new(
+            ErrorKind::Internal,
+            "master_key",
+            format!("master key file {}: {what}: {e}", path.display()),
+            format!("主密钥文件 {}：{what}：{e}", path.display()),
+        )
+    };
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let mode = std::fs::metadata(path)
+                .map_err(|e| failure("stat", e))?
+                .permissions()
+                .mode();
+            if mode & 0o077 != 0 {
+                tracing::warn!(path = %path.display(), "master key file is readable by group or others; chmod 600 it");
+            }
+            MasterKey::from_bytes(&bytes).map_err(|e| {
+                ServiceError::new(
+                    ErrorKind::Internal,
+                    "master_key",
+                    format!("master key file {}: {e}", path.display()),
+                    format!("主密钥文件 {} 无效", path.display()),
+                )
+            })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| failure("create directory", e))?;
+            }
+            let key = MasterKey::generate().map_err(|e| ServiceError::internal("master key", e))?;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| failure("create", e))?;
+            file.write_all(key.as_bytes())
+                .map_err(|e| failure("write", e))?;
+            file.sync_all().map_err(|e| failure("sync", e))?;
+            tracing::info!(path = %path.display(), "created the master key file");
+            Ok(key)
+        }
+        Err(e) => Err(failure("read", e)),
+    }
+}

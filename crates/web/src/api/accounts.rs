@@ -1,0 +1,268 @@
+//! Customer accounts over the API: SMS codes, registration, login, logout (here or
+//! everywhere), password reset and change, and who is logged in.
+//!
+//! A login sets the `certhall_session` cookie (HttpOnly, SameSite=Lax, Secure behind TLS;
+//! a new token at every login) and returns the session's CSRF token. Every state-changing
+//! request made with the cookie must carry that token in `X-CSRF-Token`. Requests without
+//! a session are JSON only (a cross-site form cannot send JSON without a CORS preflight).
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use services::people::accounts::{self, NewSession, Registration};
+use services::people::sms_codes::{self, CodePurpose};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::auth::{Customer, CustomerWithCsrf, session_cookie};
+use crate::client_ip::ClientIp;
+use crate::error::ApiError;
+use crate::json_body::ApiJson;
+use crate::lang::AcceptLang;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/sms-codes", post(send_code))
+        .route("/accounts", post(register))
+        .route("/sessions", post(login).delete(logout_everywhere))
+        .route("/sessions/current", delete(logout))
+        .route("/password-resets", post(reset_password))
+        .route("/me", get(me))
+        .route("/me/password", put(change_password))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionView {
+    /// The number as shown in the header: 138****5678.
+    phone_masked: String,
+    /// Send it back in `X-CSRF-Token` with every state-changing request.
+    csrf_token: String,
+}
+
+fn logged_in(state: &AppState, status: StatusCode, session: NewSession) -> Response {
+    let max_age = session.max_age_seconds;
+    let mut response = (
+        status,
+        Json(SessionView {
+            phone_masked: session.phone.masked(),
+            csrf_token: session.csrf_token,
+        }),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie(state, &session.token, max_age),
+    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    /// 11-digit mainland mobile number.
+    phone: String,
+    /// `register` or `reset_password`.
+    purpose: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CodeSentView {
+    resend_after_seconds: i64,
+    expires_in_seconds: i64,
+}
+
+/// Sends an SMS verification code (6 digits, valid 5 minutes, single use).
+#[utoipa::path(post, path = "/api/v1/sms-codes", request_body = CodeRequest, responses(
+    (status = 202, body = CodeSentView),
+    (status = 409, description = "register: the number is already registered"),
+    (status = 404, description = "reset_password: the number is not registered"),
+    (status = 422, description = "bad phone or purpose"),
+    (status = 429, description = "resend too soon, or hourly limit of the number or address; Retry-After says when"),
+))]
+pub async fn send_code(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<CodeRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let purpose = match body.purpose.as_str() {
+        "register" => CodePurpose::Register,
+        "reset_password" => CodePurpose::ResetPassword,
+        other => {
+            return Err(ApiError::invalid(
+                lang,
+                "invalid_purpose",
+                "purpose",
+                format!("purpose {other:?}: use register or reset_password"),
+                "验证码用途无效",
+            ));
+        }
+    };
+    let sent = sms_codes::send(&state.app, &body.phone, purpose, &ip, lang)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(CodeSentView {
+            resend_after_seconds: sent.resend_after_seconds,
+            expires_in_seconds: sent.expires_in_seconds,
+        }),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    phone: String,
+    code: String,
+    /// 8 to 64 characters, letters and digits, not containing the phone number.
+    password: String,
+    /// `true`: the customer has read and accepts the certificate service agreement and
+    /// privacy policy (required; recorded with the agreement's version).
+    agree: bool,
+}
+
+/// Registers a number (with its SMS code) and logs in.
+#[utoipa::path(post, path = "/api/v1/accounts", request_body = RegisterRequest, responses(
+    (status = 201, body = SessionView, description = "Registered; the session cookie is set"),
+    (status = 409, description = "already registered"),
+    (status = 422, description = "bad phone, code or password; `field` names it"),
+))]
+pub async fn register(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<RegisterRequest>,
+) -> Result<Response, ApiError> {
+    let registration = Registration {
+        phone: &body.phone,
+        code: &body.code,
+        password: &body.password,
+        accepts_terms: body.agree,
+    };
+    let session = accounts::register(&state.app, registration, &ip)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(logged_in(&state, StatusCode::CREATED, session))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    phone: String,
+    password: String,
+}
+
+/// Logs in with number and password.
+#[utoipa::path(post, path = "/api/v1/sessions", request_body = LoginRequest, responses(
+    (status = 200, body = SessionView, description = "Logged in; the session cookie is set"),
+    (status = 401, description = "wrong number or password"),
+    (status = 429, description = "too many failures of this account or address; Retry-After says when"),
+))]
+pub async fn login(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let session = accounts::login(&state.app, &body.phone, &body.password, &ip)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(logged_in(&state, StatusCode::OK, session))
+}
+
+fn logged_out(state: &AppState) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(state, "", 0));
+    response
+}
+
+/// Logs out this session.
+#[utoipa::path(delete, path = "/api/v1/sessions/current", responses((status = 204), (status = 401), (status = 403, description = "no or wrong X-CSRF-Token")))]
+pub async fn logout(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    CustomerWithCsrf(session): CustomerWithCsrf,
+) -> Result<Response, ApiError> {
+    accounts::logout(&state.app, &session, false)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(logged_out(&state))
+}
+
+/// Logs out every session of the account ("log out everywhere").
+#[utoipa::path(delete, path = "/api/v1/sessions", responses((status = 204), (status = 401), (status = 403, description = "no or wrong X-CSRF-Token")))]
+pub async fn logout_everywhere(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    CustomerWithCsrf(session): CustomerWithCsrf,
+) -> Result<Response, ApiError> {
+    accounts::logout(&state.app, &session, true)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(logged_out(&state))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    phone: String,
+    code: String,
+    new_password: String,
+}
+
+/// Sets a new password with a reset code; every session of the account ends.
+#[utoipa::path(post, path = "/api/v1/password-resets", request_body = ResetRequest, responses(
+    (status = 204), (status = 404, description = "not registered"), (status = 422, description = "bad code or password"),
+))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<ResetRequest>,
+) -> Result<StatusCode, ApiError> {
+    accounts::reset_password(&state.app, &body.phone, &body.code, &body.new_password, &ip)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who is logged in, and the session's CSRF token.
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = SessionView), (status = 401)))]
+pub async fn me(Customer(session): Customer) -> Json<SessionView> {
+    Json(SessionView {
+        phone_masked: session.phone.masked(),
+        csrf_token: session.live.csrf_token,
+    })
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    old_password: String,
+    new_password: String,
+}
+
+/// Changes the password; the account's other sessions end.
+#[utoipa::path(put, path = "/api/v1/me/password", request_body = ChangePasswordRequest, responses(
+    (status = 204), (status = 401), (status = 403, description = "no or wrong X-CSRF-Token"), (status = 422, description = "wrong old password or weak new one"),
+))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    CustomerWithCsrf(session): CustomerWithCsrf,
+    ApiJson(body): ApiJson<ChangePasswordRequest>,
+) -> Result<StatusCode, ApiError> {
+    accounts::change_password(&state.app, &session, &body.old_password, &body.new_password)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,27 @@
+//! The operator console's API (`/api/v1/console`): its own login and session cookie
+//! (`certhall_console`; a customer session never opens it), CSRF tokens on every change,
+//! and what the console shows. Which roles may see what is decided by the use cases.
+
+pub mod audit;
+pub mod operators;
+pub mod outbox;
+pub mod session;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/console/session",
+            post(session::login)
+                .get(session::me)
+                .delete(session::logout),
+        )
+        .route("/console/operators", get(operators::list_operators))
+        .route("/console/audit", get(audit::audit_log))
+        .route("/console/outbox", get(outbox::outbox))
+        .route("/console/outbox/{id}/retry", post(outbox::retry_message))
+}

@@ -1,0 +1,103 @@
+//! The customer's account pages: registration, login, logout, password reset, and 个人中心
+//! (profile, password, address book). Each is a plain HTML form (works without
+//! JavaScript) calling the same use cases as `/api/v1`.
+
+mod addresses;
+pub(crate) mod code_form;
+mod login;
+mod password;
+mod profile;
+mod register;
+mod reset;
+
+use axum::Router;
+use axum::response::Response;
+use axum::routing::{get, post};
+use services::people::accounts::CustomerSession;
+
+use crate::AppState;
+use crate::pages::{Chrome, FormError, NavItem, PageRequest, Tr, hall_frame, see_other};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/register", get(register::form).post(register::submit))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/logout-everywhere", post(login::logout_everywhere))
+        .route("/password-reset", get(reset::form).post(reset::submit))
+        .route("/me", get(profile::page).post(profile::save))
+        .route("/me/password", get(password::form).post(password::submit))
+        .route("/me/addresses", get(addresses::page).post(addresses::add))
+        .route(
+            "/me/addresses/{id}",
+            get(addresses::edit_form).post(addresses::update),
+        )
+        .route("/me/addresses/{id}/default", post(addresses::make_default))
+        .route("/me/addresses/{id}/delete", post(addresses::delete))
+}
+
+/// The logged-in customer, if the session cookie is valid.
+async fn optional_customer(state: &AppState, request: &PageRequest) -> Option<CustomerSession> {
+    crate::auth::customer(state, &request.headers).await.ok()
+}
+
+/// The customer, or a redirect to the login page that comes back here.
+async fn require_customer(
+    state: &AppState,
+    request: &PageRequest,
+) -> Result<CustomerSession, Response> {
+    match optional_customer(state, request).await {
+        Some(customer) => Ok(customer),
+        None => {
+            let next: String = percent_encoding::utf8_percent_encode(
+                &request.here,
+                percent_encoding::NON_ALPHANUMERIC,
+            )
+            .to_string();
+            Err(see_other(&format!("/login?next={next}"), None))
+        }
+    }
+}
+
+/// The frame of a 个人中心 page, with its navigation.
+fn personal(
+    state: &AppState,
+    request: &PageRequest,
+    customer: &CustomerSession,
+    current: &str,
+) -> Chrome {
+    let mut chrome = hall_frame(state, request, Some(customer));
+    chrome.nav = [
+        ("/me", "me.profile"),
+        ("/me/addresses", "me.addresses"),
+        ("/me/password", "me.password"),
+    ]
+    .into_iter()
+    .map(|(href, label)| NavItem {
+        href,
+        label,
+        current: href == current,
+    })
+    .collect();
+    chrome
+}
+
+fn field_error(t: &Tr, field: &str, key: &str) -> FormError {
+    FormError {
+        field: Some(field.to_string()),
+        message: t.t(key).to_string(),
+        code: "invalid_field",
+    }
+}
+
+/// A second password field that must repeat the first.
+fn confirm(t: &Tr, password: &str, confirmation: &str) -> Result<(), FormError> {
+    if password != confirmation {
+        return Err(field_error(
+            t,
+            "password_confirm",
+            "error.password_mismatch",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,78 @@
+//! The dashboard: the work queues of the operator's roles, each with its count, how long
+//! the oldest item has waited, and its promise in working days (with the date an item
+//! arriving today is due).
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use services::hall::queues;
+
+use super::{age, local_time, require_operator};
+use crate::AppState;
+use crate::pages::{Chrome, PageRequest, error_page, framed, render};
+
+pub struct QueueRow {
+    pub label: &'static str,
+    pub role: &'static str,
+    pub href: Option<&'static str>,
+    pub count: i64,
+    pub oldest: String,
+    pub promise: String,
+    /// The last working day of the promise for an item arriving today.
+    pub due_if_new_today: Option<String>,
+    /// When the oldest item's promise runs out.
+    pub oldest_due: Option<String>,
+    pub overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/dashboard.html")]
+struct DashboardPage {
+    chrome: Chrome,
+    queues: Vec<QueueRow>,
+    roles: Vec<&'static str>,
+}
+framed!(DashboardPage);
+
+pub async fn page(State(state): State<AppState>, request: PageRequest) -> Response {
+    let (operator, chrome) = match require_operator(&state, &request, &[]).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let summaries = match queues::summaries(&state.app, &operator.actor()).await {
+        Ok(list) => list,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let now = state.app.now();
+    let t = &chrome.t;
+    let queues = summaries
+        .into_iter()
+        .map(|q| QueueRow {
+            label: t.t(&format!("queue.{}", q.key)),
+            role: t.role(q.role),
+            href: q.href,
+            count: q.count,
+            oldest: q
+                .oldest_since
+                .map(|since| age(t, now.seconds_since(since).max(0)))
+                .unwrap_or_else(|| "—".into()),
+            promise: q
+                .promise_working_days
+                .map(|days| format!("{days} {}", t.t("queue.working_days")))
+                .unwrap_or_else(|| "—".into()),
+            due_if_new_today: q.due_if_new_today.map(|d| d.to_string()),
+            oldest_due: q.oldest_due.map(|due| local_time(due.seconds())),
+            overdue: q.overdue,
+        })
+        .collect();
+    let roles = operator.roles.iter().map(|r| t.role(r)).collect();
+    render(
+        StatusCode::OK,
+        &DashboardPage {
+            chrome,
+            queues,
+            roles,
+        },
+    )
+}

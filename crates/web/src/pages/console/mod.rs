@@ -1,0 +1,141 @@
+//! The operator console's pages: login, the dashboard of work queues, operator management,
+//! the audit log, failed notifications and channels. What an operator may see and do is
+//! decided by the use cases; the console only leaves out of its navigation what the
+//! operator's roles cannot open.
+
+mod audit;
+mod channels;
+mod dashboard;
+mod login;
+mod messages;
+mod operators;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use domain::Role;
+use services::people::operators::OperatorSession;
+
+use crate::AppState;
+use crate::pages::{
+    Area, Chrome, FormError, NavItem, PageRequest, Tr, error_page, refusal_page, see_other,
+};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(dashboard::page))
+        .route("/console/login", get(login::form).post(login::submit))
+        .route("/console/logout", post(login::logout))
+        .route(
+            "/console/operators",
+            get(operators::page).post(operators::create),
+        )
+        .route("/console/operators/{username}", post(operators::change))
+        .route("/console/audit", get(audit::page))
+        .route("/console/messages", get(messages::page))
+        .route("/console/messages/{id}/retry", post(messages::retry))
+        .route("/console/channels", get(channels::page))
+        .route(
+            "/console/channels/{code}",
+            get(channels::edit_form).post(channels::save),
+        )
+}
+
+/// The console's navigation: each item with the roles that may open it.
+const NAV: [(&str, &str, &[Role]); 5] = [
+    ("/console", "console.dashboard", &[]),
+    ("/console/operators", "console.operators", &[Role::Admin]),
+    ("/console/channels", "console.channels", &[Role::Admin]),
+    ("/console/audit", "console.audit", &[Role::Admin]),
+    ("/console/messages", "console.messages", &[Role::Admin]),
+];
+
+async fn optional_operator(state: &AppState, request: &PageRequest) -> Option<OperatorSession> {
+    crate::auth::operator(state, &request.headers).await.ok()
+}
+
+/// The logged-in operator and the page's frame, or the response to send instead: the
+/// login page when nobody is logged in. `roles` only spares a round trip to the use case
+/// for a page the operator cannot open (403 naming the role); the use cases decide.
+async fn require_operator(
+    state: &AppState,
+    request: &PageRequest,
+    roles: &[Role],
+) -> Result<(OperatorSession, Chrome), Response> {
+    let Some(operator) = optional_operator(state, request).await else {
+        let next: String = percent_encoding::utf8_percent_encode(
+            &request.here,
+            percent_encoding::NON_ALPHANUMERIC,
+        )
+        .to_string();
+        return Err(see_other(&format!("/console/login?next={next}"), None));
+    };
+    let mut chrome = request.chrome(
+        state,
+        Area::Console,
+        Some(format!("{} ({})", operator.display_name, operator.username)),
+        Some(&operator.live.csrf_token),
+    );
+    let path = request.here.split('?').next().unwrap_or("");
+    chrome.nav = NAV
+        .iter()
+        .filter(|(_, _, needs)| needs.is_empty() || operator.has_any(needs))
+        .map(|&(href, label, _)| NavItem {
+            href,
+            label,
+            current: path == href || (href != "/console" && path.starts_with(href)),
+        })
+        .collect();
+    if !roles.is_empty()
+        && let Err(e) = operator.actor().require_any(roles)
+    {
+        return Err(error_page(chrome, &e));
+    }
+    Ok((operator, chrome))
+}
+
+/// [`require_operator`] for a form post: its `csrf` field must be the session's token.
+async fn require_operator_posting(
+    state: &AppState,
+    request: &PageRequest,
+    roles: &[Role],
+    csrf: &str,
+) -> Result<(OperatorSession, Chrome), Response> {
+    let (operator, chrome) = require_operator(state, request, roles).await?;
+    if !request.csrf_ok(csrf, Some(&operator.live)) {
+        let refusal = (FormError::csrf(&chrome.t), StatusCode::FORBIDDEN);
+        return Err(refusal_page(chrome, refusal));
+    }
+    Ok((operator, chrome))
+}
+
+/// China Standard Time, as the console shows times.
+pub(super) fn local_time(unix: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .map(|t| t.to_offset(time::macros::offset!(+8)))
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| unix.to_string())
+}
+
+/// "3 天 2 小时" / "3 d 2 h".
+fn age(t: &Tr, seconds: i64) -> String {
+    let (days, hours, minutes) = (
+        seconds / 86_400,
+        seconds % 86_400 / 3600,
+        seconds % 3600 / 60,
+    );
+    if days > 0 {
+        format!("{days} {} {hours} {}", t.t("time.days"), t.t("time.hours"))
+    } else if hours > 0 {
+        format!(
+            "{hours} {} {minutes} {}",
+            t.t("time.hours"),
+            t.t("time.minutes")
+        )
+    } else {
+        format!("{minutes} {}", t.t("time.minutes"))
+    }
+}

@@ -1,0 +1,22 @@
+//! The hall's public pages: the home page with the channels, and each channel's page.
+
+mod channel;
+mod home;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::AppState;
+use crate::pages::{Chrome, PageRequest, hall_frame};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/c/{code}", get(channel::channel_page))
+}
+
+/// The frame of a public page: anonymous, or showing the customer who is logged in.
+async fn public_frame(state: &AppState, request: &PageRequest) -> Chrome {
+    let customer = crate::auth::customer(state, &request.headers).await.ok();
+    hall_frame(state, request, customer.as_ref())
+}
