@@ -1,0 +1,206 @@
+//! The in-process test harness for the business flows: the real application object with
+//! its real store (SQLite in a temporary directory), the sandbox SMS and e-mail service, a
+//! settable clock, and the real router driven without a socket. Jobs run when a test says
+//! so ([`TestApp::run_jobs`]); time moves when a test says so ([`TestApp::clock`]). No
+//! production code path is bypassed: requests go through every layer a browser's would.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode, header};
+use domain::time::{ChinaDate, SettableClock, UnixTime};
+use providers::notify::sandbox::SandboxNotifier;
+use services::{App, Config, Notifiers};
+use tower::ServiceExt;
+
+/// An installation under test.
+pub struct TestApp {
+    pub app: Arc<App>,
+    /// The clock of the whole installation (store stamps, rules, providers).
+    pub clock: Arc<SettableClock>,
+    /// The SMS service the outbox delivers to.
+    pub sms: Arc<SandboxNotifier>,
+    pub email: Arc<SandboxNotifier>,
+    router: Router,
+    _dir: tempfile::TempDir,
+}
+
+/// A time of day in Beijing, as the tests speak of it: `at("2026-09-30", 10, 0)`.
+pub fn at(date: &str, hour: i64, minute: i64) -> UnixTime {
+    let day: ChinaDate = date.parse().expect("a date like 2026-09-30");
+    day.start().plus_seconds(hour * 3600 + minute * 60)
+}
+
+impl TestApp {
+    /// The built-in hall configuration, the clock at 2026-11-02 10:00 in Beijing.
+    pub async fn new() -> Self {
+        Self::with(|_| {}).await
+    }
+
+    /// Like [`TestApp::new`], with a change to the configuration first.
+    pub async fn with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let clock = Arc::new(SettableClock::at(at("2026-11-02", 10, 0)));
+        let mut config = Config::under(dir.path(), clock.clone()).expect("configuration");
+        adjust(&mut config);
+        let (sms, email) = (
+            Arc::new(SandboxNotifier::new()),
+            Arc::new(SandboxNotifier::new()),
+        );
+        let notifiers = Notifiers {
+            sms: sms.clone(),
+            email: email.clone(),
+        };
+        let app = App::open(config, notifiers)
+            .await
+            .expect("open the application");
+        // What `serve` does at start.
+        app.open_ca().await.expect("CA engine");
+        services::hall::channels::seed(&app)
+            .await
+            .expect("channels");
+        let router = certhall_web::router(certhall_web::AppState {
+            app: app.clone(),
+            secure_cookies: false,
+            trusted_proxies: Arc::new(Vec::new()),
+        });
+        TestApp {
+            app,
+            clock,
+            sms,
+            email,
+            router,
+            _dir: dir,
+        }
+    }
+
+    /// A browser or API client with its own cookies, from `ip`.
+    pub fn client(&self, ip: [u8; 4]) -> Client<'_> {
+        Client {
+            app: self,
+            cookies: BTreeMap::new(),
+            csrf: None,
+            ip: SocketAddr::from((ip, 40_000)),
+        }
+    }
+
+    /// One round of every background job, now (outbox delivery, CRL publication).
+    pub async fn run_jobs(&self) {
+        services::jobs::outbox::run_once(&self.app)
+            .await
+            .expect("outbox round");
+        services::jobs::crl::run_once(&self.app)
+            .await
+            .expect("CRL round");
+    }
+
+    /// The newest SMS code delivered to `phone` (delivering what is due first).
+    pub async fn sms_code(&self, phone: &str) -> String {
+        self.run_jobs().await;
+        let text = self
+            .sms
+            .delivered_to(phone)
+            .last()
+            .map(|m| m.text.clone())
+            .unwrap_or_else(|| panic!("no SMS to {phone}"));
+        text.chars()
+            .collect::<Vec<_>>()
+            .windows(6)
+            .find(|w| w.iter().all(char::is_ascii_digit))
+            .map(|w| w.iter().collect())
+            .unwrap_or_else(|| panic!("no code in {text:?}"))
+    }
+}
+
+/// A response, as a test looks at it.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+}
+
+/// A client of the router: keeps cookies like a browser and the API's CSRF token.
+pub struct Client<'a> {
+    app: &'a TestApp,
+    cookies: BTreeMap<String, String>,
+    csrf: Option<String>,
+    ip: SocketAddr,
+}
+
+impl Client<'_> {
+    async fn send(&mut self, mut request: Request<Body>) -> Answer {
+        request.extensions_mut().insert(ConnectInfo(self.ip));
+        if !self.cookies.is_empty() {
+            let cookie: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            request
+                .headers_mut()
+                .insert(header::COOKIE, cookie.join("; ").parse().unwrap());
+        }
+        let response = self
+            .app
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router answers");
+        for value in response.headers().get_all(header::SET_COOKIE) {
+            let pair = value.to_str().unwrap().split(';').next().unwrap();
+            if let Some((name, value)) = pair.split_once('=') {
+                if value.is_empty() {
+                    self.cookies.remove(name);
+                } else {
+                    self.cookies.insert(name.into(), value.into());
+                }
+            }
+        }
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+        Answer {
+            status: parts.status,
+            headers: parts.headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// A JSON API call (with the session's CSRF token once one is known).
+    pub async fn call(&mut self, method: &str, path: &str, body: serde_json::Value) -> Answer {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = &self.csrf {
+            request = request.header("x-csrf-token", token);
+        }
+        let answer = self
+            .send(request.body(Body::from(body.to_string())).unwrap())
+            .await;
+        if let Some(token) = serde_json::from_str::<serde_json::Value>(&answer.text)
+            .ok()
+            .and_then(|v| v["csrf_token"].as_str().map(str::to_string))
+        {
+            self.csrf = Some(token);
+        }
+        answer
+    }
+
+    /// A page.
+    pub async fn page(&mut self, path: &str) -> Answer {
+        let request = Request::builder().uri(path).body(Body::empty()).unwrap();
+        self.send(request).await
+    }
+}

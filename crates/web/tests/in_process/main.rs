@@ -1,0 +1,8 @@
+//! Tests of the business rules on an in-process application (see [`harness`]): the real
+//! application object, store and router, a settable clock, the sandbox SMS service. One
+//! test binary for all of them (each file a group), so adding a flow adds no link time.
+
+mod harness;
+
+mod consent;
+mod time_rules;
