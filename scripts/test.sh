@@ -2,14 +2,16 @@
 # The whole test suite, on a fresh Debian machine as on a developer's: installs what is
 # missing (Debian packages incl. Chromium and CJK fonts, the Python venv with pkilint, the
 # npm packages of the browser tests), starts PostgreSQL when none is reachable, then runs
-# formatting and lint checks, every Rust test with cargo nextest, and the browser tests
-# (Playwright driving Debian's Chromium; screenshots in target/screenshots/).
+# formatting and lint checks, every Rust test with cargo nextest, the browser tests
+# (Playwright driving Debian's Chromium; screenshots in target/screenshots/), and a
+# schema-driven fuzzing of the REST API (schemathesis, bounded in time).
 #
 #   scripts/test.sh [extra nextest arguments]
 #
 # Environment: CARGO_TARGET_DIR (default ~/.cache/certhall-target, reused between runs),
 # CERTHALL_TEST_VENV (default ~/.cache/certhall-venv), CERTHALL_TEST_POSTGRES_URL (an
-# admin URL of a PostgreSQL server to use instead of the local one).
+# admin URL of a PostgreSQL server to use instead of the local one), CERTHALL_FUZZ_SECONDS
+# (seconds of each of the two schemathesis runs, default 60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,8 +42,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 command -v cargo-nextest >/dev/null || { step "installing cargo-nextest"; cargo install --locked cargo-nextest; }
 
-# --- Python venv: pkilint, and asn1crypto + gmssl for the independent SM2 verifier -------
-if ! "$CERTHALL_TEST_VENV/bin/python" -c 'import pkilint, asn1crypto, gmssl' 2>/dev/null; then
+# --- Python venv: pkilint, asn1crypto + gmssl for the independent SM2 verifier, and
+# schemathesis for the API fuzzing ---------------------------------------------------------
+if ! "$CERTHALL_TEST_VENV/bin/python" -c 'import pkilint, asn1crypto, gmssl, schemathesis' 2>/dev/null; then
     step "creating the Python venv $CERTHALL_TEST_VENV"
     python3 -m venv "$CERTHALL_TEST_VENV"
     "$CERTHALL_TEST_VENV/bin/pip" install -q --disable-pip-version-check -r tests/tools/requirements.txt
@@ -85,3 +88,9 @@ step "browser tests (Playwright, Debian's Chromium)"
     npm ls --depth=0 >/dev/null 2>&1 || npm ci --no-audit --no-fund --loglevel=error
     CERTHALL_BIN="$CARGO_TARGET_DIR/debug/certhall" npm test --silent
 )
+
+# --- API fuzzing -------------------------------------------------------------------------
+# schemathesis against /api/v1/openapi.json of the debug binary, as a customer and as the
+# console administrator: no 5xx and no status the document does not list.
+step "API fuzzing (schemathesis, ${CERTHALL_FUZZ_SECONDS:-60} s per session)"
+"$CERTHALL_TEST_VENV/bin/python" tests/tools/fuzz_api.py "$CARGO_TARGET_DIR/debug/certhall" "${CERTHALL_FUZZ_SECONDS:-60}"

@@ -18,6 +18,7 @@ mod ocsp;
 mod ops;
 mod pages;
 mod publish;
+mod query;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::auth::{Customer, CustomerWithCsrf, session_cookie};
 use crate::client_ip::ClientIp;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::json_body::ApiJson;
 use crate::lang::AcceptLang;
 
@@ -65,10 +65,21 @@ fn logged_in(state: &AppState, status: StatusCode, session: NewSession) -> Respo
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
-    /// 11-digit mainland mobile number.
+    /// 11-digit mainland mobile number (spaces, hyphens and a +86 prefix are also read).
+    #[schema(pattern = "^1[3-9][0-9]{9}$", example = "13800138000")]
     phone: String,
-    /// `register` or `reset_password`.
+    /// What the code is for.
+    #[schema(value_type = CodePurposeName)]
     purpose: String,
+}
+
+/// What an SMS code is for.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum CodePurposeName {
+    Register,
+    ResetPassword,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -119,9 +130,17 @@ pub async fn send_code(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
+    #[schema(pattern = "^1[3-9][0-9]{9}$", example = "13800138000")]
     phone: String,
+    /// The 6-digit code sent by `POST /api/v1/sms-codes` (purpose `register`).
+    #[schema(pattern = "^[0-9]{6}$", example = "123456")]
     code: String,
     /// 8 to 64 characters, letters and digits, not containing the phone number.
+    #[schema(
+        min_length = 8,
+        max_length = 64,
+        pattern = "^[A-Za-z0-9]*([A-Za-z][A-Za-z0-9]*[0-9]|[0-9][A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]*$"
+    )]
     password: String,
     /// `true`: the customer has read and accepts the certificate service agreement and
     /// privacy policy (required; recorded with the agreement's version).
@@ -155,7 +174,9 @@ pub async fn register(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schema(pattern = "^1[3-9][0-9]{9}$", example = "13800138000")]
     phone: String,
+    #[schema(min_length = 1, max_length = 1024)]
     password: String,
 }
 
@@ -186,7 +207,7 @@ fn logged_out(state: &AppState) -> Response {
 }
 
 /// Logs out this session.
-#[utoipa::path(delete, path = "/api/v1/sessions/current", responses((status = 204), (status = 401), (status = 403, description = "no or wrong X-CSRF-Token")))]
+#[utoipa::path(delete, path = "/api/v1/sessions/current", security(("customer" = [])), responses((status = 204, description = "Logged out; the cookie is removed")))]
 pub async fn logout(
     State(state): State<AppState>,
     AcceptLang(lang): AcceptLang,
@@ -199,7 +220,7 @@ pub async fn logout(
 }
 
 /// Logs out every session of the account ("log out everywhere").
-#[utoipa::path(delete, path = "/api/v1/sessions", responses((status = 204), (status = 401), (status = 403, description = "no or wrong X-CSRF-Token")))]
+#[utoipa::path(delete, path = "/api/v1/sessions", security(("customer" = [])), responses((status = 204, description = "Every session of the account ended")))]
 pub async fn logout_everywhere(
     State(state): State<AppState>,
     AcceptLang(lang): AcceptLang,
@@ -214,8 +235,17 @@ pub async fn logout_everywhere(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetRequest {
+    #[schema(pattern = "^1[3-9][0-9]{9}$", example = "13800138000")]
     phone: String,
+    /// The 6-digit code sent by `POST /api/v1/sms-codes` (purpose `reset_password`).
+    #[schema(pattern = "^[0-9]{6}$", example = "123456")]
     code: String,
+    /// 8 to 64 characters, letters and digits, not containing the phone number.
+    #[schema(
+        min_length = 8,
+        max_length = 64,
+        pattern = "^[A-Za-z0-9]*([A-Za-z][A-Za-z0-9]*[0-9]|[0-9][A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]*$"
+    )]
     new_password: String,
 }
 
@@ -236,7 +266,7 @@ pub async fn reset_password(
 }
 
 /// Who is logged in, and the session's CSRF token.
-#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = SessionView), (status = 401)))]
+#[utoipa::path(get, path = "/api/v1/me", security(("customer" = [])), responses((status = 200, body = SessionView)))]
 pub async fn me(Customer(session): Customer) -> Json<SessionView> {
     Json(SessionView {
         phone_masked: session.phone.masked(),
@@ -247,13 +277,20 @@ pub async fn me(Customer(session): Customer) -> Json<SessionView> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
+    #[schema(min_length = 1, max_length = 1024)]
     old_password: String,
+    /// 8 to 64 characters, letters and digits, not containing the phone number.
+    #[schema(
+        min_length = 8,
+        max_length = 64,
+        pattern = "^[A-Za-z0-9]*([A-Za-z][A-Za-z0-9]*[0-9]|[0-9][A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]*$"
+    )]
     new_password: String,
 }
 
 /// Changes the password; the account's other sessions end.
-#[utoipa::path(put, path = "/api/v1/me/password", request_body = ChangePasswordRequest, responses(
-    (status = 204), (status = 401), (status = 403, description = "no or wrong X-CSRF-Token"), (status = 422, description = "wrong old password or weak new one"),
+#[utoipa::path(put, path = "/api/v1/me/password", request_body = ChangePasswordRequest, security(("customer" = [])), responses(
+    (status = 204, description = "Changed; the account's other sessions ended"), (status = 422, body = ErrorBody, description = "wrong old password or weak new one"),
 ))]
 pub async fn change_password(
     State(state): State<AppState>,

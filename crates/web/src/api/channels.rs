@@ -29,7 +29,7 @@ pub async fn list(
 }
 
 /// One enabled channel.
-#[utoipa::path(get, path = "/api/v1/channels/{code}", responses((status = 200, description = "the channel's definition"), (status = 404, description = "no such enabled channel")))]
+#[utoipa::path(get, path = "/api/v1/channels/{code}", params(("code" = String, Path, description = "The channel's code, e.g. huanbao")), responses((status = 200, description = "the channel's definition"), (status = 404, description = "no such enabled channel")))]
 pub async fn one(
     State(state): State<AppState>,
     AcceptLang(lang): AcceptLang,

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::auth::{Customer, CustomerWithCsrf};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::json_body::ApiJson;
 use crate::lang::AcceptLang;
 
@@ -56,7 +56,7 @@ impl From<Profile> for ProfileBody {
 }
 
 /// The profile (个人资料).
-#[utoipa::path(get, path = "/api/v1/me/profile", responses((status = 200, body = ProfileBody), (status = 401)))]
+#[utoipa::path(get, path = "/api/v1/me/profile", security(("customer" = [])), responses((status = 200, body = ProfileBody)))]
 pub async fn get_profile(
     State(state): State<AppState>,
     AcceptLang(lang): AcceptLang,
@@ -69,7 +69,7 @@ pub async fn get_profile(
 }
 
 /// Replaces the profile; absent fields are cleared.
-#[utoipa::path(put, path = "/api/v1/me/profile", request_body = ProfileBody, responses(
+#[utoipa::path(put, path = "/api/v1/me/profile", request_body = ProfileBody, security(("customer" = [])), responses(
     (status = 200, body = ProfileBody), (status = 401), (status = 403, description = "no or wrong X-CSRF-Token"),
     (status = 409, description = "username taken"), (status = 422, description = "a field is invalid; `field` names it"),
 ))]
@@ -136,7 +136,7 @@ pub struct AddressView {
 }
 
 /// The address book, the default first.
-#[utoipa::path(get, path = "/api/v1/me/addresses", responses((status = 200, body = [AddressView]), (status = 401)))]
+#[utoipa::path(get, path = "/api/v1/me/addresses", security(("customer" = [])), responses((status = 200, body = [AddressView])))]
 pub async fn list_addresses(
     State(state): State<AppState>,
     AcceptLang(lang): AcceptLang,
@@ -171,7 +171,7 @@ pub struct Created {
 }
 
 /// Adds an address.
-#[utoipa::path(post, path = "/api/v1/me/addresses", request_body = AddressBody, responses(
+#[utoipa::path(post, path = "/api/v1/me/addresses", request_body = AddressBody, security(("customer" = [])), responses(
     (status = 201, body = Created), (status = 401), (status = 403), (status = 409, description = "20 addresses already"), (status = 422),
 ))]
 pub async fn add_address(
@@ -202,7 +202,7 @@ fn address_id(text: &str, lang: Lang) -> Result<i64, ApiError> {
 }
 
 /// Changes an address.
-#[utoipa::path(put, path = "/api/v1/me/addresses/{id}", request_body = AddressBody, responses((status = 204), (status = 404), (status = 422)))]
+#[utoipa::path(put, path = "/api/v1/me/addresses/{id}", request_body = AddressBody, security(("customer" = [])), params(("id" = i64, Path, description = "The address id (another customer's is not found)")), responses((status = 204), (status = 404, body = ErrorBody, description = "no such address")))]
 pub async fn update_address(
     State(state): State<AppState>,
     AcceptLang(lang): AcceptLang,
@@ -223,7 +223,7 @@ pub async fn update_address(
 }
 
 /// Deletes an address (the oldest other one becomes the default if needed).
-#[utoipa::path(delete, path = "/api/v1/me/addresses/{id}", responses((status = 204), (status = 404)))]
+#[utoipa::path(delete, path = "/api/v1/me/addresses/{id}", security(("customer" = [])), params(("id" = i64, Path, description = "The address id (another customer's is not found)")), responses((status = 204), (status = 404, body = ErrorBody, description = "no such address")))]
 pub async fn delete_address(
     State(state): State<AppState>,
     AcceptLang(lang): AcceptLang,
@@ -238,7 +238,7 @@ pub async fn delete_address(
 }
 
 /// Makes an address the default.
-#[utoipa::path(post, path = "/api/v1/me/addresses/{id}/default", responses((status = 204), (status = 404)))]
+#[utoipa::path(post, path = "/api/v1/me/addresses/{id}/default", security(("customer" = [])), params(("id" = i64, Path, description = "The address id (another customer's is not found)")), responses((status = 204), (status = 404, body = ErrorBody, description = "no such address")))]
 pub async fn make_default(
     State(state): State<AppState>,
     AcceptLang(lang): AcceptLang,

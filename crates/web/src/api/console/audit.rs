@@ -1,15 +1,16 @@
 //! The audit log with filters, for administrators.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use services::audit;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::auth::Operator;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::lang::AcceptLang;
+use crate::query::ApiQuery;
 
 #[derive(Deserialize, IntoParams)]
 pub struct AuditQuery {
@@ -26,6 +27,7 @@ pub struct AuditQuery {
     /// Only events older than this sequence number (the next page).
     before: Option<i64>,
     /// At most this many, newest first (1 to 500, default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 
@@ -40,12 +42,12 @@ pub struct AuditView {
 }
 
 /// The audit log with filters (administrators only).
-#[utoipa::path(get, path = "/api/v1/console/audit", params(AuditQuery), responses((status = 200, body = [AuditView]), (status = 401), (status = 403)))]
+#[utoipa::path(get, path = "/api/v1/console/audit", security(("console" = [])), params(AuditQuery), responses((status = 200, body = [AuditView]), (status = 422, body = ErrorBody, description = "a parameter it cannot read (`field` names it), or limit out of 1 to 500")))]
 pub async fn audit_log(
     State(state): State<AppState>,
     AcceptLang(lang): AcceptLang,
     Operator(session): Operator,
-    Query(query): Query<AuditQuery>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Json<Vec<AuditView>>, ApiError> {
     let limit = query.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {

@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::lang::AcceptLang;
 
 /// The operators (administrators only).
-#[utoipa::path(get, path = "/api/v1/console/operators", responses((status = 200, body = [OperatorView]), (status = 401), (status = 403, description = "not an administrator")))]
+#[utoipa::path(get, path = "/api/v1/console/operators", security(("console" = [])), responses((status = 200, body = [OperatorView])))]
 pub async fn list_operators(
     State(state): State<AppState>,
     AcceptLang(lang): AcceptLang,

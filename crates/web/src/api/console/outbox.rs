@@ -1,7 +1,7 @@
 //! Notification messages and the retry of failed ones, for administrators.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use domain::{MessageStatus, Status};
 use serde::{Deserialize, Serialize};
@@ -10,13 +10,26 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::auth::Operator;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::lang::AcceptLang;
+use crate::query::ApiQuery;
 
 #[derive(Deserialize, IntoParams)]
 pub struct OutboxQuery {
-    /// pending, sending, sent or failed (default: failed).
+    /// Messages in this state (default: failed).
+    #[param(value_type = Option<MessageStatusName>)]
     status: Option<String>,
+}
+
+/// Where a message stands (`domain::MessageStatus`).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum MessageStatusName {
+    Pending,
+    Sending,
+    Sent,
+    Failed,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -32,15 +45,18 @@ pub struct MessageView {
 }
 
 /// Notification messages by status, failed ones by default (administrators only).
-#[utoipa::path(get, path = "/api/v1/console/outbox", params(OutboxQuery), responses((status = 200, body = [MessageView]), (status = 401), (status = 403)))]
+#[utoipa::path(get, path = "/api/v1/console/outbox", security(("console" = [])), params(OutboxQuery), responses((status = 200, body = [MessageView]), (status = 422, body = ErrorBody, description = "a parameter it cannot read or an unknown status; `field` names it")))]
 pub async fn outbox(
     State(state): State<AppState>,
     AcceptLang(lang): AcceptLang,
     Operator(session): Operator,
-    Query(query): Query<OutboxQuery>,
+    ApiQuery(query): ApiQuery<OutboxQuery>,
 ) -> Result<Json<Vec<MessageView>>, ApiError> {
-    let text = query.status.unwrap_or_else(|| "failed".into());
-    let Some(status) = MessageStatus::parse(&text) else {
+    let status = match query.status.as_deref() {
+        None => Some(MessageStatus::Failed),
+        Some(text) => MessageStatus::parse(text),
+    };
+    let Some(status) = status else {
         return Err(ApiError::invalid(
             lang,
             "invalid_status",
@@ -70,7 +86,7 @@ pub async fn outbox(
 }
 
 /// Queues a failed message again (administrators only; audited).
-#[utoipa::path(post, path = "/api/v1/console/outbox/{id}/retry", responses((status = 204), (status = 403), (status = 404, description = "no failed message with that id")))]
+#[utoipa::path(post, path = "/api/v1/console/outbox/{id}/retry", security(("console" = [])), params(("id" = i64, Path, description = "The message id")), responses((status = 204), (status = 404, body = ErrorBody, description = "no failed message with that id"), (status = 422, body = ErrorBody, description = "the id is not a number")))]
 pub async fn retry_message(
     State(state): State<AppState>,
     AcceptLang(lang): AcceptLang,

@@ -77,13 +77,13 @@ fn view(session: &OperatorSession, with_csrf: bool) -> OperatorView {
 }
 
 /// The logged-in operator, roles and CSRF token.
-#[utoipa::path(get, path = "/api/v1/console/session", responses((status = 200, body = OperatorView), (status = 401)))]
+#[utoipa::path(get, path = "/api/v1/console/session", security(("console" = [])), responses((status = 200, body = OperatorView)))]
 pub async fn me(Operator(session): Operator) -> Json<OperatorView> {
     Json(view(&session, true))
 }
 
 /// Console logout.
-#[utoipa::path(delete, path = "/api/v1/console/session", responses((status = 204), (status = 401), (status = 403, description = "no or wrong X-CSRF-Token")))]
+#[utoipa::path(delete, path = "/api/v1/console/session", security(("console" = [])), responses((status = 204, description = "Logged out; the cookie is removed")))]
 pub async fn logout(
     State(state): State<AppState>,
     AcceptLang(lang): AcceptLang,

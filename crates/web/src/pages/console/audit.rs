@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use domain::{AuditAction, Role};
+use domain::{AuditAction, ChinaDate, Role};
 use serde::Deserialize;
 use services::audit;
 use services::{ErrorKind, ServiceError};
@@ -63,8 +63,7 @@ fn day_start(text: &str, field: &str, days: i64) -> Result<Option<i64>, ServiceE
     if text.trim().is_empty() {
         return Ok(None);
     }
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = time::Date::parse(text.trim(), &format).map_err(|_| {
+    let date: ChinaDate = text.trim().parse().map_err(|_| {
         ServiceError::new(
             ErrorKind::Invalid,
             "invalid_date",
@@ -73,8 +72,7 @@ fn day_start(text: &str, field: &str, days: i64) -> Result<Option<i64>, ServiceE
         )
         .with_field(field)
     })?;
-    let midnight = date.midnight().assume_offset(time::macros::offset!(+8));
-    Ok(Some(midnight.unix_timestamp() + days * 86_400))
+    Ok(Some(date.plus_days(days).start().seconds()))
 }
 
 pub async fn page(
