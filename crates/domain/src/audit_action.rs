@@ -94,6 +94,19 @@ impl AuditAction {
     }
 }
 
+/// One event of the log, as it is listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: String,
+    /// Its [`AuditAction`]'s name (kept as stored: the log outlives any version's list).
+    pub action: String,
+    pub object: String,
+    /// The event's details, as JSON text.
+    pub details: String,
+}
+
 /// Which events of the log to list. Empty prefixes and `None` match everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFilter {

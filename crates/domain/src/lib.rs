@@ -27,7 +27,7 @@ pub mod transition;
 pub mod uscc;
 
 pub use address::{Address, AddressBookEntry, AddressInput};
-pub use audit_action::{AuditAction, AuditFilter};
+pub use audit_action::{AuditAction, AuditEntry, AuditFilter};
 pub use business::BusinessType;
 pub use certificate_status::{CertificateStatus, RevocationEvent, TransitionError};
 pub use channel::Channel;
@@ -41,5 +41,5 @@ pub use phone::{PhoneNumber, PhoneNumberError};
 pub use resident_id::{ResidentId, ResidentIdError};
 pub use roles::{Role, Roles, UnknownRole};
 pub use time::{ChinaDate, Clock, UnixTime, WorkingCalendar};
-pub use transition::{Refused, Status, Transition};
+pub use transition::{Refused, Status, Transition, UnknownState};
 pub use uscc::{Uscc, UsccError};

@@ -12,7 +12,7 @@
 //! ```
 //! `Sent` is final. `Failed` waits for an administrator, whose retry puts it back in line.
 
-use crate::transition::{Refused, Status, Transition};
+use crate::transition::{Refused, Status, Transition, UnknownState, status_from_stored_name};
 
 /// How a message travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,6 +103,15 @@ impl Status for MessageStatus {
             MessageStatus::Sent => "sent",
             MessageStatus::Failed => "failed",
         }
+    }
+}
+
+status_from_stored_name!(MessageStatus);
+
+impl TryFrom<String> for MessageKind {
+    type Error = UnknownState;
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        MessageKind::parse(&text).ok_or(UnknownState(text))
     }
 }
 

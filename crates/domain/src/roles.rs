@@ -113,6 +113,14 @@ impl FromStr for Roles {
     }
 }
 
+/// Roles read straight from their column (comma-separated names).
+impl TryFrom<String> for Roles {
+    type Error = UnknownRole;
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

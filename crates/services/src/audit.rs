@@ -2,7 +2,7 @@
 //! ([`record`]); administrators read the log ([`list`]) and check its hash chain
 //! ([`verify`]).
 
-use domain::{AuditAction, AuditFilter, Role};
+use domain::{AuditAction, AuditEntry, AuditFilter, Role};
 use store::WriteTx;
 use store::audit::AuditEvent;
 
@@ -32,38 +32,15 @@ pub async fn record(
     .await?)
 }
 
-/// One event of the log.
-#[derive(Debug, Clone)]
-pub struct Entry {
-    pub seq: i64,
-    pub at: i64,
-    pub actor: String,
-    pub action: String,
-    pub object: String,
-    /// The event's details, as JSON text.
-    pub details: String,
-}
-
 /// Events matching `query`, newest first, at most `limit` (administrators).
 pub async fn list(
     app: &App,
     actor: &Actor,
     filter: &AuditFilter,
     limit: i64,
-) -> Result<Vec<Entry>, ServiceError> {
+) -> Result<Vec<AuditEntry>, ServiceError> {
     actor.require_any(&[Role::Admin])?;
-    Ok(store::audit::list(&app.store, filter, limit)
-        .await?
-        .into_iter()
-        .map(|r| Entry {
-            seq: r.seq,
-            at: r.at,
-            actor: r.actor,
-            action: r.action,
-            object: r.object,
-            details: r.details,
-        })
-        .collect())
+    Ok(store::audit::list(&app.store, filter, limit).await?)
 }
 
 /// Walks the whole chain and reports the first broken link (administrators).

@@ -5,7 +5,7 @@
 //! last sequence number and hash; updating it first in a transaction serialises writers
 //! on both backends, so the chain never forks.
 
-use domain::{AuditAction, AuditFilter};
+use domain::{AuditAction, AuditEntry, AuditFilter};
 use futures_util::TryStreamExt;
 use serde::Serialize;
 
@@ -23,9 +23,9 @@ pub struct AuditEvent {
     pub details: serde_json::Value,
 }
 
-/// A stored event.
+/// A stored event with its links in the chain (what `verify` walks).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct AuditRecord {
+struct AuditRecord {
     pub seq: i64,
     pub at: i64,
     pub actor: String,
@@ -218,9 +218,9 @@ pub async fn list(
     store: &crate::Store,
     filter: &AuditFilter,
     limit: i64,
-) -> Result<Vec<AuditRecord>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT seq, at, actor, action, object, details, prev_hash, hash FROM audit_events \
+) -> Result<Vec<AuditEntry>, StoreError> {
+    let rows: Vec<(i64, i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT seq, at, actor, action, object, details FROM audit_events \
          WHERE action LIKE $1 ESCAPE '\\' AND actor LIKE $2 ESCAPE '\\' AND object LIKE $3 ESCAPE '\\' \
          AND at >= $4 AND at < $5 AND seq < $6 ORDER BY seq DESC LIMIT $7",
     )
@@ -232,5 +232,16 @@ pub async fn list(
     .bind(filter.before_seq.unwrap_or(i64::MAX))
     .bind(limit)
     .fetch_all(store.pool())
-    .await?)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(seq, at, actor, action, object, details)| AuditEntry {
+            seq,
+            at,
+            actor,
+            action,
+            object,
+            details,
+        })
+        .collect())
 }

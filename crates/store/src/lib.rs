@@ -31,6 +31,21 @@ mod schema;
 pub mod sessions;
 pub mod transition;
 
+/// A column holding a domain value by its stored name (a status, a kind, roles), read as
+/// that value; a name the domain does not know is a decoding error (a corrupt row).
+pub(crate) fn stored<T>(row: &sqlx::any::AnyRow, column: &str) -> Result<T, sqlx::Error>
+where
+    T: TryFrom<String>,
+    T::Error: std::error::Error + Send + Sync + 'static,
+{
+    use sqlx::Row;
+    let text: String = row.try_get(column)?;
+    T::try_from(text).map_err(|e| sqlx::Error::ColumnDecode {
+        index: column.to_string(),
+        source: Box::new(e),
+    })
+}
+
 /// `($1, $2, …), ($n+1, …)`: the placeholders of a multi-row INSERT of `rows` rows of
 /// `columns` values each.
 pub(crate) fn values_placeholders(rows: usize, columns: usize) -> String {

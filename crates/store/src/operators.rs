@@ -15,31 +15,17 @@ pub struct OperatorRecord {
     pub created_at: i64,
 }
 
-/// The row as stored (roles as their comma-separated names).
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: i64,
-    username: String,
-    display_name: String,
-    password_hash: String,
-    roles: String,
-    disabled_at: Option<i64>,
-    created_at: i64,
-}
-
-impl TryFrom<Row> for OperatorRecord {
-    type Error = StoreError;
-    fn try_from(row: Row) -> Result<Self, StoreError> {
+impl sqlx::FromRow<'_, sqlx::any::AnyRow> for OperatorRecord {
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row;
         Ok(OperatorRecord {
-            roles: row.roles.parse().map_err(|_| {
-                StoreError::Corrupt(format!("operator {}: roles {:?}", row.id, row.roles))
-            })?,
-            id: row.id,
-            username: row.username,
-            display_name: row.display_name,
-            password_hash: row.password_hash,
-            disabled_at: row.disabled_at,
-            created_at: row.created_at,
+            id: row.try_get("id")?,
+            username: row.try_get("username")?,
+            display_name: row.try_get("display_name")?,
+            password_hash: row.try_get("password_hash")?,
+            roles: crate::stored(row, "roles")?,
+            disabled_at: row.try_get("disabled_at")?,
+            created_at: row.try_get("created_at")?,
         })
     }
 }
@@ -80,30 +66,23 @@ pub async fn find_by_username(
     store: &Store,
     username: &str,
 ) -> Result<Option<OperatorRecord>, StoreError> {
-    sqlx::query_as::<_, Row>(&format!("{SELECT} WHERE username = $1"))
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE username = $1"))
         .bind(username)
         .fetch_optional(store.pool())
-        .await?
-        .map(OperatorRecord::try_from)
-        .transpose()
+        .await?)
 }
 
 pub async fn find_by_id(store: &Store, id: i64) -> Result<Option<OperatorRecord>, StoreError> {
-    sqlx::query_as::<_, Row>(&format!("{SELECT} WHERE id = $1"))
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
         .bind(id)
         .fetch_optional(store.pool())
-        .await?
-        .map(OperatorRecord::try_from)
-        .transpose()
+        .await?)
 }
 
 pub async fn list(store: &Store) -> Result<Vec<OperatorRecord>, StoreError> {
-    sqlx::query_as::<_, Row>(&format!("{SELECT} ORDER BY id"))
+    Ok(sqlx::query_as(&format!("{SELECT} ORDER BY id"))
         .fetch_all(store.pool())
-        .await?
-        .into_iter()
-        .map(OperatorRecord::try_from)
-        .collect()
+        .await?)
 }
 
 pub async fn set_roles(tx: &mut WriteTx, id: i64, roles: &Roles) -> Result<(), StoreError> {

@@ -34,7 +34,7 @@ pub struct MessageRecord {
     pub template: String,
     pub subject: String,
     pub text: String,
-    pub sensitive: bool,
+    pub sensitive: i64,
     pub idempotency_key: String,
     pub status: MessageStatus,
     pub attempts: i64,
@@ -44,50 +44,26 @@ pub struct MessageRecord {
     pub sent_at: Option<i64>,
 }
 
-/// The row as stored: kind and status by name.
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: i64,
-    channel: String,
-    recipient: String,
-    template: String,
-    subject: String,
-    text: String,
-    sensitive: i64,
-    idempotency_key: String,
-    status: String,
-    attempts: i64,
-    next_attempt_at: i64,
-    last_error: Option<String>,
-    created_at: i64,
-    sent_at: Option<i64>,
-}
-
-impl TryFrom<Row> for MessageRecord {
-    type Error = StoreError;
-    fn try_from(row: Row) -> Result<Self, StoreError> {
-        let corrupt = |what: &str| StoreError::Corrupt(format!("outbox {}: {what}", row.id));
+impl sqlx::FromRow<'_, sqlx::any::AnyRow> for MessageRecord {
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row;
         Ok(MessageRecord {
-            kind: MessageKind::parse(&row.channel).ok_or_else(|| corrupt("channel"))?,
-            status: MessageStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?,
-            id: row.id,
-            recipient: row.recipient,
-            template: row.template,
-            subject: row.subject,
-            text: row.text,
-            sensitive: row.sensitive == 1,
-            idempotency_key: row.idempotency_key,
-            attempts: row.attempts,
-            next_attempt_at: row.next_attempt_at,
-            last_error: row.last_error,
-            created_at: row.created_at,
-            sent_at: row.sent_at,
+            id: row.try_get("id")?,
+            kind: crate::stored(row, "channel")?,
+            recipient: row.try_get("recipient")?,
+            template: row.try_get("template")?,
+            subject: row.try_get("subject")?,
+            text: row.try_get("text")?,
+            sensitive: row.try_get("sensitive")?,
+            idempotency_key: row.try_get("idempotency_key")?,
+            status: crate::stored(row, "status")?,
+            attempts: row.try_get("attempts")?,
+            next_attempt_at: row.try_get("next_attempt_at")?,
+            last_error: row.try_get("last_error")?,
+            created_at: row.try_get("created_at")?,
+            sent_at: row.try_get("sent_at")?,
         })
     }
-}
-
-fn records(rows: Vec<Row>) -> Result<Vec<MessageRecord>, StoreError> {
-    rows.into_iter().map(MessageRecord::try_from).collect()
 }
 
 const COLUMNS: &str = "id, channel, recipient, template, subject, text, sensitive, idempotency_key, status, \
@@ -127,7 +103,7 @@ pub async fn claim_due(
 ) -> Result<Vec<MessageRecord>, StoreError> {
     let mut tx = store.begin_write().await?;
     let now = tx.now().seconds();
-    let rows = sqlx::query_as(&format!(
+    let records = sqlx::query_as(&format!(
         "UPDATE outbox SET status = $1, claimed_until = $2, attempts = attempts + 1 \
          WHERE status = $3 AND id IN \
          (SELECT id FROM outbox WHERE status = $3 AND next_attempt_at <= $4 ORDER BY id LIMIT $5) \
@@ -141,7 +117,7 @@ pub async fn claim_due(
     .fetch_all(&mut **tx)
     .await?;
     tx.commit().await?;
-    records(rows)
+    Ok(records)
 }
 
 /// Messages whose claim expired while sending: their delivery is in doubt. They are taken
@@ -154,7 +130,7 @@ pub async fn claim_in_doubt(
 ) -> Result<Vec<MessageRecord>, StoreError> {
     let mut tx = store.begin_write().await?;
     let now = tx.now().seconds();
-    let rows = sqlx::query_as(&format!(
+    let records = sqlx::query_as(&format!(
         "UPDATE outbox SET status = $1, claimed_until = $2 WHERE status = $3 AND claimed_until < $4 \
          RETURNING {COLUMNS}"
     ))
@@ -165,7 +141,7 @@ pub async fn claim_in_doubt(
     .fetch_all(&mut **tx)
     .await?;
     tx.commit().await?;
-    records(rows)
+    Ok(records)
 }
 
 /// What else a settled attempt records, besides its status.
@@ -236,14 +212,13 @@ pub async fn list(
     status: Option<MessageStatus>,
     limit: i64,
 ) -> Result<Vec<MessageRecord>, StoreError> {
-    let rows = sqlx::query_as(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM outbox WHERE ($1 = '' OR status = $1) ORDER BY id DESC LIMIT $2"
     ))
     .bind(status.map(|s| s.as_str()).unwrap_or(""))
     .bind(limit)
     .fetch_all(store.pool())
-    .await?;
-    records(rows)
+    .await?)
 }
 
 /// How many messages have `status`, and when the oldest of them was created.

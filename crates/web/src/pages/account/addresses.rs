@@ -12,7 +12,7 @@ use services::people::profiles;
 use services::{ErrorKind, ServiceError};
 
 use super::profile::optional;
-use super::{personal, require_customer};
+use super::{SignedIn, personal};
 use crate::AppState;
 use crate::pages::{
     Chrome, CsrfForm, Form, FormError, PageRequest, error_page, framed, render, run_form,
@@ -110,11 +110,11 @@ async fn address_page(
     )
 }
 
-pub async fn page(State(state): State<AppState>, request: PageRequest) -> Response {
-    let customer = match require_customer(&state, &request).await {
-        Ok(c) => c,
-        Err(redirect) => return redirect,
-    };
+pub async fn page(
+    State(state): State<AppState>,
+    request: PageRequest,
+    SignedIn(customer): SignedIn,
+) -> Response {
     address_page(
         &state,
         &request,
@@ -140,12 +140,9 @@ fn parse_id(text: &str) -> Result<i64, ServiceError> {
 pub async fn edit_form(
     State(state): State<AppState>,
     request: PageRequest,
+    SignedIn(customer): SignedIn,
     Path(id): Path<String>,
 ) -> Response {
-    let customer = match require_customer(&state, &request).await {
-        Ok(c) => c,
-        Err(redirect) => return redirect,
-    };
     let found = match parse_id(&id) {
         Ok(id) => profiles::addresses(&state.app, &customer)
             .await
@@ -168,12 +165,9 @@ fn back_to_the_list() -> Response {
 pub async fn add(
     State(state): State<AppState>,
     request: PageRequest,
+    SignedIn(customer): SignedIn,
     Form(form): Form<AddressForm>,
 ) -> Response {
-    let customer = match require_customer(&state, &request).await {
-        Ok(c) => c,
-        Err(redirect) => return redirect,
-    };
     let input = form.input();
     let result = run_form(&request, &form.csrf, Some(&customer.live), || async {
         profiles::add_address(&state.app, &customer, &input, form.make_default.is_some()).await?;
@@ -189,13 +183,10 @@ pub async fn add(
 pub async fn update(
     State(state): State<AppState>,
     request: PageRequest,
+    SignedIn(customer): SignedIn,
     Path(id): Path<String>,
     Form(form): Form<AddressForm>,
 ) -> Response {
-    let customer = match require_customer(&state, &request).await {
-        Ok(c) => c,
-        Err(redirect) => return redirect,
-    };
     let input = form.input();
     let id = parse_id(&id);
     let editing = id.as_ref().ok().copied();
@@ -217,14 +208,11 @@ pub async fn update(
 async fn address_action(
     state: AppState,
     request: PageRequest,
+    customer: CustomerSession,
     id: String,
     csrf: String,
     delete: bool,
 ) -> Response {
-    let customer = match require_customer(&state, &request).await {
-        Ok(c) => c,
-        Err(redirect) => return redirect,
-    };
     let result = run_form(&request, &csrf, Some(&customer.live), || async {
         let id = parse_id(&id)?;
         if delete {
@@ -254,17 +242,19 @@ async fn address_action(
 pub async fn make_default(
     State(state): State<AppState>,
     request: PageRequest,
+    SignedIn(customer): SignedIn,
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    address_action(state, request, id, form.csrf, false).await
+    address_action(state, request, customer, id, form.csrf, false).await
 }
 
 pub async fn delete(
     State(state): State<AppState>,
     request: PageRequest,
+    SignedIn(customer): SignedIn,
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    address_action(state, request, id, form.csrf, true).await
+    address_action(state, request, customer, id, form.csrf, true).await
 }

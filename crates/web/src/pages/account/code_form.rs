@@ -63,14 +63,26 @@ macro_rules! code_form_page {
 }
 pub(crate) use code_form_page;
 
-/// What the form posted that the flow needs.
-pub struct CodeFields<'a> {
-    pub csrf: &'a str,
+/// What an SMS-code form posts.
+#[derive(serde::Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    pub csrf: String,
     /// `send_code` for the "send code" button; anything else submits.
-    pub action: &'a str,
-    pub phone: &'a str,
-    pub password: &'a str,
-    pub password_confirm: &'a str,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub code: String,
+    /// `password` on registration, `new_password` on the reset form.
+    #[serde(default, alias = "new_password")]
+    pub password: String,
+    #[serde(default)]
+    pub password_confirm: String,
+    /// Registration's consent to the agreement (a ticked checkbox).
+    #[serde(default)]
+    pub agree: Option<String>,
 }
 
 /// Runs the flow; `act` is the form's own action, whose success is the response (a
@@ -79,7 +91,7 @@ pub async fn run<P, F, Fut>(
     state: &AppState,
     request: &PageRequest,
     ip: &str,
-    fields: CodeFields<'_>,
+    fields: &CodeForm,
     purpose: CodePurpose,
     act: F,
 ) -> Response
@@ -97,12 +109,12 @@ where
             &P::show(chrome, fields.phone.trim().to_string(), error),
         )
     };
-    if !request.csrf_ok(fields.csrf, None) {
+    if !request.csrf_ok(&fields.csrf, None) {
         let error = FormError::csrf(&chrome.t);
         return show(chrome, Some((error, StatusCode::FORBIDDEN)));
     }
     if fields.action == "send_code" {
-        return match sms_codes::send(&state.app, fields.phone, purpose, ip, request.lang).await {
+        return match sms_codes::send(&state.app, &fields.phone, purpose, ip, request.lang).await {
             Ok(_) => {
                 chrome.notice = Some(chrome.t.t("notice.code_sent").to_string());
                 show(chrome, None)
@@ -110,7 +122,7 @@ where
             Err(e) => show(chrome, Some(FormError::failed(&e, request.lang))),
         };
     }
-    if let Err(e) = confirm(&chrome.t, fields.password, fields.password_confirm) {
+    if let Err(e) = confirm(&chrome.t, &fields.password, &fields.password_confirm) {
         return show(chrome, Some((e, StatusCode::UNPROCESSABLE_ENTITY)));
     }
     match act().await {

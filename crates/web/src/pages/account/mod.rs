@@ -11,6 +11,8 @@ mod register;
 mod reset;
 
 use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::{get, post};
 use services::people::accounts::CustomerSession;
@@ -41,20 +43,25 @@ async fn optional_customer(state: &AppState, request: &PageRequest) -> Option<Cu
     crate::auth::customer(state, &request.headers).await.ok()
 }
 
-/// The customer, or a redirect to the login page that comes back here.
-async fn require_customer(
-    state: &AppState,
-    request: &PageRequest,
-) -> Result<CustomerSession, Response> {
-    match optional_customer(state, request).await {
-        Some(customer) => Ok(customer),
-        None => {
-            let next: String = percent_encoding::utf8_percent_encode(
-                &request.here,
-                percent_encoding::NON_ALPHANUMERIC,
-            )
-            .to_string();
-            Err(see_other(&format!("/login?next={next}"), None))
+/// The logged-in customer of a 个人中心 page; anyone else is sent to the login page, which
+/// comes back here afterwards.
+pub struct SignedIn(pub CustomerSession);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match crate::auth::customer(state, &parts.headers).await {
+            Ok(customer) => Ok(SignedIn(customer)),
+            Err(_) => {
+                let here = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+                let next: String =
+                    percent_encoding::utf8_percent_encode(here, percent_encoding::NON_ALPHANUMERIC)
+                        .to_string();
+                Err(see_other(&format!("/login?next={next}"), None))
+            }
         }
     }
 }

@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use services::people::accounts;
 
-use super::{confirm, personal, require_customer};
+use super::{SignedIn, confirm, personal};
 use crate::AppState;
 use crate::pages::{Chrome, Form, FormError, PageRequest, framed, render, run_form, see_other};
 
@@ -19,11 +19,11 @@ struct PasswordPage {
 }
 framed!(PasswordPage);
 
-pub async fn form(State(state): State<AppState>, request: PageRequest) -> Response {
-    let customer = match require_customer(&state, &request).await {
-        Ok(c) => c,
-        Err(redirect) => return redirect,
-    };
+pub async fn form(
+    State(state): State<AppState>,
+    request: PageRequest,
+    SignedIn(customer): SignedIn,
+) -> Response {
     let chrome = personal(&state, &request, &customer, "/me/password");
     render(
         StatusCode::OK,
@@ -49,12 +49,9 @@ pub struct PasswordForm {
 pub async fn submit(
     State(state): State<AppState>,
     request: PageRequest,
+    SignedIn(customer): SignedIn,
     Form(form): Form<PasswordForm>,
 ) -> Response {
-    let customer = match require_customer(&state, &request).await {
-        Ok(c) => c,
-        Err(redirect) => return redirect,
-    };
     let chrome = personal(&state, &request, &customer, "/me/password");
     let result = if !request.csrf_ok(&form.csrf, Some(&customer.live)) {
         Err((FormError::csrf(&chrome.t), StatusCode::FORBIDDEN))

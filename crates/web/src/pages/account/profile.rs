@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use services::people::profiles::{self, Profile};
 
-use super::{personal, require_customer};
+use super::{SignedIn, personal};
 use crate::AppState;
 use crate::pages::{
     Chrome, Form, FormError, PageRequest, error_page, framed, render, run_form, see_other,
@@ -23,11 +23,11 @@ struct MePage {
 }
 framed!(MePage);
 
-pub async fn page(State(state): State<AppState>, request: PageRequest) -> Response {
-    let customer = match require_customer(&state, &request).await {
-        Ok(c) => c,
-        Err(redirect) => return redirect,
-    };
+pub async fn page(
+    State(state): State<AppState>,
+    request: PageRequest,
+    SignedIn(customer): SignedIn,
+) -> Response {
     let chrome = personal(&state, &request, &customer, "/me");
     match profiles::get(&state.app, &customer).await {
         Ok(profile) => render(
@@ -66,12 +66,9 @@ pub(super) fn optional(text: &str) -> Option<String> {
 pub async fn save(
     State(state): State<AppState>,
     request: PageRequest,
+    SignedIn(customer): SignedIn,
     Form(form): Form<ProfileForm>,
 ) -> Response {
-    let customer = match require_customer(&state, &request).await {
-        Ok(c) => c,
-        Err(redirect) => return redirect,
-    };
     let profile = Profile {
         name: optional(&form.name),
         email: optional(&form.email),

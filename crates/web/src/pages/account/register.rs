@@ -2,11 +2,10 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use serde::Deserialize;
 use services::people::accounts::{self, Registration};
 use services::people::sms_codes::CodePurpose;
 
-use super::code_form::{self, CodeFields, code_form_page};
+use super::code_form::{self, CodeForm, code_form_page};
 use crate::AppState;
 use crate::auth::session_cookie;
 use crate::client_ip::ClientIp;
@@ -14,37 +13,12 @@ use crate::pages::{Form, PageRequest, see_other};
 
 code_form_page!(RegisterPage, "account/register.html");
 
-#[derive(Deserialize)]
-pub struct RegisterForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    action: String,
-    #[serde(default)]
-    phone: String,
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    password_confirm: String,
-    #[serde(default)]
-    agree: Option<String>,
-}
-
 pub async fn submit(
     State(state): State<AppState>,
     request: PageRequest,
     ClientIp(ip): ClientIp,
-    Form(form): Form<RegisterForm>,
+    Form(form): Form<CodeForm>,
 ) -> Response {
-    let fields = CodeFields {
-        csrf: &form.csrf,
-        action: &form.action,
-        phone: &form.phone,
-        password: &form.password,
-        password_confirm: &form.password_confirm,
-    };
     let registration = Registration {
         phone: &form.phone,
         code: &form.code,
@@ -55,7 +29,7 @@ pub async fn submit(
         &state,
         &request,
         &ip,
-        fields,
+        &form,
         CodePurpose::Register,
         || async {
             let session = accounts::register(&state.app, registration, &ip).await?;
