@@ -97,6 +97,7 @@ pub async fn publish(
 ) -> Result<Arc<PublishedCrl>, ServiceError> {
     let engine = app.ca().await?;
     let ca = engine.registry.require(ca)?.clone();
+    actor.check_ca(&ca.name)?;
     publish_for(app, engine, &ca, actor).await
 }
 

@@ -144,10 +144,17 @@ impl Actor {
         .with_field(if what == "CA" { "ca" } else { "profile" })
     }
 
+    /// Whether the actor may use the CA named `ca` (issue, revoke, look up, publish). The
+    /// CA engine's door is for registration-authority systems (within their token's
+    /// scope), the command line and CertHall itself; an operator needs the administrator
+    /// role (the business flows check their own roles and then act as the system);
+    /// customers and visitors never open it.
     pub fn check_ca(&self, ca: &str) -> Result<(), ServiceError> {
         match self {
             Actor::ApiToken { cas, .. } if !cas.allows(ca) => Err(self.forbidden("CA", ca)),
-            _ => Ok(()),
+            Actor::ApiToken { .. } | Actor::Cli(_) | Actor::System => Ok(()),
+            Actor::Operator { .. } => self.require_any(&[Role::Admin]),
+            Actor::Customer(_) | Actor::Visitor { .. } => Err(self.forbidden("CA", ca)),
         }
     }
 
@@ -191,6 +198,20 @@ mod tests {
             Some("profile")
         );
         assert!(Actor::Cli("root".into()).check_ca("anything").is_ok());
+        assert_eq!(
+            Actor::Customer(3).check_ca("ecdsa-ca").unwrap_err().kind,
+            ErrorKind::Forbidden,
+            "customers never use the CA engine directly"
+        );
+        let reviewer = Actor::Operator {
+            id: 7,
+            username: "li".into(),
+            roles: "reviewer".parse().unwrap(),
+        };
+        assert_eq!(
+            reviewer.check_ca("ecdsa-ca").unwrap_err().code,
+            "role_required"
+        );
     }
 
     #[test]
