@@ -23,18 +23,9 @@ pub struct AuditEvent {
     pub details: serde_json::Value,
 }
 
-/// A stored event with its links in the chain (what `verify` walks).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-struct AuditRecord {
-    pub seq: i64,
-    pub at: i64,
-    pub actor: String,
-    pub action: String,
-    pub object: String,
-    pub details: String,
-    pub prev_hash: String,
-    pub hash: String,
-}
+/// A stored event with its links in the chain, as `verify` walks them: seq, at, actor,
+/// action, object, details, prev_hash, hash.
+type ChainRow = (i64, i64, String, String, String, String, String, String);
 
 fn chain_hash(
     prev_hash: &str,
@@ -141,44 +132,35 @@ pub enum ChainReport {
 
 /// Walks the whole chain in order (streaming) and reports the first broken link.
 pub async fn verify(store: &crate::Store) -> Result<ChainReport, StoreError> {
-    let mut rows = sqlx::query_as::<_, AuditRecord>(
+    let mut rows = sqlx::query_as::<_, ChainRow>(
         "SELECT seq, at, actor, action, object, details, prev_hash, hash FROM audit_events ORDER BY seq",
     )
     .fetch(store.pool());
     let mut expected_prev = "0".repeat(64);
     let mut expected_seq = 1;
-    while let Some(row) = rows.try_next().await? {
-        if row.seq != expected_seq {
+    while let Some((seq, at, actor, action, object, details, prev_hash, hash)) =
+        rows.try_next().await?
+    {
+        if seq != expected_seq {
             return Ok(ChainReport::Broken {
                 seq: expected_seq,
-                reason: format!(
-                    "event {expected_seq} is missing (next stored is {})",
-                    row.seq
-                ),
+                reason: format!("event {expected_seq} is missing (next stored is {})", seq),
             });
         }
-        if row.prev_hash != expected_prev {
+        if prev_hash != expected_prev {
             return Ok(ChainReport::Broken {
-                seq: row.seq,
+                seq,
                 reason: "its previous-hash does not match the hash of the event before".into(),
             });
         }
-        let recomputed = chain_hash(
-            &row.prev_hash,
-            row.seq,
-            row.at,
-            &row.actor,
-            &row.action,
-            &row.object,
-            &row.details,
-        );
-        if recomputed != row.hash {
+        let recomputed = chain_hash(&prev_hash, seq, at, &actor, &action, &object, &details);
+        if recomputed != hash {
             return Ok(ChainReport::Broken {
-                seq: row.seq,
+                seq,
                 reason: "its content does not match its hash (the row was altered)".into(),
             });
         }
-        expected_prev = row.hash;
+        expected_prev = hash;
         expected_seq += 1;
     }
     drop(rows);

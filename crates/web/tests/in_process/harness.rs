@@ -89,6 +89,20 @@ impl TestApp {
         }
     }
 
+    /// A console client logged in as a new operator `username` with `roles`.
+    pub async fn operator(&self, username: &str, roles: &str) -> Client<'_> {
+        let cli = services::people::actor::Actor::Cli("test".into());
+        let password =
+            services::people::operators::create(&self.app, &cli, username, username, roles)
+                .await
+                .expect("operator");
+        let mut console = self.client([10, 0, 2, 1]);
+        let login = serde_json::json!({"username": username, "password": *password});
+        let answer = console.call("POST", "/api/v1/console/session", login).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        console
+    }
+
     /// One round of every background job, now (outbox delivery, CRL publication).
     pub async fn run_jobs(&self) {
         services::jobs::outbox::run_once(&self.app)

@@ -5,4 +5,5 @@
 mod harness;
 
 mod consent;
+mod console;
 mod time_rules;

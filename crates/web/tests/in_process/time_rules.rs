@@ -58,13 +58,13 @@ async fn huanbao_at(now: UnixTime) -> TestApp {
 async fn a_review_promise_of_two_working_days_spans_the_national_day_holiday() {
     // Wednesday 30 September 2026, 10:00 in Beijing; 1 to 7 October are the holiday.
     let test = huanbao_at(at("2026-09-30", 10, 0)).await;
-    let reviewer = Actor::Cli("test".into());
+    let cli = Actor::Cli("test".into());
     let review = |list: Vec<queues::QueueSummary>| {
         list.into_iter()
             .find(|q| q.key == "review")
             .expect("the review queue")
     };
-    let q = review(queues::summaries(&test.app, &reviewer).await.unwrap());
+    let q = review(queues::summaries(&test.app, &cli).await.unwrap());
     assert_eq!(q.promise_working_days, Some(2));
     let due: ChinaDate = "2026-10-09".parse().unwrap();
     assert_eq!(
@@ -74,19 +74,7 @@ async fn a_review_promise_of_two_working_days_spans_the_national_day_holiday() {
     );
 
     // The console shows the same to a reviewer.
-    let password =
-        services::people::operators::create(&test.app, &reviewer, "li-shen", "李审", "reviewer")
-            .await
-            .unwrap();
-    let mut console = test.client([10, 0, 0, 2]);
-    let login = json!({"username": "li-shen", "password": *password});
-    assert_eq!(
-        console
-            .call("POST", "/api/v1/console/session", login)
-            .await
-            .status,
-        200
-    );
+    let mut console = test.operator("li-shen", "reviewer").await;
     let page = console.page("/console").await;
     assert_eq!(page.status, 200);
     assert!(page.text.contains("2 个工作日"), "{}", page.text);
@@ -99,7 +87,7 @@ async fn a_review_promise_of_two_working_days_spans_the_national_day_holiday() {
 
     // Friday 9 October: the Saturday after it is worked (调休), so it is the next day.
     test.clock.set(at("2026-10-09", 9, 0));
-    let q = review(queues::summaries(&test.app, &reviewer).await.unwrap());
+    let q = review(queues::summaries(&test.app, &cli).await.unwrap());
     assert_eq!(q.due_if_new_today, Some("2026-10-12".parse().unwrap()));
     assert_eq!(
         test.app
