@@ -28,10 +28,4 @@ impl FieldError {
             zh: zh.into(),
         }
     }
-
-    /// The same fault under `prefix` (`definition` + `fees` → `definition.fees`).
-    pub fn within(mut self, prefix: &str) -> Self {
-        self.field = format!("{prefix}.{}", self.field);
-        self
-    }
 }

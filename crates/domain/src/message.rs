@@ -12,7 +12,7 @@
 //! ```
 //! `Sent` is final. `Failed` waits for an administrator, whose retry puts it back in line.
 
-use crate::transition::{Refused, Status, Transition, UnknownState, status_from_stored_name};
+use crate::transition::{Refused, Status, Transition, UnknownState};
 
 /// How a message travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -106,7 +106,13 @@ impl Status for MessageStatus {
     }
 }
 
-status_from_stored_name!(MessageStatus);
+/// Statuses and kinds are read straight from their columns, by their stored names.
+impl TryFrom<String> for MessageStatus {
+    type Error = UnknownState;
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        MessageStatus::parse(&text).ok_or(UnknownState(text))
+    }
+}
 
 impl TryFrom<String> for MessageKind {
     type Error = UnknownState;

@@ -42,11 +42,6 @@ impl UnixTime {
         UnixTime(self.0.saturating_add(seconds))
     }
 
-    /// `self` plus a duration, saturating.
-    pub fn plus(self, duration: std::time::Duration) -> Self {
-        self.plus_seconds(i64::try_from(duration.as_secs()).unwrap_or(i64::MAX))
-    }
-
     /// Seconds from `earlier` to `self` (negative when `earlier` is later).
     pub const fn seconds_since(self, earlier: UnixTime) -> i64 {
         self.0.saturating_sub(earlier.0)
@@ -102,11 +97,6 @@ impl ChinaDate {
         matches!(self.0.weekday(), Weekday::Saturday | Weekday::Sunday)
     }
 
-    /// Monday = 1 … Sunday = 7.
-    pub fn weekday_number(self) -> u8 {
-        self.0.weekday().number_from_monday()
-    }
-
     /// The next day.
     pub fn next(self) -> Self {
         ChinaDate(self.0.next_day().unwrap_or(self.0))
@@ -115,11 +105,6 @@ impl ChinaDate {
     /// `self` plus `days` (negative: earlier).
     pub fn plus_days(self, days: i64) -> Self {
         ChinaDate(self.0.checked_add(Duration::days(days)).unwrap_or(self.0))
-    }
-
-    /// Days from `earlier` to `self`.
-    pub fn days_since(self, earlier: ChinaDate) -> i64 {
-        i64::from(self.0.to_julian_day() - earlier.0.to_julian_day())
     }
 
     /// Midnight at the start of this day in China.
@@ -430,11 +415,10 @@ mod tests {
         assert_eq!(d("2026-10-01").start(), midnight);
         assert_eq!(d("2026-09-30").end(), midnight);
         assert_eq!(d("2026-10-01").yyyymmdd(), 20261001);
-        assert_eq!(d("2026-10-01").weekday_number(), 4, "a Thursday");
+        assert!(d("2026-10-03").is_weekend() && !d("2026-10-01").is_weekend());
         assert_eq!(UnixTime::from_seconds(0).china_date(), d("1970-01-01"));
         assert_eq!(d("2026-12-31").next(), d("2027-01-01"));
         assert_eq!(d("2024-02-28").plus_days(1), d("2024-02-29"));
-        assert_eq!(d("2026-10-09").days_since(d("2026-09-30")), 9);
     }
 
     #[test]

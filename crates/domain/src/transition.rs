@@ -24,21 +24,6 @@ pub trait Status: Copy + Eq + fmt::Debug + Send + Sync + 'static {
 #[error("{0:?} is not a known state")]
 pub struct UnknownState(pub String);
 
-/// Lets a status be read straight from its column (`TryFrom<String>`, what sqlx's
-/// `#[sqlx(try_from = "String")]` uses), by its stored name.
-macro_rules! status_from_stored_name {
-    ($status:ty) => {
-        impl TryFrom<String> for $status {
-            type Error = $crate::transition::UnknownState;
-            fn try_from(text: String) -> Result<Self, Self::Error> {
-                <$status as $crate::transition::Status>::parse(&text)
-                    .ok_or($crate::transition::UnknownState(text))
-            }
-        }
-    };
-}
-pub(crate) use status_from_stored_name;
-
 /// A change from one state to another that a state machine allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Transition<S> {

@@ -142,12 +142,6 @@ impl App {
         }
     }
 
-    /// The years of `years` whose holidays the working calendar does not know (they are
-    /// counted Monday to Friday).
-    pub fn calendar_gaps(&self, years: impl IntoIterator<Item = i32>) -> Vec<i32> {
-        self.calendar.missing_years(years)
-    }
-
     pub(crate) fn node_id(&self) -> &str {
         &self.node_id
     }

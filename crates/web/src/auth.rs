@@ -9,6 +9,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
 use services::people::accounts::{self, CustomerSession};
 use services::people::actor::Actor;
 use services::people::operators::{self, OperatorSession};
@@ -77,6 +78,14 @@ pub fn console_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValu
         "Strict",
         state.secure_cookies,
     )
+}
+
+/// An API answer that starts a session: the cookie set, never cached.
+pub fn with_session_cookie(mut response: Response, cookie: HeaderValue) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::SET_COOKIE, cookie);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 fn api_error(parts: &Parts, error: ServiceError) -> ApiError {

@@ -27,7 +27,7 @@ pub async fn serve(global: &GlobalArgs, listen: std::net::SocketAddr) -> Result<
         );
     }
     let this_year = app.today().year();
-    let unknown = app.calendar_gaps([this_year, this_year + 1]);
+    let unknown = app.calendar.missing_years([this_year, this_year + 1]);
     if !unknown.is_empty() {
         tracing::warn!(
             years = ?unknown,

@@ -7,7 +7,7 @@
 //! a session are JSON only (a cross-site form cannot send JSON without a CORS preflight).
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
@@ -17,7 +17,7 @@ use services::people::sms_codes::{self, CodePurpose};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::auth::{Customer, CustomerWithCsrf, session_cookie};
+use crate::auth::{Customer, CustomerWithCsrf, session_cookie, with_session_cookie};
 use crate::client_ip::ClientIp;
 use crate::error::{ApiError, ErrorBody};
 use crate::json_body::ApiJson;
@@ -43,23 +43,12 @@ pub struct SessionView {
 }
 
 fn logged_in(state: &AppState, status: StatusCode, session: NewSession) -> Response {
-    let max_age = session.max_age_seconds;
-    let mut response = (
-        status,
-        Json(SessionView {
-            phone_masked: session.phone.masked(),
-            csrf_token: session.csrf_token,
-        }),
-    )
-        .into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        session_cookie(state, &session.token, max_age),
-    );
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    let cookie = session_cookie(state, &session.token, session.max_age_seconds);
+    let view = SessionView {
+        phone_masked: session.phone.masked(),
+        csrf_token: session.csrf_token,
+    };
+    with_session_cookie((status, Json(view)).into_response(), cookie)
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -2,14 +2,14 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use services::people::operators::{self, OperatorSession};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::auth::{Operator, console_cookie};
+use crate::auth::{Operator, console_cookie, with_session_cookie};
 use crate::client_ip::ClientIp;
 use crate::error::ApiError;
 use crate::json_body::ApiJson;
@@ -51,15 +51,11 @@ pub async fn login(
     let session = operators::session(&state.app, &started.token)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
-    let mut response = Json(view(&session, true)).into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        console_cookie(&state, &started.token, started.max_age_seconds),
-    );
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    let cookie = console_cookie(&state, &started.token, started.max_age_seconds);
+    Ok(with_session_cookie(
+        Json(view(&session, true)).into_response(),
+        cookie,
+    ))
 }
 
 fn view(session: &OperatorSession, with_csrf: bool) -> OperatorView {
