@@ -284,12 +284,14 @@ pub async fn add_address(
     Ok(id)
 }
 
-/// Changes one of the customer's addresses (another customer's id is "not found").
+/// Changes one of the customer's addresses (another customer's id is "not found"), and
+/// makes it the default when asked, in the same transaction.
 pub async fn update_address(
     app: &App,
     session: &CustomerSession,
     id: i64,
     input: &AddressInput,
+    make_default: bool,
 ) -> Result<(), ServiceError> {
     let fields = Address::parse(input)?;
     let mut tx = app.store.begin_write().await?;
@@ -303,6 +305,16 @@ pub async fn update_address(
         serde_json::json!({"address": id}),
     )
     .await?;
+    if make_default {
+        store::profiles::set_default(&mut tx, session.customer_id, Some(id)).await?;
+        audit(
+            &mut tx,
+            session,
+            AuditAction::CustomerAddressDefault,
+            serde_json::json!({"address": id}),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
 }

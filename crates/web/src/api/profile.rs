@@ -211,14 +211,9 @@ pub async fn update_address(
     ApiJson(body): ApiJson<AddressBody>,
 ) -> Result<StatusCode, ApiError> {
     let id = address_id(&id, lang)?;
-    profiles::update_address(&state.app, &session, id, &body.input())
+    profiles::update_address(&state.app, &session, id, &body.input(), body.is_default)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
-    if body.is_default {
-        profiles::set_default_address(&state.app, &session, id)
-            .await
-            .map_err(|e| ApiError::new(e, lang))?;
-    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -192,10 +192,8 @@ pub async fn update(
     let editing = id.as_ref().ok().copied();
     let result = run_form(&request, &form.csrf, Some(&customer.live), || async {
         let id = id?;
-        profiles::update_address(&state.app, &customer, id, &input).await?;
-        if form.make_default.is_some() {
-            profiles::set_default_address(&state.app, &customer, id).await?;
-        }
+        let make_default = form.make_default.is_some();
+        profiles::update_address(&state.app, &customer, id, &input, make_default).await?;
         Ok(back_to_the_list())
     })
     .await;
