@@ -218,5 +218,13 @@ mod tests {
         assert_eq!(phone["pattern"], "^1[3-9][0-9]{9}$");
         let purpose = &doc["components"]["schemas"]["CodePurposeName"]["enum"];
         assert_eq!(purpose, &serde_json::json!(["register", "reset_password"]));
+        // The documented statuses are the state machine's, by their stored names.
+        use domain::Status;
+        let statuses = &doc["components"]["schemas"]["MessageStatusName"]["enum"];
+        let stored: Vec<&str> = domain::MessageStatus::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(statuses, &serde_json::json!(stored));
     }
 }
