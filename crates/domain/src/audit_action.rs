@@ -74,6 +74,16 @@ audit_actions! {
     ChannelUpdate = "channel.update", "修改业务渠道", "Channel changed";
     OutboxRetry = "outbox.retry", "重发失败消息", "Failed message queued again";
     OutboxTest = "outbox.test", "发送测试消息", "Test message sent";
+    ApplicationStart = "application.start", "创建申请", "Application started";
+    ApplicationSave = "application.save", "保存申请信息", "Application step saved";
+    ApplicationSubmit = "application.submit", "签名提交申请", "Application signed and submitted";
+    ApplicationEdit = "application.edit", "撤回修改申请", "Application taken back to edit";
+    ApplicationCancel = "application.cancel", "取消申请", "Application cancelled";
+    ApplicationTake = "application.take", "受理申请", "Application taken for review";
+    ApplicationRelease = "application.release", "退回审核队列", "Application put back in the review queue";
+    ApplicationApprove = "application.approve", "审核通过", "Application approved";
+    ApplicationReject = "application.reject", "审核拒绝", "Application rejected";
+    ApplicationView = "application.view", "查看申请资料", "Application viewed by an operator";
 }
 
 impl AuditAction {

@@ -8,15 +8,19 @@
 //! and English.
 
 pub mod address;
+pub mod application;
 pub mod audit_action;
 pub mod business;
 pub mod certificate_status;
 pub mod channel;
+pub mod contact;
 pub mod duties;
 pub mod field_error;
 pub mod lang;
+pub mod licence_number;
 pub mod message;
 pub mod money;
+pub mod organisation_code;
 pub mod password;
 pub mod phone;
 pub mod resident_id;
@@ -27,6 +31,7 @@ pub mod transition;
 pub mod uscc;
 
 pub use address::{Address, AddressBookEntry, AddressInput};
+pub use application::{ApplicationEvent, ApplicationStatus};
 pub use audit_action::{AuditAction, AuditEntry, AuditFilter};
 pub use business::BusinessType;
 pub use certificate_status::{CertificateStatus, RevocationEvent, TransitionError};
@@ -34,8 +39,10 @@ pub use channel::Channel;
 pub use duties::{Duty, DutyConflict, DutyRule, SeparationOfDuties};
 pub use field_error::FieldError;
 pub use lang::Lang;
+pub use licence_number::{LicenceNumber, LicenceNumberError};
 pub use message::{MessageEvent, MessageKind, MessageStatus};
 pub use money::Fen;
+pub use organisation_code::{OrganisationCode, OrganisationCodeError};
 pub use password::{PasswordError, check_new_password};
 pub use phone::{PhoneNumber, PhoneNumberError};
 pub use resident_id::{ResidentId, ResidentIdError};

@@ -13,8 +13,6 @@ const CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 const WEIGHTS: [u32; 17] = [
     1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
 ];
-/// GB 11714 weights for the embedded organisation code.
-const ORG_CODE_WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
 
 /// Why a string is not a unified social credit code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,7 +50,8 @@ impl UsccError {
 }
 
 /// A unified social credit code whose check characters are right.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Uscc(String);
 
 impl Uscc {
@@ -104,22 +103,22 @@ impl FromStr for Uscc {
     }
 }
 
-/// GB 11714-1997: body characters 0-9 → 0-9 and A-Z → 10-35 (not the USCC table).
+/// Characters 9 to 17 are an organisation code, with its own check (GB 11714).
 fn organisation_code_is_valid(code: &[char]) -> bool {
-    let value = |c: char| c.to_digit(36);
-    let Some(sum) = code[..8]
-        .iter()
-        .zip(ORG_CODE_WEIGHTS)
-        .try_fold(0u32, |acc, (c, w)| value(*c).map(|v| acc + v * w))
-    else {
-        return false;
-    };
-    let expected = match 11 - sum % 11 {
-        10 => 'X',
-        11 => '0',
-        n => char::from_digit(n, 10).unwrap_or('?'),
-    };
-    code[8] == expected
+    crate::organisation_code::check_character(&code[..8]) == Some(code[8])
+}
+
+impl TryFrom<String> for Uscc {
+    type Error = UsccError;
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
+impl From<Uscc> for String {
+    fn from(value: Uscc) -> String {
+        value.0
+    }
 }
 
 #[cfg(test)]

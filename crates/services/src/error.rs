@@ -174,6 +174,12 @@ impl From<store::StoreError> for ServiceError {
                 format!("{e}: someone else changed it first; reload and try again"),
                 "已被他人处理或修改，请刷新后重试",
             ),
+            store::StoreError::Duplicate(rule) => ServiceError::new(
+                ErrorKind::Conflict,
+                "duplicate",
+                format!("{rule}: it exists already"),
+                "已存在相同的记录",
+            ),
             e => ServiceError::internal("database", e),
         }
     }

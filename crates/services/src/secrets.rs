@@ -18,6 +18,9 @@ pub(crate) struct Secrets {
     sms_codes: aws_lc_rs::hmac::Key,
     /// AES-256-GCM key of personal data at rest, e.g. ID numbers (`personal-data`).
     personal_data: MasterKey,
+    /// HMAC-SHA256 key of the identifiers that tell applications' holders apart
+    /// (`application-subjects`): duplicates are found without the identifier in clear.
+    application_subjects: aws_lc_rs::hmac::Key,
 }
 
 impl Secrets {
@@ -28,10 +31,15 @@ impl Secrets {
             aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &*master.derive("sms-codes"));
         let personal_data = MasterKey::from_bytes(&*master.derive("personal-data"))
             .map_err(|e| ServiceError::internal("personal data key", e))?;
+        let application_subjects = aws_lc_rs::hmac::Key::new(
+            aws_lc_rs::hmac::HMAC_SHA256,
+            &*master.derive("application-subjects"),
+        );
         Ok(Secrets {
             master,
             sms_codes,
             personal_data,
+            application_subjects,
         })
     }
 
@@ -46,6 +54,10 @@ impl Secrets {
 
     pub(crate) fn personal_data(&self) -> &MasterKey {
         &self.personal_data
+    }
+
+    pub(crate) fn application_subjects(&self) -> &aws_lc_rs::hmac::Key {
+        &self.application_subjects
     }
 }
 

@@ -227,3 +227,25 @@ pub async fn list(
         })
         .collect())
 }
+
+/// The events about exactly `object` (e.g. `application:12`), oldest first: an object's
+/// timeline.
+pub async fn for_object(store: &crate::Store, object: &str) -> Result<Vec<AuditEntry>, StoreError> {
+    let rows: Vec<(i64, i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT seq, at, actor, action, object, details FROM audit_events WHERE object = $1 ORDER BY seq LIMIT 500",
+    )
+    .bind(object)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(seq, at, actor, action, object, details)| AuditEntry {
+            seq,
+            at,
+            actor,
+            action,
+            object,
+            details,
+        })
+        .collect())
+}

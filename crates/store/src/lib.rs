@@ -13,6 +13,7 @@
 //! produced.
 
 pub mod api_tokens;
+pub mod applications;
 pub mod audit;
 pub mod cas;
 pub mod certificates;

@@ -41,6 +41,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_accounts"),
     migration!(5, "0005_profiles"),
     migration!(6, "0006_channels"),
+    migration!(7, "0007_applications"),
 ];
 
 fn for_backend(backend: Backend, sql: &str) -> String {

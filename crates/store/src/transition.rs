@@ -16,6 +16,10 @@ pub trait StatusTable: Status {
     const TABLE: &'static str;
 }
 
+impl StatusTable for domain::ApplicationStatus {
+    const TABLE: &'static str = "applications";
+}
+
 impl StatusTable for domain::MessageStatus {
     const TABLE: &'static str = "outbox";
 }

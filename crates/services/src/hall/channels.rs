@@ -108,6 +108,12 @@ pub async fn get_enabled(app: &App, code: &str) -> Result<Channel, ServiceError>
     Ok(stored.channel)
 }
 
+/// The current definition of channel `code`, enabled or not: what an application made in
+/// it reads (a channel closed later still describes its applications).
+pub(crate) async fn stored_definition(app: &App, code: &str) -> Result<Channel, ServiceError> {
+    Ok(get_stored(app, code).await?.channel)
+}
+
 /// A channel as the TOML an administrator edits.
 pub fn to_toml(channel: &Channel) -> Result<String, ServiceError> {
     toml::to_string_pretty(channel).map_err(|e| ServiceError::internal("channel to TOML", e))

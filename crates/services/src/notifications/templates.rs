@@ -15,6 +15,14 @@ pub enum Template {
     },
     /// An operator's test of the notification set-up.
     Test { organisation: String },
+    /// The application passed review (seed 004: 材料审核完成后…以邮件和短信的形式告知).
+    ApplicationApproved { number: String, holder: String },
+    /// The application was returned, with the reason.
+    ApplicationRejected {
+        number: String,
+        holder: String,
+        reason: String,
+    },
 }
 
 /// A rendered message.
@@ -40,7 +48,13 @@ impl Template {
                 purpose: CodePurpose::Login,
                 ..
             } => "verification_code.login",
+            Template::VerificationCode {
+                purpose: CodePurpose::SignApplication,
+                ..
+            } => "verification_code.sign_application",
             Template::Test { .. } => "test",
+            Template::ApplicationApproved { .. } => "application.approved",
+            Template::ApplicationRejected { .. } => "application.rejected",
         }
     }
 
@@ -63,6 +77,7 @@ impl Template {
                     CodePurpose::Register => "注册",
                     CodePurpose::ResetPassword => "找回密码",
                     CodePurpose::Login => "登录",
+                    CodePurpose::SignApplication => "证书申请签名",
                 };
                 Rendered {
                     subject: format!("{what}验证码"),
@@ -83,6 +98,7 @@ impl Template {
                     CodePurpose::Register => "registration",
                     CodePurpose::ResetPassword => "password reset",
                     CodePurpose::Login => "login",
+                    CodePurpose::SignApplication => "application signing",
                 };
                 Rendered {
                     subject: format!("Your {what} code"),
@@ -98,6 +114,44 @@ impl Template {
             (Template::Test { organisation }, Lang::En) => Rendered {
                 subject: format!("{organisation} notification test"),
                 text: format!("This is a test message from {organisation}: notifications work."),
+            },
+            (Template::ApplicationApproved { number, holder }, Lang::Zh) => Rendered {
+                subject: format!("申请{number}审核通过"),
+                text: format!(
+                    "您为“{holder}”提交的证书申请{number}已审核通过，我们将尽快为您办理。"
+                ),
+            },
+            (Template::ApplicationApproved { number, holder }, Lang::En) => Rendered {
+                subject: format!("Application {number} approved"),
+                text: format!(
+                    "Your certificate application {number} for {holder} has been approved; we will process it shortly."
+                ),
+            },
+            (
+                Template::ApplicationRejected {
+                    number,
+                    holder,
+                    reason,
+                },
+                Lang::Zh,
+            ) => Rendered {
+                subject: format!("申请{number}审核未通过"),
+                text: format!(
+                    "您为“{holder}”提交的证书申请{number}审核未通过，原因：{reason}。请登录网上业务大厅，在“我的申请”中点击“立即修改”后重新提交。"
+                ),
+            },
+            (
+                Template::ApplicationRejected {
+                    number,
+                    holder,
+                    reason,
+                },
+                Lang::En,
+            ) => Rendered {
+                subject: format!("Application {number} returned"),
+                text: format!(
+                    "Your certificate application {number} for {holder} was not approved: {reason}. Log in to the online hall, open My applications, choose \"Edit now\" and submit it again."
+                ),
             },
         }
     }

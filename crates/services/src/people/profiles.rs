@@ -32,50 +32,17 @@ fn invalid(field: &str, en: &str, zh: &str) -> ServiceError {
 }
 
 fn check_email(value: Option<String>) -> Result<Option<String>, ServiceError> {
-    let Some(email) = value else { return Ok(None) };
-    let ok = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !email.contains(' ')
-        });
-    if ok {
-        Ok(Some(email))
-    } else {
-        Err(invalid(
-            "email",
-            "not an e-mail address",
-            "电子邮箱格式不正确",
-        ))
-    }
+    value
+        .map(|v| domain::contact::email("email", &v))
+        .transpose()
+        .map_err(ServiceError::from)
 }
 
-/// Landlines: `0591-87654321` (area code 0XX or 0XXX, 7 or 8 digits, an optional
-/// `-extension` of up to 6 digits) or the same digits without the hyphen.
 fn check_landline(value: Option<String>) -> Result<Option<String>, ServiceError> {
-    let Some(number) = value else { return Ok(None) };
-    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
-    let area_ok = |a: &str| a.starts_with('0') && (3..=4).contains(&a.len()) && digits(a);
-    let local_ok = |l: &str| (7..=8).contains(&l.len()) && digits(l);
-    let ok = match number.split('-').collect::<Vec<_>>().as_slice() {
-        [area, local] => area_ok(area) && local_ok(local),
-        [area, local, extension] => {
-            area_ok(area) && local_ok(local) && extension.len() <= 6 && digits(extension)
-        }
-        [all] => all.starts_with('0') && (10..=12).contains(&all.len()) && digits(all),
-        _ => false,
-    };
-    if ok {
-        Ok(Some(number))
-    } else {
-        Err(invalid(
-            "landline",
-            "a landline such as 0591-87654321",
-            "固定电话格式应如 0591-87654321",
-        ))
-    }
+    value
+        .map(|v| domain::contact::landline("landline", &v))
+        .transpose()
+        .map_err(ServiceError::from)
 }
 
 fn check_username(value: Option<String>) -> Result<Option<String>, ServiceError> {
@@ -260,7 +227,20 @@ pub async fn add_address(
 ) -> Result<i64, ServiceError> {
     let fields = Address::parse(input)?;
     let mut tx = app.store.begin_write().await?;
-    let count = store::profiles::count_addresses(&mut tx, session.customer_id).await?;
+    let id = add_address_in(&mut tx, session, &fields, make_default).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`add_address`] inside the caller's transaction (an application's delivery step keeps
+/// its address in the book in the same transaction).
+pub(crate) async fn add_address_in(
+    tx: &mut store::WriteTx,
+    session: &CustomerSession,
+    fields: &Address,
+    make_default: bool,
+) -> Result<i64, ServiceError> {
+    let count = store::profiles::count_addresses(tx, session.customer_id).await?;
     if count >= MAX_ADDRESSES {
         return Err(ServiceError::new(
             ErrorKind::Conflict,
@@ -269,18 +249,17 @@ pub async fn add_address(
             format!("最多保存{MAX_ADDRESSES}个地址"),
         ));
     }
-    let id = store::profiles::insert_address(&mut tx, session.customer_id, &fields, false).await?;
+    let id = store::profiles::insert_address(tx, session.customer_id, fields, false).await?;
     if make_default || count == 0 {
-        store::profiles::set_default(&mut tx, session.customer_id, Some(id)).await?;
+        store::profiles::set_default(tx, session.customer_id, Some(id)).await?;
     }
     audit(
-        &mut tx,
+        tx,
         session,
         AuditAction::CustomerAddressAdd,
         serde_json::json!({"address": id}),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 

@@ -1,8 +1,8 @@
 //! SMS verification codes: sent within limits, stored as HMACs under a key derived from
 //! the master key (a stolen database does not give them away), checked once, five tries,
 //! expiring after the configured time (5 minutes by default). Registration and password
-//! reset use them today; unlock, replacement and the SMS-signed submission (seed 004) will
-//! add their purposes here.
+//! reset use them, and the SMS-signed submission of an application (seed 004); unlock and
+//! replacement will add their purposes here.
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use domain::{AuditAction, Lang, PhoneNumber};
@@ -20,6 +20,8 @@ pub enum CodePurpose {
     Register,
     ResetPassword,
     Login,
+    /// Signs the submission of an application (seed 004: 证书申请签名).
+    SignApplication,
 }
 
 impl CodePurpose {
@@ -29,6 +31,7 @@ impl CodePurpose {
             CodePurpose::Register => "register",
             CodePurpose::ResetPassword => "reset_password",
             CodePurpose::Login => "login",
+            CodePurpose::SignApplication => "sign_application",
         }
     }
 }
@@ -65,7 +68,9 @@ pub async fn send(
         .is_some();
     match purpose {
         CodePurpose::Register if registered => return Err(already_registered(&phone)),
-        CodePurpose::ResetPassword | CodePurpose::Login if !registered => {
+        CodePurpose::ResetPassword | CodePurpose::Login | CodePurpose::SignApplication
+            if !registered =>
+        {
             return Err(not_registered(&phone));
         }
         _ => {}

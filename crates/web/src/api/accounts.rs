@@ -73,8 +73,8 @@ pub enum CodePurposeName {
 
 #[derive(Serialize, ToSchema)]
 pub struct CodeSentView {
-    resend_after_seconds: i64,
-    expires_in_seconds: i64,
+    pub resend_after_seconds: i64,
+    pub expires_in_seconds: i64,
 }
 
 /// Sends an SMS verification code (6 digits, valid 5 minutes, single use).

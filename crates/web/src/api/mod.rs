@@ -3,6 +3,7 @@
 //! [`crate::json_body::ApiJson`], call one use case and shape its answer.
 
 pub mod accounts;
+pub mod applications;
 pub mod certificates;
 pub mod channels;
 pub mod console;
@@ -21,5 +22,6 @@ pub fn routes() -> Router<AppState> {
         .merge(accounts::routes())
         .merge(channels::routes())
         .merge(profile::routes())
+        .merge(applications::routes())
         .merge(console::routes())
 }

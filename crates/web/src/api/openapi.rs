@@ -5,7 +5,7 @@ use axum::Json;
 use axum::response::IntoResponse;
 use utoipa::OpenApi;
 
-use super::{accounts, certificates, channels, console, profile};
+use super::{accounts, applications, certificates, channels, console, profile};
 use crate::error::ErrorBody;
 
 #[derive(OpenApi)]
@@ -23,6 +23,13 @@ use crate::error::ErrorBody;
         profile::add_address, profile::update_address, profile::delete_address,
         profile::make_default,
         channels::list, channels::one,
+        applications::list, applications::one, applications::start, applications::choose_product,
+        applications::describe_subject, applications::describe_agent, applications::choose_delivery,
+        applications::accept_agreement, applications::send_signing_code,
+        applications::submit_application, applications::edit_application,
+        applications::cancel_application,
+        console::reviews::queue, console::reviews::one, console::reviews::take,
+        console::reviews::release, console::reviews::approve, console::reviews::reject,
     ),
     components(schemas(
         certificates::CaView, certificates::IssueBody, certificates::CertificateView,
@@ -33,6 +40,11 @@ use crate::error::ErrorBody;
         console::session::ConsoleLogin, console::session::OperatorView, console::audit::AuditView,
         console::outbox::MessageView, console::outbox::MessageStatusName, accounts::CodePurposeName,
         profile::ProfileBody, profile::AddressBody, profile::AddressView, profile::Created,
+        applications::ApplicationView, applications::ProductView, applications::SignatureView,
+        applications::TimelineView, applications::StartBody, applications::Saved,
+        applications::ProductBody, applications::SubjectBody, applications::AgentBody,
+        applications::DeliveryBody, applications::AgreementBody, applications::SubmitBody,
+        console::reviews::QueueItemView, console::reviews::RejectBody,
     )),
     modifiers(&CommonResponses)
 )]
@@ -213,7 +225,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 28, "every operation of the API is described");
+        assert_eq!(checked, 46, "every operation of the API is described");
         let phone = &doc["components"]["schemas"]["CodeRequest"]["properties"]["phone"];
         assert_eq!(phone["pattern"], "^1[3-9][0-9]{9}$");
         let purpose = &doc["components"]["schemas"]["CodePurposeName"]["enum"];

@@ -79,6 +79,51 @@ impl TestApp {
         }
     }
 
+    /// Like [`TestApp::new`], on a fresh database of the PostgreSQL server the test script
+    /// starts (`CERTHALL_TEST_POSTGRES_URL`).
+    pub async fn on_postgres() -> Self {
+        let admin = std::env::var("CERTHALL_TEST_POSTGRES_URL").expect(
+            "CERTHALL_TEST_POSTGRES_URL is not set: run scripts/test.sh, which starts PostgreSQL",
+        );
+        let name = format!(
+            "certhall_test_flow_{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        );
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&admin)
+            .await
+            .expect("PostgreSQL");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create database");
+        let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+        Self::with(|config| config.database_url = url).await
+    }
+
+    /// A logged-in customer with a new account on `phone`, from `ip`.
+    pub async fn customer(&self, phone: &str, ip: [u8; 4]) -> Client<'_> {
+        let mut client = self.client(ip);
+        let answer = client
+            .call(
+                "POST",
+                "/api/v1/sms-codes",
+                serde_json::json!({"phone": phone, "purpose": "register"}),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.text);
+        let code = self.sms_code(phone).await;
+        let body = serde_json::json!({"phone": phone, "code": code, "password": "goodpass123", "agree": true});
+        let answer = client.call("POST", "/api/v1/accounts", body).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+        client
+    }
+
     /// A browser or API client with its own cookies, from `ip`.
     pub fn client(&self, ip: [u8; 4]) -> Client<'_> {
         Client {

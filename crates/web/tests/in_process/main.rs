@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod applications;
 mod consent;
 mod console;
 mod time_rules;

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod operators;
 pub mod outbox;
+pub mod reviews;
 pub mod session;
 
 use axum::Router;
@@ -24,4 +25,10 @@ pub fn routes() -> Router<AppState> {
         .route("/console/audit", get(audit::audit_log))
         .route("/console/outbox", get(outbox::outbox))
         .route("/console/outbox/{id}/retry", post(outbox::retry_message))
+        .route("/console/reviews", get(reviews::queue))
+        .route("/console/applications/{id}", get(reviews::one))
+        .route("/console/applications/{id}/take", post(reviews::take))
+        .route("/console/applications/{id}/release", post(reviews::release))
+        .route("/console/applications/{id}/approve", post(reviews::approve))
+        .route("/console/applications/{id}/reject", post(reviews::reject))
 }

@@ -1,0 +1,13 @@
+//! The application (申请单): one state machine for every business type ([`status`]) and
+//! what the customer enters, step by step ([`content`]).
+
+pub mod content;
+pub mod reject_reason;
+pub mod status;
+
+pub use content::{
+    Accepted, Agent, AgentForm, Content, Individual, IndividualForm, Invoice, InvoiceForm,
+    Organisation, OrganisationForm, ProductChoice, Registration, Shipping, Step, Subject,
+};
+pub use reject_reason::RejectReason;
+pub use status::{ApplicationEvent, ApplicationStatus, Delivery, Pipeline};

@@ -1,0 +1,393 @@
+//! The application (申请单) as the flows read and write it: loading one for the customer who
+//! owns it (another customer's id is "not found", exactly like a missing one) or for an
+//! operator whose role allows it; sealing and opening what the customer entered (it holds
+//! ID numbers and bank accounts: AES-256-GCM under the personal-data key, bound to the
+//! row); saving content with what is derived from it; and the one way a flow changes the
+//! status: [`change_status`] asks `domain::ApplicationStatus::apply`, writes the
+//! `Transition` through `store::transition` and appends the audit event, in the caller's
+//! transaction. The timeline is the application's audit events.
+
+use domain::application::{Content, Pipeline, Step, Subject};
+use domain::{
+    ApplicationEvent, ApplicationStatus, AuditAction, BusinessType, Channel, Fen, Role, Status,
+};
+use store::WriteTx;
+use store::applications::{ApplicationRecord, ContentUpdate};
+
+use crate::people::accounts::CustomerSession;
+use crate::people::actor::Actor;
+use crate::{App, ErrorKind, ServiceError};
+
+/// The roles that may read any application (and its documents).
+pub const READERS: [Role; 3] = [Role::Reviewer, Role::Counter, Role::Admin];
+
+/// An application as the customer or an operator sees it.
+#[derive(Debug, Clone)]
+pub struct Application {
+    pub id: i64,
+    /// The receipt number (申请单号), e.g. `SQ20261102000012`.
+    pub number: String,
+    pub customer_id: i64,
+    pub channel: Channel,
+    pub business: BusinessType,
+    pub status: ApplicationStatus,
+    pub next_step: Step,
+    pub content: Content,
+    /// Grows with every saved change; a save or submission names the version it saw.
+    pub version: i64,
+    pub price: Option<Fen>,
+    pub pipeline: Pipeline,
+    pub signed: Option<Signature>,
+    pub submitted_at: Option<i64>,
+    pub reviewer_id: Option<i64>,
+    pub reject_reason: Option<String>,
+    /// Counter business: the clerk's operator id.
+    pub entered_by: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What the SMS-signed submission recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    /// SHA-256 (hex) of the content as submitted.
+    pub digest: String,
+    pub at: i64,
+    /// The number the code went to, masked.
+    pub phone: String,
+}
+
+impl Application {
+    /// Whether the customer's data can be changed now (填写中).
+    pub fn is_editable(&self) -> bool {
+        self.status == ApplicationStatus::Draft
+    }
+}
+
+/// The receipt number: `SQ`, the day it was started (Beijing) and the id.
+pub fn number(id: i64, created_at: i64) -> String {
+    let day = domain::time::UnixTime::from_seconds(created_at).china_date();
+    format!("SQ{}{id:06}", day.yyyymmdd())
+}
+
+/// Keys travel by courier when the channel has couriers; otherwise they wait at the counter.
+pub(crate) fn ships(channel: &Channel) -> bool {
+    !channel.couriers.is_empty()
+}
+
+pub(crate) fn not_found(id: i64) -> ServiceError {
+    ServiceError::new(
+        ErrorKind::NotFound,
+        "unknown_application",
+        format!("no application {id}"),
+        "申请不存在",
+    )
+    .with_field("id")
+}
+
+fn seal_context(id: i64) -> Vec<u8> {
+    format!("application:{id}:content").into_bytes()
+}
+
+pub(crate) fn seal(app: &App, id: i64, content: &Content) -> Result<Vec<u8>, ServiceError> {
+    let json = serde_json::to_vec(content).map_err(|e| ServiceError::internal("content", e))?;
+    app.secrets
+        .personal_data()
+        .seal(&seal_context(id), &json)
+        .map_err(|e| ServiceError::internal("seal application", e))
+}
+
+fn open_content(app: &App, record: &ApplicationRecord) -> Result<Content, ServiceError> {
+    let plain = app
+        .secrets
+        .personal_data()
+        .open(&seal_context(record.id), &record.content)
+        .map_err(|e| ServiceError::internal("sealed application", e))?;
+    serde_json::from_slice(&plain).map_err(|e| ServiceError::internal("application content", e))
+}
+
+/// The application of a stored row (the channel's current definition).
+pub(crate) async fn assemble(
+    app: &App,
+    record: &ApplicationRecord,
+) -> Result<Application, ServiceError> {
+    let channel = crate::hall::channels::stored_definition(app, &record.channel_code).await?;
+    let business = BusinessType::ALL
+        .into_iter()
+        .find(|b| b.as_str() == record.business)
+        .ok_or_else(|| ServiceError::internal("application", "unknown business type"))?;
+    let content = open_content(app, record)?;
+    let next_step = Step::parse(&record.next_step)
+        .ok_or_else(|| ServiceError::internal("application", "unknown step"))?;
+    Ok(Application {
+        id: record.id,
+        number: number(record.id, record.created_at),
+        customer_id: record.customer_id,
+        price: content.product.price(&channel),
+        pipeline: Pipeline::of(business, ships(&channel)),
+        channel,
+        business,
+        status: record.status,
+        next_step,
+        content,
+        version: record.content_version,
+        signed: match (
+            &record.signed_digest,
+            record.signed_at,
+            &record.signed_phone,
+        ) {
+            (Some(digest), Some(at), Some(phone)) => Some(Signature {
+                digest: digest.clone(),
+                at,
+                phone: phone.clone(),
+            }),
+            _ => None,
+        },
+        submitted_at: record.submitted_at,
+        reviewer_id: record.reviewer_id,
+        reject_reason: record.reject_reason.clone(),
+        entered_by: record.entered_by,
+        created_at: record.created_at,
+        updated_at: record.updated_at,
+    })
+}
+
+/// The customer's own application `id`.
+pub async fn get(
+    app: &App,
+    session: &CustomerSession,
+    id: i64,
+) -> Result<Application, ServiceError> {
+    let record = store::applications::find_for_customer(&app.store, id, session.customer_id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    assemble(app, &record).await
+}
+
+/// The customer's applications, newest first.
+pub async fn mine(app: &App, session: &CustomerSession) -> Result<Vec<Application>, ServiceError> {
+    let mut list = Vec::new();
+    for record in store::applications::list_for_customer(&app.store, session.customer_id).await? {
+        list.push(assemble(app, &record).await?);
+    }
+    Ok(list)
+}
+
+/// Any application, for an operator whose role allows reading it. Each look is audited:
+/// the application holds personal data.
+pub async fn get_for_operator(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+) -> Result<Application, ServiceError> {
+    actor.require_any(&READERS)?;
+    let record = store::applications::find(&app.store, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let application = assemble(app, &record).await?;
+    let mut tx = app.store.begin_write().await?;
+    crate::audit::record(
+        &mut tx,
+        actor,
+        AuditAction::ApplicationView,
+        object(id),
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(application)
+}
+
+/// The audit log's name of application `id`.
+pub fn object(id: i64) -> String {
+    format!("application:{id}")
+}
+
+/// One step of an application's life, as its page shows it.
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    pub at: i64,
+    pub action: AuditAction,
+    /// Who did it: `customer`, the operator's name, or `system`.
+    pub by: String,
+    /// The status after it, when it changed the status.
+    pub status: Option<ApplicationStatus>,
+    /// The step saved, for `application.save`.
+    pub step: Option<Step>,
+    /// A rejection's reason.
+    pub reason: Option<String>,
+}
+
+/// The timeline of application `id`, oldest first, for whoever may read it: its customer
+/// (who sees operators by role, not by name) or an operator with a reading role.
+pub async fn timeline(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+) -> Result<Vec<TimelineEntry>, ServiceError> {
+    let record = store::applications::find(&app.store, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let customer_view = match actor {
+        Actor::Customer(customer) if *customer == record.customer_id => true,
+        Actor::Customer(_) => return Err(not_found(id)),
+        other => {
+            other.require_any(&READERS)?;
+            false
+        }
+    };
+    let events = store::audit::for_object(&app.store, &object(id)).await?;
+    Ok(events
+        .into_iter()
+        .filter_map(|event| {
+            let action = AuditAction::ALL
+                .iter()
+                .copied()
+                .find(|a| a.as_str() == event.action)?;
+            if action == AuditAction::ApplicationView && customer_view {
+                return None;
+            }
+            let details: serde_json::Value =
+                serde_json::from_str(&event.details).unwrap_or_default();
+            let by = if event.actor.starts_with("customer:") {
+                "customer".to_string()
+            } else if customer_view {
+                "operator".to_string()
+            } else {
+                event.actor.clone()
+            };
+            Some(TimelineEntry {
+                at: event.at,
+                action,
+                by,
+                status: details["to"].as_str().and_then(domain::Status::parse),
+                step: details["step"].as_str().and_then(Step::parse),
+                reason: details["reason"].as_str().map(str::to_string),
+            })
+        })
+        .collect())
+}
+
+/// The holder's name for lists: an organisation's name; a person's masked (张*).
+fn holder_name(subject: &Subject) -> String {
+    match subject {
+        Subject::Organisation(o) => o.name.clone(),
+        Subject::Individual(i) => {
+            let mut chars = i.name.chars();
+            let first = chars.next().map(String::from).unwrap_or_default();
+            format!("{first}{}", "*".repeat(chars.count().max(1)))
+        }
+    }
+}
+
+fn subject_key(app: &App, subject: &Subject) -> String {
+    hex::encode(aws_lc_rs::hmac::sign(
+        app.secrets.application_subjects(),
+        subject.identifier().as_bytes(),
+    ))
+}
+
+/// The refusal of a second unfinished application for one holder, naming the first.
+pub(crate) fn duplicate(other: i64, created_at: i64) -> ServiceError {
+    let number = number(other, created_at);
+    ServiceError::new(
+        ErrorKind::Conflict,
+        "unfinished_application",
+        format!(
+            "application {number} for the same holder is not finished: continue it from My applications, or cancel it there first"
+        ),
+        format!(
+            "该主体已有未完成的申请{number}，请在“我的申请”中继续办理，或先取消该申请后再重新申请"
+        ),
+    )
+    .with_field("subject")
+}
+
+/// Writes `content` over the version the caller read, with what follows from it (the next
+/// step, the holder's name, the duplicate key), refusing a second unfinished application
+/// for the same holder in the channel. Returns the new version.
+pub(crate) async fn save(
+    tx: &mut WriteTx,
+    app: &App,
+    record: &ApplicationRecord,
+    read_version: i64,
+    channel: &Channel,
+    content: &Content,
+) -> Result<i64, ServiceError> {
+    if read_version != record.content_version {
+        return Err(changed_meanwhile());
+    }
+    let key = content.subject.as_ref().map(|s| subject_key(app, s));
+    if let Some(key) = &key
+        && let Some(other) = store::applications::unfinished_for_subject(
+            tx,
+            record.customer_id,
+            &record.channel_code,
+            key,
+            record.id,
+        )
+        .await?
+    {
+        let created = store::applications::find_in(tx, other)
+            .await?
+            .map(|r| r.created_at)
+            .unwrap_or(record.created_at);
+        return Err(duplicate(other, created));
+    }
+    let sealed = seal(app, record.id, content)?;
+    let name = content.subject.as_ref().map(holder_name);
+    let step = content.next_step(ships(channel));
+    let update = ContentUpdate {
+        next_step: step.as_str(),
+        holder_name: name.as_deref(),
+        subject_key: key.as_deref(),
+        content: &sealed,
+    };
+    store::applications::update_content(tx, record.id, read_version, &update)
+        .await
+        .map_err(|e| match e {
+            // Another request saved the same holder at the same moment.
+            store::StoreError::Duplicate(_) => duplicate(record.id, record.created_at),
+            e => e.into(),
+        })
+}
+
+pub(crate) fn changed_meanwhile() -> ServiceError {
+    ServiceError::new(
+        ErrorKind::Conflict,
+        "changed_meanwhile",
+        "the application was changed meanwhile (another window?); reload it and try again",
+        "申请已在其他页面被修改，请刷新后重试",
+    )
+    .with_field("version")
+}
+
+/// Moves the application by `event`, as its state machine allows, and records it.
+pub(crate) async fn change_status(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    record: &ApplicationRecord,
+    pipeline: Pipeline,
+    event: ApplicationEvent,
+    action: AuditAction,
+    mut details: serde_json::Value,
+) -> Result<ApplicationStatus, ServiceError> {
+    let transition = record.status.apply(event, pipeline).map_err(|e| {
+        ServiceError::new(
+            ErrorKind::Conflict,
+            "invalid_transition",
+            e.to_string(),
+            format!(
+                "申请当前状态为“{}”，不能{}",
+                record.status.name_zh(),
+                action.name_zh()
+            ),
+        )
+        .with_field("status")
+    })?;
+    store::transition::set(tx, record.id, transition).await?;
+    details["from"] = transition.from().as_str().into();
+    details["to"] = transition.to().as_str().into();
+    crate::audit::record(tx, actor, action, object(record.id), details).await?;
+    Ok(transition.to())
+}

@@ -1,0 +1,29 @@
+//! Cancelling an application (取消): the customer gives up a draft, a submitted one not yet
+//! taken by a reviewer, or a rejected one. Transitions: `Draft → Cancelled`,
+//! `Submitted → Cancelled`, `Rejected → Cancelled`.
+
+use domain::{ApplicationEvent, AuditAction};
+
+use super::application::{self, not_found};
+use crate::people::accounts::CustomerSession;
+use crate::{App, ServiceError};
+
+pub async fn cancel(app: &App, session: &CustomerSession, id: i64) -> Result<(), ServiceError> {
+    let mut tx = app.store.begin_write().await?;
+    let record = store::applications::find_for_customer_in(&mut tx, id, session.customer_id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let current = application::assemble(app, &record).await?;
+    application::change_status(
+        &mut tx,
+        &session.actor(),
+        &record,
+        current.pipeline,
+        ApplicationEvent::Cancel,
+        AuditAction::ApplicationCancel,
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

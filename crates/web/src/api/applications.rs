@@ -1,0 +1,570 @@
+//! The customer's applications over the API (`/api/v1/applications`): start one, fill in
+//! its steps (each saved at once, naming the version it read), send the signing code,
+//! submit, take it back to edit, cancel; read one with its timeline, or all. Only the
+//! session's own customer is ever read or changed: another customer's id is "not found",
+//! exactly like one that does not exist (the use cases check it).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use domain::application::{AgentForm, IndividualForm, InvoiceForm, OrganisationForm, Subject};
+use domain::{AddressInput, Lang, Status};
+use serde::{Deserialize, Serialize};
+use services::flows::application::{self, Application, TimelineEntry};
+use services::flows::{apply, cancel, edit, submit};
+use services::{ErrorKind, ServiceError};
+use utoipa::ToSchema;
+
+use super::accounts::CodeSentView;
+use crate::AppState;
+use crate::auth::{Customer, CustomerWithCsrf};
+use crate::client_ip::ClientIp;
+use crate::error::{ApiError, ErrorBody};
+use crate::json_body::ApiJson;
+use crate::lang::AcceptLang;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/applications", get(list).post(start))
+        .route("/applications/{id}", get(one))
+        .route("/applications/{id}/product", put(choose_product))
+        .route("/applications/{id}/subject", put(describe_subject))
+        .route("/applications/{id}/agent", put(describe_agent))
+        .route("/applications/{id}/delivery", put(choose_delivery))
+        .route("/applications/{id}/agreement", put(accept_agreement))
+        .route("/applications/{id}/signing-code", post(send_signing_code))
+        .route("/applications/{id}/submission", post(submit_application))
+        .route("/applications/{id}/edit", post(edit_application))
+        .route("/applications/{id}/cancellation", post(cancel_application))
+}
+
+/// An application id from the path; anything else is "not found" like an unknown id.
+pub(crate) fn application_id(text: &str, lang: Lang) -> Result<i64, ApiError> {
+    text.parse().map_err(|_| {
+        ApiError::new(
+            ServiceError::new(
+                ErrorKind::NotFound,
+                "unknown_application",
+                format!("no application {text}"),
+                "申请不存在",
+            )
+            .with_field("id"),
+            lang,
+        )
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProductView {
+    product: String,
+    years: u32,
+    quantity: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SignatureView {
+    /// SHA-256 (hex) of what was signed.
+    digest: String,
+    at: i64,
+    /// The number the code went to, masked.
+    phone: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TimelineView {
+    at: i64,
+    /// The audit action, e.g. `application.submit`.
+    action: String,
+    /// What happened, in the request's language.
+    what: String,
+    /// `customer`, `operator` (as the customer sees reviewers) or the operator's label.
+    by: String,
+    status: Option<String>,
+    step: Option<String>,
+    reason: Option<String>,
+}
+
+fn timeline_view(entry: &TimelineEntry, lang: Lang) -> TimelineView {
+    TimelineView {
+        at: entry.at,
+        action: entry.action.as_str().into(),
+        what: lang
+            .pick(entry.action.name_zh(), entry.action.name_en())
+            .into(),
+        by: entry.by.clone(),
+        status: entry.status.map(|s| s.as_str().into()),
+        step: entry.step.map(|s| s.as_str().into()),
+        reason: entry.reason.clone(),
+    }
+}
+
+/// An application with what the customer entered (forms as they can be sent back).
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationView {
+    id: i64,
+    /// The receipt number (申请单号).
+    number: String,
+    channel: String,
+    business: String,
+    /// `draft`, `submitted`, `under_review`, `rejected`, `approved`, … `cancelled`.
+    status: String,
+    /// The status as the customer reads it, in the request's language.
+    status_name: String,
+    /// The first step not yet done (`confirm` when everything is filled in).
+    next_step: String,
+    /// Name it in every save and in the submission.
+    version: i64,
+    /// In fen, from the channel's fees.
+    price_fen: Option<u64>,
+    product: ProductView,
+    /// `organization` or `individual`.
+    holder: String,
+    #[schema(value_type = Option<Object>)]
+    organisation: Option<OrganisationForm>,
+    #[schema(value_type = Option<Object>)]
+    individual: Option<IndividualForm>,
+    #[schema(value_type = Option<Object>)]
+    agent: Option<AgentForm>,
+    courier: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    address: Option<AddressInput>,
+    #[schema(value_type = Option<Object>)]
+    invoice: Option<InvoiceForm>,
+    /// The accepted agreement's version, when accepted.
+    agreement_accepted: Option<String>,
+    /// The channel's agreement's current version (accept this one).
+    agreement_version: String,
+    signed: Option<SignatureView>,
+    submitted_at: Option<i64>,
+    reject_reason: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+    /// Every step with its time and who did it (in `GET /applications/{id}` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timeline: Option<Vec<TimelineView>>,
+}
+
+pub(crate) fn view(
+    a: &Application,
+    lang: Lang,
+    timeline: Option<&[TimelineEntry]>,
+) -> ApplicationView {
+    let (organisation, individual) = match &a.content.subject {
+        Some(Subject::Organisation(o)) => (Some(o.to_form()), None),
+        Some(Subject::Individual(i)) => (None, Some(i.to_form())),
+        None => (None, None),
+    };
+    ApplicationView {
+        id: a.id,
+        number: a.number.clone(),
+        channel: a.channel.code.clone(),
+        business: a.business.as_str().into(),
+        status: a.status.as_str().into(),
+        status_name: lang.pick(a.status.name_zh(), a.status.name_en()).into(),
+        next_step: a.next_step.as_str().into(),
+        version: a.version,
+        price_fen: a.price.map(|p| p.0),
+        product: ProductView {
+            product: a.content.product.product.clone(),
+            years: a.content.product.years,
+            quantity: a.content.product.quantity,
+        },
+        holder: match a.content.holder {
+            domain::channel::Holder::Organization => "organization".into(),
+            domain::channel::Holder::Individual => "individual".into(),
+        },
+        organisation,
+        individual,
+        agent: a.content.agent.as_ref().map(|g| g.to_form()),
+        courier: a.content.shipping.as_ref().map(|s| s.courier.clone()),
+        address: a.content.shipping.as_ref().map(|s| s.address.clone()),
+        invoice: a.content.invoice.as_ref().map(|i| i.to_form()),
+        agreement_accepted: a.content.agreement.as_ref().map(|g| g.version.clone()),
+        agreement_version: apply::agreement_version(&a.channel),
+        signed: a.signed.as_ref().map(|s| SignatureView {
+            digest: s.digest.clone(),
+            at: s.at,
+            phone: s.phone.clone(),
+        }),
+        submitted_at: a.submitted_at,
+        reject_reason: a.reject_reason.clone(),
+        created_at: a.created_at,
+        updated_at: a.updated_at,
+        timeline: timeline.map(|t| t.iter().map(|e| timeline_view(e, lang)).collect()),
+    }
+}
+
+/// The customer's applications, newest first (未完成 ones can be continued or cancelled).
+#[utoipa::path(get, path = "/api/v1/applications", security(("customer" = [])), responses((status = 200, body = [ApplicationView])))]
+pub async fn list(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    Customer(session): Customer,
+) -> Result<Json<Vec<ApplicationView>>, ApiError> {
+    let list = application::mine(&state.app, &session)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(Json(list.iter().map(|a| view(a, lang, None)).collect()))
+}
+
+/// One of the customer's applications, with its timeline.
+#[utoipa::path(get, path = "/api/v1/applications/{id}", security(("customer" = [])), params(("id" = i64, Path, description = "The application id (another customer's is not found)")), responses(
+    (status = 200, body = ApplicationView), (status = 404, body = ErrorBody, description = "no such application of this customer"),
+))]
+pub async fn one(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    Customer(session): Customer,
+    Path(id): Path<String>,
+) -> Result<Json<ApplicationView>, ApiError> {
+    let id = application_id(&id, lang)?;
+    let found = application::get(&state.app, &session, id)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    let timeline = application::timeline(&state.app, &session.actor(), id)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(Json(view(&found, lang, Some(&timeline))))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartBody {
+    /// The channel's code, e.g. `huanbao`.
+    channel: String,
+    /// One of the channel's products.
+    product: String,
+    /// One of the product's validity options.
+    #[schema(minimum = 1, maximum = 5)]
+    years: u32,
+    #[schema(minimum = 1, maximum = 50)]
+    quantity: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Saved {
+    id: i64,
+    version: i64,
+    next_step: String,
+}
+
+async fn saved(
+    state: &AppState,
+    session: &services::people::accounts::CustomerSession,
+    id: i64,
+    lang: Lang,
+) -> Result<Json<Saved>, ApiError> {
+    let found = application::get(&state.app, session, id)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(Json(Saved {
+        id,
+        version: found.version,
+        next_step: found.next_step.as_str().into(),
+    }))
+}
+
+/// Starts a new-certificate application (step 1: channel, product, validity, quantity).
+#[utoipa::path(post, path = "/api/v1/applications", request_body = StartBody, security(("customer" = [])), responses(
+    (status = 201, body = Saved), (status = 404, body = ErrorBody, description = "no such channel"),
+    (status = 422, body = ErrorBody, description = "a product, validity or quantity the channel does not offer; `field` names it"),
+))]
+pub async fn start(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    CustomerWithCsrf(session): CustomerWithCsrf,
+    ApiJson(body): ApiJson<StartBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let input = apply::ProductInput {
+        product: body.product,
+        years: body.years,
+        quantity: body.quantity,
+    };
+    let id = apply::start(&state.app, &session, &body.channel, &input)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok((
+        StatusCode::CREATED,
+        saved(&state, &session, id, lang).await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductBody {
+    /// The version the customer saw.
+    version: i64,
+    product: String,
+    #[schema(minimum = 1, maximum = 5)]
+    years: u32,
+    #[schema(minimum = 1, maximum = 50)]
+    quantity: u32,
+}
+
+/// Changes the product, validity or quantity of a draft.
+#[utoipa::path(put, path = "/api/v1/applications/{id}/product", request_body = ProductBody, security(("customer" = [])), params(("id" = i64, Path)), responses(
+    (status = 200, body = Saved), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "not a draft, or changed meanwhile (`version`)"), (status = 422, body = ErrorBody),
+))]
+pub async fn choose_product(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    CustomerWithCsrf(session): CustomerWithCsrf,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ProductBody>,
+) -> Result<Json<Saved>, ApiError> {
+    let id = application_id(&id, lang)?;
+    let input = apply::ProductInput {
+        product: body.product,
+        years: body.years,
+        quantity: body.quantity,
+    };
+    apply::choose_product(&state.app, &session, id, body.version, &input)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    saved(&state, &session, id, lang).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubjectBody {
+    version: i64,
+    /// For an organisation certificate: `name`, `nature` (`enterprise`,
+    /// `individual_business`, `public_institution`), `industry` (GB/T 4754 section letter),
+    /// `three_in_one` with `uscc`, or `licence_number` and `organisation_code`;
+    /// `department`; `custom` (the channel's fields by key).
+    #[schema(value_type = Option<Object>)]
+    organisation: Option<OrganisationForm>,
+    /// For an individual certificate: `name`, `id_number`, `address`.
+    #[schema(value_type = Option<Object>)]
+    individual: Option<IndividualForm>,
+}
+
+/// Step 2: the organisation, or the person. A second unfinished application of this
+/// account for the same holder in the channel is refused (409 `unfinished_application`).
+#[utoipa::path(put, path = "/api/v1/applications/{id}/subject", request_body = SubjectBody, security(("customer" = [])), params(("id" = i64, Path)), responses(
+    (status = 200, body = Saved), (status = 404, body = ErrorBody),
+    (status = 409, body = ErrorBody, description = "not a draft, changed meanwhile, or another unfinished application for the same holder"),
+    (status = 422, body = ErrorBody, description = "a field is wrong (e.g. the USCC's check character); `field` names it"),
+))]
+pub async fn describe_subject(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    CustomerWithCsrf(session): CustomerWithCsrf,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<SubjectBody>,
+) -> Result<Json<Saved>, ApiError> {
+    let id = application_id(&id, lang)?;
+    let input = match (body.organisation, body.individual) {
+        (Some(o), None) => apply::SubjectInput::Organisation(o),
+        (None, Some(i)) => apply::SubjectInput::Individual(i),
+        _ => {
+            return Err(ApiError::invalid(
+                lang,
+                "wrong_holder",
+                "holder",
+                "give either organisation or individual",
+                "请填写单位信息或个人信息之一",
+            ));
+        }
+    };
+    apply::describe_subject(&state.app, &session, id, body.version, &input)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    saved(&state, &session, id, lang).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentBody {
+    version: i64,
+    /// `name`, `email`, `landline`, `position`, `id_number` (the mobile is the account's).
+    #[schema(value_type = Object)]
+    agent: AgentForm,
+}
+
+/// Step 3: the agent (经办人).
+#[utoipa::path(put, path = "/api/v1/applications/{id}/agent", request_body = AgentBody, security(("customer" = [])), params(("id" = i64, Path)), responses(
+    (status = 200, body = Saved), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+))]
+pub async fn describe_agent(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    CustomerWithCsrf(session): CustomerWithCsrf,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<AgentBody>,
+) -> Result<Json<Saved>, ApiError> {
+    let id = application_id(&id, lang)?;
+    apply::describe_agent(&state.app, &session, id, body.version, &body.agent)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    saved(&state, &session, id, lang).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryBody {
+    version: i64,
+    /// One of the channel's couriers (when the channel ships).
+    #[serde(default)]
+    courier: String,
+    /// `recipient`, `phone`, `province`, `city`, `district`, `detail`, `postal_code`.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    address: AddressInput,
+    /// Also keep the address in the address book.
+    #[serde(default)]
+    save_address: bool,
+    /// `needed`, `kind` (`electronic_normal`, `paper_normal`, `vat_special`), `title`,
+    /// `email`, and for VAT special `taxpayer_id`, `address_phone`, `bank`, `account`.
+    #[schema(value_type = Object)]
+    invoice: InvoiceForm,
+}
+
+/// Step 4: delivery and invoice.
+#[utoipa::path(put, path = "/api/v1/applications/{id}/delivery", request_body = DeliveryBody, security(("customer" = [])), params(("id" = i64, Path)), responses(
+    (status = 200, body = Saved), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+))]
+pub async fn choose_delivery(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    CustomerWithCsrf(session): CustomerWithCsrf,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DeliveryBody>,
+) -> Result<Json<Saved>, ApiError> {
+    let id = application_id(&id, lang)?;
+    let input = apply::DeliveryInput {
+        courier: body.courier,
+        address: body.address,
+        save_address: body.save_address,
+        invoice: body.invoice,
+    };
+    apply::choose_delivery(&state.app, &session, id, body.version, &input)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    saved(&state, &session, id, lang).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgreementBody {
+    version: i64,
+    /// The `agreement_version` the customer read and accepts.
+    agreement_version: String,
+}
+
+/// Step 6: accepts the channel's agreement (协议书) in the version read.
+#[utoipa::path(put, path = "/api/v1/applications/{id}/agreement", request_body = AgreementBody, security(("customer" = [])), params(("id" = i64, Path)), responses(
+    (status = 200, body = Saved), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "not a draft, changed meanwhile, or the agreement changed since it was read"),
+))]
+pub async fn accept_agreement(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    CustomerWithCsrf(session): CustomerWithCsrf,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<AgreementBody>,
+) -> Result<Json<Saved>, ApiError> {
+    let id = application_id(&id, lang)?;
+    apply::accept_agreement(
+        &state.app,
+        &session,
+        id,
+        body.version,
+        &body.agreement_version,
+    )
+    .await
+    .map_err(|e| ApiError::new(e, lang))?;
+    saved(&state, &session, id, lang).await
+}
+
+/// Sends the SMS code that signs the submission to the agent's (the account's) phone.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/signing-code", security(("customer" = [])), params(("id" = i64, Path)), responses(
+    (status = 202, body = CodeSentView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "not a draft"),
+    (status = 422, body = ErrorBody, description = "not complete: `field` names the first missing step"), (status = 429, body = ErrorBody),
+))]
+pub async fn send_signing_code(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    ClientIp(ip): ClientIp,
+    CustomerWithCsrf(session): CustomerWithCsrf,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = application_id(&id, lang)?;
+    let sent = submit::send_code(&state.app, &session, id, &ip, lang)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(CodeSentView {
+            resend_after_seconds: sent.resend_after_seconds,
+            expires_in_seconds: sent.expires_in_seconds,
+        }),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitBody {
+    /// The version the confirmation page showed.
+    version: i64,
+    /// The SMS code.
+    code: String,
+}
+
+/// Submits the application, signed with the SMS code (待审核).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/submission", request_body = SubmitBody, security(("customer" = [])), params(("id" = i64, Path)), responses(
+    (status = 200, body = SignatureView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "not a draft, or changed since it was confirmed"),
+    (status = 422, body = ErrorBody, description = "wrong, expired or used code (`code`), or not complete"),
+))]
+pub async fn submit_application(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    CustomerWithCsrf(session): CustomerWithCsrf,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<SubmitBody>,
+) -> Result<Json<SignatureView>, ApiError> {
+    let id = application_id(&id, lang)?;
+    let signature = submit::submit(&state.app, &session, id, body.version, &body.code)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(Json(SignatureView {
+        digest: signature.digest,
+        at: signature.at,
+        phone: signature.phone,
+    }))
+}
+
+/// Takes a submitted (not yet taken) or rejected application back to edit it (立即修改).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/edit", security(("customer" = [])), params(("id" = i64, Path)), responses(
+    (status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "under review or decided"),
+))]
+pub async fn edit_application(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    CustomerWithCsrf(session): CustomerWithCsrf,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = application_id(&id, lang)?;
+    edit::edit(&state.app, &session, id)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Cancels a draft, a submitted (not yet taken) or a rejected application.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/cancellation", security(("customer" = [])), params(("id" = i64, Path)), responses(
+    (status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "under review or decided"),
+))]
+pub async fn cancel_application(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    CustomerWithCsrf(session): CustomerWithCsrf,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = application_id(&id, lang)?;
+    cancel::cancel(&state.app, &session, id)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
