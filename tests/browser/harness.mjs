@@ -25,11 +25,11 @@ function freePort() {
   });
 }
 
-export async function startCertHall() {
+export async function startCertHall(extraArgs = []) {
   const dataDir = mkdtempSync(join(tmpdir(), 'certhall-browser-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(binary, ['--data-dir', dataDir, '--public-url', base, 'serve', '--listen', `127.0.0.1:${port}`], {
+  const child = spawn(binary, ['--data-dir', dataDir, '--public-url', base, ...extraArgs, 'serve', '--listen', `127.0.0.1:${port}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, RUST_LOG: 'warn' },
   });
@@ -105,12 +105,14 @@ export async function accessibilityProblems(page) {
 }
 
 let shotNumber = 0;
+// Each test file runs in its own process: its name keeps the files' screenshots apart.
+const shotPrefix = (process.argv[1] || '').split('/').pop().replace(/\.test\.mjs$/, '');
 /// A full-page screenshot under target/screenshots/, numbered in the order taken, of a page
 /// that must also pass the accessibility rules: a test fails naming each problem.
 export async function shoot(page, name) {
   mkdirSync(shots, { recursive: true });
   shotNumber += 1;
-  const path = join(shots, `${String(shotNumber).padStart(2, '0')}-${name}.png`);
+  const path = join(shots, `${shotPrefix}-${String(shotNumber).padStart(2, '0')}-${name}.png`);
   await page.screenshot({ path, fullPage: true });
   const problems = await accessibilityProblems(page);
   if (problems.length > 0) {

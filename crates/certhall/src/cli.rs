@@ -104,6 +104,15 @@ pub struct GlobalArgs {
     /// crates/services/working-calendar.toml).
     #[arg(long, global = true, env = "CERTHALL_WORKING_CALENDAR")]
     pub working_calendar: Option<PathBuf>,
+    /// Seconds a customer waits before asking for another SMS code of the same purpose (the
+    /// hourly limits per number and address hold whatever this is; 0: no wait).
+    #[arg(
+        long,
+        global = true,
+        env = "CERTHALL_SMS_RESEND_AFTER",
+        default_value_t = 60
+    )]
+    pub sms_resend_after: u64,
     /// How SMS go out: `file` appends to DATA_DIR/outbox/sms.jsonl; `http` posts to a gateway.
     #[arg(
         long,

@@ -28,6 +28,10 @@ pub fn config(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<Config> {
         .map_err(|e| anyhow::anyhow!("hall configuration: {e}"))?;
     config.calendar = services::hall::calendar::load(global.working_calendar.as_deref())
         .map_err(|e| anyhow::anyhow!("working calendar: {e}"))?;
+    if global.sms_resend_after > 3600 {
+        bail!("--sms-resend-after: at most 3600 seconds");
+    }
+    config.accounts.code_resend_after = std::time::Duration::from_secs(global.sms_resend_after);
     let ca = &mut config.ca;
     ca.public_base_url = global.public_url.trim_end_matches('/').to_string();
     if let Some(oid) = &global.policy_oid {

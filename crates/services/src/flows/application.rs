@@ -75,7 +75,7 @@ pub(crate) fn ships(channel: &Channel) -> bool {
     !channel.couriers.is_empty()
 }
 
-pub(crate) fn not_found(id: i64) -> ServiceError {
+pub fn not_found(id: i64) -> ServiceError {
     ServiceError::new(
         ErrorKind::NotFound,
         "unknown_application",

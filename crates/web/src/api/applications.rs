@@ -14,7 +14,6 @@ use domain::{AddressInput, Lang, Status};
 use serde::{Deserialize, Serialize};
 use services::flows::application::{self, Application, TimelineEntry};
 use services::flows::{apply, cancel, edit, submit};
-use services::{ErrorKind, ServiceError};
 use utoipa::ToSchema;
 
 use super::accounts::CodeSentView;
@@ -42,18 +41,8 @@ pub fn routes() -> Router<AppState> {
 
 /// An application id from the path; anything else is "not found" like an unknown id.
 pub(crate) fn application_id(text: &str, lang: Lang) -> Result<i64, ApiError> {
-    text.parse().map_err(|_| {
-        ApiError::new(
-            ServiceError::new(
-                ErrorKind::NotFound,
-                "unknown_application",
-                format!("no application {text}"),
-                "申请不存在",
-            )
-            .with_field("id"),
-            lang,
-        )
-    })
+    text.parse()
+        .map_err(|_| ApiError::new(application::not_found(0), lang))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -237,6 +237,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Changing it logs you out on your other devices.",
     ),
     ("me.addresses", "地址维护", "Addresses"),
+    ("me.applications", "我的申请", "My applications"),
     ("me.logout_everywhere", "退出所有设备", "Log out everywhere"),
     (
         "me.logout_everywhere_help",
@@ -325,6 +326,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("console.channels", "业务渠道", "Channels"),
     ("console.audit", "审计日志", "Audit log"),
     ("console.messages", "发送失败的消息", "Failed messages"),
+    ("console.reviews", "审核队列", "Review queue"),
     ("console.your_roles", "您的角色：", "Your roles: "),
     ("queue.counter", "现场受理", "Counter business"),
     ("queue.review", "待审核", "Awaiting review"),

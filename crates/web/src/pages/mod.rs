@@ -228,6 +228,16 @@ pub fn see_other(to: &str, cookie: Option<HeaderValue>) -> Response {
     response
 }
 
+/// China Standard Time, as the console shows times.
+pub(crate) fn local_time(unix: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .map(|t| t.to_offset(time::macros::offset!(+8)))
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| unix.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

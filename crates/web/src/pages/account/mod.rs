@@ -3,6 +3,7 @@
 //! JavaScript) calling the same use cases as `/api/v1`.
 
 mod addresses;
+pub(crate) mod applications;
 pub(crate) mod code_form;
 mod login;
 mod password;
@@ -36,6 +37,17 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/me/addresses/{id}/default", post(addresses::make_default))
         .route("/me/addresses/{id}/delete", post(addresses::delete))
+        .route("/applications", get(applications::list))
+        .route("/applications/{id}", get(applications::page))
+        .route(
+            "/applications/{id}/steps/{step}",
+            post(applications::save_step),
+        )
+        .route("/applications/{id}/{action}", post(applications::act))
+        .route(
+            "/c/{code}/apply",
+            get(applications::start_form).post(applications::start),
+        )
 }
 
 /// The logged-in customer, if the session cookie is valid.
@@ -76,6 +88,7 @@ fn personal(
     let mut chrome = hall_frame(state, request, Some(customer));
     chrome.nav = [
         ("/me", "me.profile"),
+        ("/applications", "me.applications"),
         ("/me/addresses", "me.addresses"),
         ("/me/password", "me.password"),
     ]

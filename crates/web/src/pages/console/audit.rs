@@ -10,8 +10,9 @@ use serde::Deserialize;
 use services::audit;
 use services::{ErrorKind, ServiceError};
 
-use super::{local_time, require_operator};
+use super::require_operator;
 use crate::AppState;
+use crate::pages::local_time;
 use crate::pages::{Chrome, FormError, PageRequest, error_page, framed, render};
 
 #[derive(Deserialize, Default)]

@@ -9,8 +9,9 @@ use domain::Role;
 use serde::Deserialize;
 use services::hall::channels;
 
-use super::{local_time, require_operator, require_operator_posting};
+use super::{require_operator, require_operator_posting};
 use crate::AppState;
+use crate::pages::local_time;
 use crate::pages::{Chrome, Form, FormError, PageRequest, error_page, framed, render, see_other};
 
 pub struct ChannelRow {

@@ -8,8 +8,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use services::hall::queues;
 
-use super::{age, local_time, require_operator};
+use super::{age, require_operator};
 use crate::AppState;
+use crate::pages::local_time;
 use crate::pages::{Chrome, PageRequest, error_page, framed, render};
 
 pub struct QueueRow {

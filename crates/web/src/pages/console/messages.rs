@@ -9,8 +9,9 @@ use services::notifications;
 use services::people::operators::OperatorSession;
 use services::{ErrorKind, ServiceError};
 
-use super::{local_time, require_operator, require_operator_posting};
+use super::{require_operator, require_operator_posting};
 use crate::AppState;
+use crate::pages::local_time;
 use crate::pages::{
     Chrome, CsrfForm, Form, FormError, PageRequest, error_page, framed, render, see_other,
     status_and_error,

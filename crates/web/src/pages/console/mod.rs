@@ -9,6 +9,7 @@ mod dashboard;
 mod login;
 mod messages;
 mod operators;
+mod reviews;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -35,6 +36,9 @@ pub fn routes() -> Router<AppState> {
         .route("/console/audit", get(audit::page))
         .route("/console/messages", get(messages::page))
         .route("/console/messages/{id}/retry", post(messages::retry))
+        .route("/console/reviews", get(reviews::queue))
+        .route("/console/applications/{id}", get(reviews::page))
+        .route("/console/applications/{id}/{action}", post(reviews::act))
         .route("/console/channels", get(channels::page))
         .route(
             "/console/channels/{code}",
@@ -43,8 +47,13 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The console's navigation: each item with the roles that may open it.
-const NAV: [(&str, &str, &[Role]); 5] = [
+const NAV: [(&str, &str, &[Role]); 6] = [
     ("/console", "console.dashboard", &[]),
+    (
+        "/console/reviews",
+        "console.reviews",
+        &[Role::Reviewer, Role::Admin],
+    ),
     ("/console/operators", "console.operators", &[Role::Admin]),
     ("/console/channels", "console.channels", &[Role::Admin]),
     ("/console/audit", "console.audit", &[Role::Admin]),
@@ -108,16 +117,6 @@ async fn require_operator_posting(
         return Err(refusal_page(chrome, refusal));
     }
     Ok((operator, chrome))
-}
-
-/// China Standard Time, as the console shows times.
-pub(super) fn local_time(unix: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .map(|t| t.to_offset(time::macros::offset!(+8)))
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_else(|| unix.to_string())
 }
 
 /// "3 天 2 小时" / "3 d 2 h".

@@ -43,6 +43,7 @@ struct ChannelPage {
     summary: String,
     relying_system: String,
     applicants: Vec<&'static str>,
+    offers_new_online: bool,
     business: Vec<BusinessRow>,
     products: Vec<ProductRow>,
     couriers: Vec<String>,
@@ -143,6 +144,10 @@ pub async fn channel_page(
             .iter()
             .map(|a| if en { a.name_en() } else { a.name_zh() })
             .collect(),
+        offers_new_online: ch
+            .business
+            .get(&BusinessType::New)
+            .is_some_and(|rule| rule.online),
         business,
         products,
         couriers: ch

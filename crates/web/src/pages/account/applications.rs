@@ -1,0 +1,794 @@
+//! 我的申请 and the new-certificate wizard: the list (未完成 ones continue or cancel), and one
+//! page per application that shows the step to fill in (each saved as it is posted), the
+//! confirmation with the SMS-signed submission, or, once submitted, the read-only data
+//! with the timeline and the actions its status allows. Plain HTML forms calling the same
+//! use cases as `/api/v1/applications`; a refused step re-renders with what was typed and
+//! the field named.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::application::{
+    AgentForm, Content, IndividualForm, Invoice, InvoiceForm, OrganisationForm, Registration, Step,
+    Subject,
+    content::{INDUSTRIES, serde_plain_name},
+};
+use domain::channel::{ApplicantKind, Holder, InvoiceKind};
+use domain::{AddressInput, ApplicationStatus};
+use serde::Deserialize;
+use services::ServiceError;
+use services::flows::application::{self, Application, TimelineEntry};
+use services::flows::{apply, cancel, edit, submit};
+use services::people::accounts::CustomerSession;
+use services::people::profiles;
+
+use super::SignedIn;
+use crate::AppState;
+use crate::client_ip::ClientIp;
+use crate::pages::{
+    Chrome, Form, FormError, PageRequest, error_page, framed, hall_frame, render, run_form,
+    see_other, status_and_error,
+};
+
+#[derive(Template)]
+#[template(path = "account/applications.html")]
+struct ListPage {
+    chrome: Chrome,
+    applications: Vec<Application>,
+}
+framed!(ListPage);
+
+impl ListPage {
+    fn badge(&self, status: &ApplicationStatus) -> &'static str {
+        status_class(*status)
+    }
+    fn submitted(&self, status: &ApplicationStatus) -> bool {
+        *status == ApplicationStatus::Submitted
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    request: PageRequest,
+    SignedIn(customer): SignedIn,
+) -> Response {
+    let chrome = hall_frame(&state, &request, Some(&customer));
+    match application::mine(&state.app, &customer).await {
+        Ok(applications) => render(
+            StatusCode::OK,
+            &ListPage {
+                chrome,
+                applications,
+            },
+        ),
+        Err(e) => error_page(chrome, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account/application.html")]
+struct ApplicationPage {
+    chrome: Chrome,
+    app: Application,
+    /// The step whose form is shown (a draft), or `Confirm`.
+    step: Step,
+    steps: Vec<Step>,
+    /// What the form shows: as typed (after a refusal) or as saved.
+    values: BTreeMap<String, String>,
+    error: Option<FormError>,
+    timeline: Vec<TimelineEntry>,
+    agreement_version: String,
+    code_sent: bool,
+    industries: &'static [(&'static str, &'static str, &'static str)],
+}
+framed!(ApplicationPage);
+
+impl ApplicationPage {
+    fn v(&self, key: &str) -> &str {
+        self.values.get(key).map(String::as_str).unwrap_or("")
+    }
+    fn checked(&self, key: &str, value: &str) -> bool {
+        self.v(key) == value
+    }
+    fn is_org(&self) -> bool {
+        self.app.content.holder == Holder::Organization
+    }
+    fn natures(&self) -> Vec<(&'static str, &'static str)> {
+        self.app
+            .channel
+            .applicants
+            .iter()
+            .filter(|a| **a != ApplicantKind::Individual)
+            .map(|a| {
+                (
+                    serde_plain_name(*a),
+                    self.chrome.pick(a.name_zh(), a.name_en()),
+                )
+            })
+            .collect()
+    }
+    fn status_class(&self) -> &'static str {
+        status_class(self.app.status)
+    }
+    fn status_name(&self) -> &str {
+        self.chrome
+            .pick(self.app.status.name_zh(), self.app.status.name_en())
+    }
+    fn step_name(&self, step: &Step) -> &str {
+        self.chrome.pick(step.name_zh(), step.name_en())
+    }
+    fn step_done(&self, step: &Step) -> bool {
+        *step < self.app.next_step
+    }
+    fn ships(&self) -> bool {
+        !self.app.channel.couriers.is_empty()
+    }
+    fn entry_what(&self, entry: &TimelineEntry) -> String {
+        let mut what = self
+            .chrome
+            .pick(entry.action.name_zh(), entry.action.name_en())
+            .to_string();
+        if let Some(step) = entry.step {
+            what = format!("{what}：{}", self.step_name(&step));
+        }
+        what
+    }
+    fn entry_by(&self, entry: &TimelineEntry) -> String {
+        match entry.by.as_str() {
+            "customer" => self.chrome.pick("申请人", "Applicant").into(),
+            "operator" => self.chrome.pick("业务审核员", "Reviewer").into(),
+            "system" => self.chrome.pick("系统", "System").into(),
+            other => other.into(),
+        }
+    }
+    fn entry_status(&self, entry: &TimelineEntry) -> String {
+        entry
+            .status
+            .map(|s| self.chrome.pick(s.name_zh(), s.name_en()).to_string())
+            .unwrap_or_default()
+    }
+    fn can_edit(&self) -> bool {
+        matches!(
+            self.app.status,
+            ApplicationStatus::Submitted | ApplicationStatus::Rejected
+        )
+    }
+    fn can_cancel(&self) -> bool {
+        matches!(
+            self.app.status,
+            ApplicationStatus::Draft | ApplicationStatus::Submitted | ApplicationStatus::Rejected
+        )
+    }
+}
+
+impl Facts for ApplicationPage {
+    fn facts_app(&self) -> &Application {
+        &self.app
+    }
+    fn facts_chrome(&self) -> &Chrome {
+        &self.chrome
+    }
+}
+
+/// What `account/application_facts.html` (the application's data, read-only) asks of the
+/// page that includes it: the customer's page and the reviewer's.
+pub(crate) trait Facts {
+    fn facts_app(&self) -> &Application;
+    fn facts_chrome(&self) -> &Chrome;
+
+    fn product_name(&self) -> &str {
+        let app = self.facts_app();
+        app.channel
+            .products
+            .iter()
+            .find(|p| p.code == app.content.product.product)
+            .map(|p| self.facts_chrome().pick(&p.name_zh, &p.name_en))
+            .unwrap_or("")
+    }
+    fn price(&self) -> String {
+        self.facts_app()
+            .price
+            .map(|p| p.to_string())
+            .unwrap_or_default()
+    }
+    fn subject(&self) -> Option<&Subject> {
+        self.facts_app().content.subject.as_ref()
+    }
+    fn time(&self, at: &i64) -> String {
+        crate::pages::local_time(*at)
+    }
+    fn courier_name(&self) -> String {
+        let app = self.facts_app();
+        let code = app.content.shipping.as_ref().map(|s| s.courier.as_str());
+        app.channel
+            .couriers
+            .iter()
+            .find(|c| Some(c.code.as_str()) == code)
+            .map(|c| self.facts_chrome().pick(&c.name_zh, &c.name_en).to_string())
+            .unwrap_or_default()
+    }
+    fn custom_label(&self, key: &str) -> String {
+        self.facts_app()
+            .channel
+            .custom_fields
+            .iter()
+            .find(|f| f.key == key)
+            .map(|f| {
+                self.facts_chrome()
+                    .pick(&f.label_zh, &f.label_en)
+                    .to_string()
+            })
+            .unwrap_or_else(|| key.to_string())
+    }
+    fn invoice_code(&self, kind: &InvoiceKind) -> &'static str {
+        match kind {
+            InvoiceKind::ElectronicNormal => "electronic_normal",
+            InvoiceKind::PaperNormal => "paper_normal",
+            InvoiceKind::VatSpecial => "vat_special",
+        }
+    }
+    fn invoice_text(&self, invoice: &Invoice) -> String {
+        let c = self.facts_chrome();
+        match invoice {
+            Invoice::NotNeeded => c.pick("不需要发票", "No invoice").into(),
+            Invoice::ElectronicNormal { title, email } => format!(
+                "{} · {title} · {email}",
+                c.pick(
+                    InvoiceKind::ElectronicNormal.name_zh(),
+                    InvoiceKind::ElectronicNormal.name_en()
+                )
+            ),
+            Invoice::PaperNormal { title } => format!(
+                "{} · {title}",
+                c.pick(
+                    InvoiceKind::PaperNormal.name_zh(),
+                    InvoiceKind::PaperNormal.name_en()
+                )
+            ),
+            Invoice::VatSpecial {
+                title,
+                taxpayer_id,
+                address_phone,
+                bank,
+                account,
+            } => format!(
+                "{} · {title} · {taxpayer_id} · {address_phone} · {bank} {account}",
+                c.pick(
+                    InvoiceKind::VatSpecial.name_zh(),
+                    InvoiceKind::VatSpecial.name_en()
+                )
+            ),
+        }
+    }
+}
+
+/// The CSS class of a status badge.
+pub(crate) fn status_class(status: ApplicationStatus) -> &'static str {
+    match status {
+        ApplicationStatus::Rejected | ApplicationStatus::Cancelled => "bad",
+        ApplicationStatus::Approved
+        | ApplicationStatus::Completed
+        | ApplicationStatus::Shipped
+        | ApplicationStatus::ReadyForPickup => "good",
+        _ => "wait",
+    }
+}
+
+/// The saved values of `step`, as its form's fields.
+fn saved_values(
+    content: &Content,
+    step: Step,
+    profile: &profiles::Profile,
+    default_address: Option<AddressInput>,
+    phone: &str,
+) -> BTreeMap<String, String> {
+    let mut v = BTreeMap::new();
+    let mut keep = |k: &str, value: &str| {
+        v.insert(k.to_string(), value.to_string());
+    };
+    match step {
+        Step::Product => {
+            keep("product", &content.product.product);
+            keep("years", &content.product.years.to_string());
+            keep("quantity", &content.product.quantity.to_string());
+        }
+        Step::Subject => match &content.subject {
+            Some(Subject::Organisation(o)) => {
+                let f = o.to_form();
+                keep("name", &f.name);
+                keep("nature", &f.nature);
+                keep("industry", &f.industry);
+                keep("three_in_one", if f.three_in_one { "yes" } else { "no" });
+                keep("uscc", &f.uscc);
+                keep("licence_number", &f.licence_number);
+                keep("organisation_code", &f.organisation_code);
+                keep("department", &f.department);
+                for (k, value) in &f.custom {
+                    keep(&format!("custom.{k}"), value);
+                }
+            }
+            Some(Subject::Individual(i)) => {
+                keep("name", &i.name);
+                keep("id_number", &i.id_number);
+                keep("address", &i.address);
+            }
+            None => {
+                keep("three_in_one", "yes");
+                keep("nature", "enterprise");
+            }
+        },
+        Step::Agent => {
+            let f = match &content.agent {
+                Some(agent) => agent.to_form(),
+                // Prefilled from the profile (个人资料).
+                None => AgentForm {
+                    name: profile.name.clone().unwrap_or_default(),
+                    email: profile.email.clone().unwrap_or_default(),
+                    landline: profile.landline.clone().unwrap_or_default(),
+                    position: String::new(),
+                    id_number: profile.id_number.clone().unwrap_or_default(),
+                },
+            };
+            keep("name", &f.name);
+            keep("email", &f.email);
+            keep("landline", &f.landline);
+            keep("position", &f.position);
+            keep("id_number", &f.id_number);
+        }
+        Step::Delivery => {
+            let address = content
+                .shipping
+                .as_ref()
+                .map(|s| s.address.clone())
+                .or(default_address)
+                .unwrap_or_else(|| AddressInput {
+                    recipient: content
+                        .agent
+                        .as_ref()
+                        .map(|a| a.name.clone())
+                        .unwrap_or_default(),
+                    phone: phone.to_string(),
+                    ..AddressInput::default()
+                });
+            keep(
+                "courier",
+                content
+                    .shipping
+                    .as_ref()
+                    .map(|s| s.courier.as_str())
+                    .unwrap_or(""),
+            );
+            keep("address.recipient", &address.recipient);
+            keep("address.phone", &address.phone);
+            keep("address.province", &address.province);
+            keep("address.city", &address.city);
+            keep("address.district", &address.district);
+            keep("address.detail", &address.detail);
+            keep(
+                "address.postal_code",
+                address.postal_code.as_deref().unwrap_or(""),
+            );
+            let invoice = content.invoice.as_ref().map(|i| i.to_form());
+            let f = invoice.unwrap_or_else(|| InvoiceForm {
+                needed: true,
+                kind: "electronic_normal".into(),
+                email: content
+                    .agent
+                    .as_ref()
+                    .map(|a| a.email.clone())
+                    .unwrap_or_default(),
+                ..InvoiceForm::default()
+            });
+            keep(
+                "invoice_needed",
+                if f.needed || content.invoice.is_none() {
+                    "yes"
+                } else {
+                    "no"
+                },
+            );
+            keep("invoice_kind", &f.kind);
+            keep("invoice.title", &f.title);
+            keep("invoice.email", &f.email);
+            keep("invoice.taxpayer_id", &f.taxpayer_id);
+            keep("invoice.address_phone", &f.address_phone);
+            keep("invoice.bank", &f.bank);
+            keep("invoice.account", &f.account);
+        }
+        Step::Agreement | Step::Confirm => {}
+    }
+    v
+}
+
+#[derive(Deserialize, Default)]
+pub struct StepQuery {
+    #[serde(default)]
+    step: Option<String>,
+    #[serde(default)]
+    sent: Option<String>,
+}
+
+fn parse_id(text: &str) -> Result<i64, ServiceError> {
+    text.parse().map_err(|_| application::not_found(0))
+}
+
+/// Renders application `id` at `step` (or where it stands), with `posted` values and an
+/// error after a refusal.
+async fn show(
+    state: &AppState,
+    request: &PageRequest,
+    customer: &CustomerSession,
+    id: Result<i64, ServiceError>,
+    step: Option<Step>,
+    posted: Option<(BTreeMap<String, String>, (FormError, StatusCode))>,
+    code_sent: bool,
+) -> Response {
+    let chrome = hall_frame(state, request, Some(customer));
+    let found = match id {
+        Ok(id) => application::get(&state.app, customer, id).await,
+        Err(e) => Err(e),
+    };
+    let app = match found {
+        Ok(app) => app,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let timeline = application::timeline(&state.app, &customer.actor(), app.id)
+        .await
+        .unwrap_or_default();
+    // A draft shows the step asked for if its data exist or it is the next one.
+    let step = match step {
+        Some(s) if s <= app.next_step => s,
+        _ => app.next_step,
+    };
+    let profile = profiles::get(&state.app, customer)
+        .await
+        .unwrap_or_default();
+    let default_address = profiles::addresses(&state.app, customer)
+        .await
+        .ok()
+        .and_then(|list| list.into_iter().find(|a| a.is_default))
+        .map(|a| a.address.to_input());
+    let (values, error) = match posted {
+        Some((values, error)) => (values, Some(error)),
+        None => (
+            saved_values(
+                &app.content,
+                step,
+                &profile,
+                default_address,
+                customer.phone.as_str(),
+            ),
+            None,
+        ),
+    };
+    let (status, error) = status_and_error(error);
+    let agreement_version = apply::agreement_version(&app.channel);
+    render(
+        status,
+        &ApplicationPage {
+            chrome,
+            app,
+            step,
+            steps: Step::ALL.to_vec(),
+            values,
+            error,
+            timeline,
+            agreement_version,
+            code_sent,
+            industries: &INDUSTRIES,
+        },
+    )
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    request: PageRequest,
+    SignedIn(customer): SignedIn,
+    Path(id): Path<String>,
+    Query(query): Query<StepQuery>,
+) -> Response {
+    let step = query.step.as_deref().and_then(Step::parse);
+    show(
+        &state,
+        &request,
+        &customer,
+        parse_id(&id),
+        step,
+        None,
+        query.sent.is_some(),
+    )
+    .await
+}
+
+type Posted = Vec<(String, String)>;
+
+fn to_map(posted: &Posted) -> BTreeMap<String, String> {
+    posted.iter().cloned().collect()
+}
+
+fn field<'a>(values: &'a BTreeMap<String, String>, key: &str) -> &'a str {
+    values.get(key).map(String::as_str).unwrap_or("")
+}
+
+/// A step's post: the CSRF check, the use case, back to the application (its next step)
+/// or the same step again with what was typed and the error.
+pub async fn save_step(
+    State(state): State<AppState>,
+    request: PageRequest,
+    SignedIn(customer): SignedIn,
+    Path((id, step)): Path<(String, String)>,
+    Form(posted): Form<Posted>,
+) -> Response {
+    let values = to_map(&posted);
+    let id = parse_id(&id);
+    let step = Step::parse(&step);
+    let result = run_form(
+        &request,
+        field(&values, "csrf"),
+        Some(&customer.live),
+        || async {
+            let id = id.clone()?;
+            let version: i64 = field(&values, "version").parse().unwrap_or(-1);
+            let app = &state.app;
+            let f = |k: &str| field(&values, k).to_string();
+            match step {
+                Some(Step::Product) => {
+                    let input = apply::ProductInput {
+                        product: f("product"),
+                        years: f("years").parse().unwrap_or(0),
+                        quantity: f("quantity").parse().unwrap_or(0),
+                    };
+                    apply::choose_product(app, &customer, id, version, &input).await?;
+                }
+                Some(Step::Subject) => {
+                    let input = if field(&values, "holder") == "individual" {
+                        apply::SubjectInput::Individual(IndividualForm {
+                            name: f("name"),
+                            id_number: f("id_number"),
+                            address: f("address"),
+                        })
+                    } else {
+                        apply::SubjectInput::Organisation(OrganisationForm {
+                            name: f("name"),
+                            nature: f("nature"),
+                            industry: f("industry"),
+                            three_in_one: f("three_in_one") != "no",
+                            uscc: f("uscc"),
+                            licence_number: f("licence_number"),
+                            organisation_code: f("organisation_code"),
+                            department: f("department"),
+                            custom: values
+                                .iter()
+                                .filter_map(|(k, v)| {
+                                    k.strip_prefix("custom.")
+                                        .map(|k| (k.to_string(), v.clone()))
+                                })
+                                .collect(),
+                        })
+                    };
+                    apply::describe_subject(app, &customer, id, version, &input).await?;
+                }
+                Some(Step::Agent) => {
+                    let form = AgentForm {
+                        name: f("name"),
+                        email: f("email"),
+                        landline: f("landline"),
+                        position: f("position"),
+                        id_number: f("id_number"),
+                    };
+                    apply::describe_agent(app, &customer, id, version, &form).await?;
+                }
+                Some(Step::Delivery) => {
+                    let postal = f("address.postal_code");
+                    let input = apply::DeliveryInput {
+                        courier: f("courier"),
+                        address: AddressInput {
+                            recipient: f("address.recipient"),
+                            phone: f("address.phone"),
+                            province: f("address.province"),
+                            city: f("address.city"),
+                            district: f("address.district"),
+                            detail: f("address.detail"),
+                            postal_code: (!postal.trim().is_empty()).then_some(postal),
+                        },
+                        save_address: field(&values, "save_address") == "on",
+                        invoice: InvoiceForm {
+                            needed: f("invoice_needed") == "yes",
+                            kind: f("invoice_kind"),
+                            title: f("invoice.title"),
+                            email: f("invoice.email"),
+                            taxpayer_id: f("invoice.taxpayer_id"),
+                            address_phone: f("invoice.address_phone"),
+                            bank: f("invoice.bank"),
+                            account: f("invoice.account"),
+                        },
+                    };
+                    apply::choose_delivery(app, &customer, id, version, &input).await?;
+                }
+                Some(Step::Agreement) => {
+                    if field(&values, "agree") != "on" {
+                        return Err(ServiceError::new(
+                            services::ErrorKind::Invalid,
+                            "terms_not_accepted",
+                            "agree: read and accept the agreement",
+                            "请阅读并同意协议书",
+                        )
+                        .with_field("agree"));
+                    }
+                    apply::accept_agreement(app, &customer, id, version, &f("agreement_version"))
+                        .await?;
+                }
+                _ => return Err(application::not_found(id)),
+            }
+            Ok(see_other(&format!("/applications/{id}"), None))
+        },
+    )
+    .await;
+    match result {
+        Ok(done) => done,
+        Err(error) => {
+            show(
+                &state,
+                &request,
+                &customer,
+                id,
+                step,
+                Some((values, error)),
+                false,
+            )
+            .await
+        }
+    }
+}
+
+/// Sends the signing code, or submits with it, or takes back / cancels.
+pub async fn act(
+    State(state): State<AppState>,
+    request: PageRequest,
+    ClientIp(ip): ClientIp,
+    SignedIn(customer): SignedIn,
+    Path((id, action)): Path<(String, String)>,
+    Form(posted): Form<Posted>,
+) -> Response {
+    let values = to_map(&posted);
+    let id = parse_id(&id);
+    let mut sent = false;
+    let result = run_form(
+        &request,
+        field(&values, "csrf"),
+        Some(&customer.live),
+        || async {
+            let id = id.clone()?;
+            let app = &state.app;
+            let back = format!("/applications/{id}");
+            match action.as_str() {
+                "code" => {
+                    submit::send_code(app, &customer, id, &ip, request.lang).await?;
+                    return Ok(see_other(&format!("{back}?sent=1"), None));
+                }
+                "submit" => {
+                    sent = true;
+                    let version: i64 = field(&values, "version").parse().unwrap_or(-1);
+                    submit::submit(app, &customer, id, version, field(&values, "code")).await?;
+                }
+                "edit" => edit::edit(app, &customer, id).await?,
+                "cancel" => {
+                    cancel::cancel(app, &customer, id).await?;
+                    return Ok(see_other("/applications", None));
+                }
+                _ => return Err(application::not_found(id)),
+            }
+            Ok(see_other(&back, None))
+        },
+    )
+    .await;
+    match result {
+        Ok(done) => done,
+        Err(error) => {
+            show(
+                &state,
+                &request,
+                &customer,
+                id,
+                Some(Step::Confirm),
+                Some((values, error)),
+                sent,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "hall/apply.html")]
+struct StartPage {
+    chrome: Chrome,
+    channel: domain::Channel,
+    values: BTreeMap<String, String>,
+    error: Option<FormError>,
+}
+framed!(StartPage);
+
+impl StartPage {
+    fn v(&self, key: &str) -> &str {
+        self.values.get(key).map(String::as_str).unwrap_or("")
+    }
+    fn price_of(&self, years: &u32) -> String {
+        self.channel
+            .fees
+            .new_certificate(*years)
+            .map(|p| p.to_string())
+            .unwrap_or_default()
+    }
+}
+
+async fn start_page(
+    state: &AppState,
+    request: &PageRequest,
+    customer: &CustomerSession,
+    code: &str,
+    values: BTreeMap<String, String>,
+    error: Option<(FormError, StatusCode)>,
+) -> Response {
+    let chrome = hall_frame(state, request, Some(customer));
+    let channel = match services::hall::channels::get_enabled(&state.app, code).await {
+        Ok(channel) => channel,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let (status, error) = status_and_error(error);
+    render(
+        status,
+        &StartPage {
+            chrome,
+            channel,
+            values,
+            error,
+        },
+    )
+}
+
+/// Step 1 of a new application in a channel (its entry URL `/c/{code}` links here).
+pub async fn start_form(
+    State(state): State<AppState>,
+    request: PageRequest,
+    SignedIn(customer): SignedIn,
+    Path(code): Path<String>,
+) -> Response {
+    let values = [("years", "1"), ("quantity", "1")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    start_page(&state, &request, &customer, &code, values, None).await
+}
+
+pub async fn start(
+    State(state): State<AppState>,
+    request: PageRequest,
+    SignedIn(customer): SignedIn,
+    Path(code): Path<String>,
+    Form(posted): Form<Posted>,
+) -> Response {
+    let values = to_map(&posted);
+    let result = run_form(
+        &request,
+        field(&values, "csrf"),
+        Some(&customer.live),
+        || async {
+            let input = apply::ProductInput {
+                product: field(&values, "product").to_string(),
+                years: field(&values, "years").parse().unwrap_or(0),
+                quantity: field(&values, "quantity").parse().unwrap_or(0),
+            };
+            let id = apply::start(&state.app, &customer, &code, &input).await?;
+            Ok(see_other(&format!("/applications/{id}"), None))
+        },
+    )
+    .await;
+    match result {
+        Ok(done) => done,
+        Err(error) => start_page(&state, &request, &customer, &code, values, Some(error)).await,
+    }
+}

@@ -1,0 +1,270 @@
+// The new-certificate application in a real browser: the whole wizard for huanbao
+// (organisation with a USCC) and for fjca (individual), the 15+9 path, a wrong USCC check
+// character, leaving in the middle and continuing, the SMS-signed submission with the code
+// read from the outbox, the duplicate refusal, and review in the console (reject with a
+// reason, edit and resubmit, approve). A screenshot of every page, each checked by axe.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startCertHall, startBrowser, smsCode, shoot } from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  // No wait between two signing codes: the resubmission follows the first within seconds.
+  server = await startCertHall(['--sms-resend-after', '0']);
+  browser = await startBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const PHONE = '13800138200';
+const PASSWORD = 'Hall2026pass';
+const byId = (page, id) => page.locator(`[id="${id}"]`);
+
+async function register(page, phone) {
+  await page.goto(server.base + '/register');
+  await page.locator('#phone').fill(phone);
+  await page.getByRole('button', { name: '获取验证码' }).click();
+  await page.locator('.notice').waitFor();
+  const { code } = await smsCode(server.dataDir, phone, 'register');
+  await page.locator('#code').fill(code);
+  await page.locator('#password').fill(PASSWORD);
+  await page.locator('#password_confirm').fill(PASSWORD);
+  await page.locator('#agree').check();
+  await page.getByRole('button', { name: '注册', exact: true }).click();
+  await page.waitForURL('**/me?notice=registered');
+}
+
+async function startHuanbao(page, years = '1') {
+  await page.goto(server.base + '/c/huanbao');
+  await page.locator('[data-testid=apply]').click();
+  await page.waitForURL('**/c/huanbao/apply');
+  await page.locator('#years').selectOption(years);
+  await page.getByRole('button', { name: '下一步' }).click();
+  await page.waitForURL(/\/applications\/\d+$/);
+}
+
+async function organisation(page, { uscc, licence, orgCode, department }) {
+  await byId(page, 'name').fill('北京环保科技有限公司');
+  await page.locator('#industry').selectOption('C');
+  if (uscc) {
+    await page.locator('input[name=three_in_one][value=yes]').check();
+    await byId(page, 'uscc').fill(uscc);
+  } else {
+    await page.locator('input[name=three_in_one][value=no]').check();
+    await byId(page, 'licence_number').fill(licence);
+    await byId(page, 'organisation_code').fill(orgCode);
+  }
+  await byId(page, 'department').fill(department);
+  await byId(page, 'custom-ten_ring_cert_no').fill('CCEL-2026-0001');
+  await page.getByRole('button', { name: '保存，下一步' }).click();
+}
+
+async function agentDeliveryAgreement(page) {
+  await byId(page, 'name').fill('张三');
+  await byId(page, 'email').fill('zhang@example.cn');
+  await byId(page, 'position').fill('采购经理');
+  await byId(page, 'id_number').fill('11010519491231002X');
+  await page.getByRole('button', { name: '保存，下一步' }).click();
+  await page.locator('h2', { hasText: '配送与发票' }).waitFor();
+  await byId(page, 'address.province').fill('北京市');
+  await byId(page, 'address.city').fill('北京市');
+  await byId(page, 'address.district').fill('海淀区');
+  await byId(page, 'address.detail').fill('中关村大街1号');
+  await byId(page, 'address.postal_code').fill('100080');
+  await page.getByRole('button', { name: '保存，下一步' }).click();
+  await page.locator('[data-testid=agreement]').waitFor();
+}
+
+async function signAndSubmit(page, notBefore) {
+  await page.getByRole('button', { name: /获取短信验证码|重新获取验证码/ }).click();
+  await page.locator('p.notice').waitFor();
+  const { code, count } = await smsCode(server.dataDir, PHONE, 'sign_application', notBefore);
+  await byId(page, 'code').fill(code);
+  await page.getByRole('button', { name: '签名并提交' }).click();
+  await page.locator('[data-testid=status]', { hasText: '待审核' }).waitFor();
+  return count;
+}
+
+test('huanbao: wizard, errors, leave and continue, signed submission, duplicates, review', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await register(page, PHONE);
+
+  await startHuanbao(page, '2');
+  await shoot(page, 'apply-subject');
+  const number = await page.locator('[data-testid=number]').innerText();
+  assert.match(number, /^SQ\d{14}$/);
+  assert.match(await page.locator('main').innerText(), /¥440\.00/); // 260 + 180 for the 2nd year
+
+  // A wrong USCC check character: named, and what was typed is kept.
+  await organisation(page, { uscc: '91350100M000100Y44', department: '采购部' });
+  assert.match(await byId(page, 'uscc-error').innerText(), /校验位错误，应为“3”/);
+  assert.equal(await byId(page, 'name').inputValue(), '北京环保科技有限公司');
+  assert.equal(await byId(page, 'department').inputValue(), '采购部');
+  await shoot(page, 'apply-uscc-error');
+  await byId(page, 'uscc').fill('91350100M000100Y43');
+  await page.getByRole('button', { name: '保存，下一步' }).click();
+  await page.locator('h2', { hasText: '经办人信息' }).waitFor();
+  await shoot(page, 'apply-agent');
+
+  // Leave in the middle; 我的申请 continues where the customer was.
+  await page.goto(server.base + '/applications');
+  await shoot(page, 'my-applications-draft');
+  const row = page.locator('[data-testid=application-row]', { hasText: number });
+  assert.match(await row.innerText(), /填写中/);
+  await row.getByRole('link', { name: '继续办理' }).click();
+  await page.locator('h2', { hasText: '经办人信息' }).waitFor();
+
+  await agentDeliveryAgreement(page);
+  await shoot(page, 'apply-agreement');
+  await page.getByRole('button', { name: '同意，下一步' }).click();
+  assert.ok(await byId(page, 'agree').isVisible(), 'not accepted: still on the agreement');
+  await page.locator('#agree').check();
+  await page.getByRole('button', { name: '同意，下一步' }).click();
+  await page.locator('h2', { hasText: '确认申请信息' }).waitFor();
+  const facts = await page.locator('[data-testid=facts]').innerText();
+  for (const expected of ['北京环保科技有限公司', '91350100M000100Y43', '采购部', 'CCEL-2026-0001', '中关村大街1号', '增值税电子普通发票']) {
+    assert.ok(facts.includes(expected), `${expected} on the confirmation page`);
+  }
+  await shoot(page, 'apply-confirm');
+  // A wrong code is refused and changes nothing.
+  await page.getByRole('button', { name: '获取短信验证码' }).click();
+  await page.locator('p.notice').waitFor();
+  const first = await smsCode(server.dataDir, PHONE, 'sign_application');
+  await byId(page, 'code').fill(first.code === '000000' ? '111111' : '000000');
+  await page.getByRole('button', { name: '签名并提交' }).click();
+  assert.ok(await byId(page, 'code-error').isVisible());
+  await shoot(page, 'apply-code-error');
+  await byId(page, 'code').fill(first.code);
+  await page.getByRole('button', { name: '签名并提交' }).click();
+  await page.locator('[data-testid=status]', { hasText: '待审核' }).waitFor();
+  assert.match(await page.locator('main').innerText(), /SHA-256 [0-9a-f]{64}/);
+  assert.match(await page.locator('[data-testid=timeline]').innerText(), /签名提交申请/);
+  await shoot(page, 'application-submitted');
+  let codes = first.count;
+
+  // 继续申请 for the same organisation, twice: the second draft is refused, naming the first.
+  await startHuanbao(page);
+  const second = await page.locator('[data-testid=number]').innerText();
+  await organisation(page, { uscc: '91350100M000100Y43', department: '财务部' });
+  await page.locator('h2', { hasText: '经办人信息' }).waitFor();
+  await startHuanbao(page);
+  await organisation(page, { uscc: '91350100M000100Y43', department: '人事部' });
+  const refusal = await page.locator('[role=alert]').innerText();
+  assert.ok(refusal.includes(second) && refusal.includes('先取消'), refusal);
+  await shoot(page, 'apply-duplicate-refused');
+  await page.getByRole('button', { name: '取消本申请' }).click();
+  await page.waitForURL('**/applications');
+  const cancel = page.locator('[data-testid=application-row]', { hasText: second });
+  await cancel.getByRole('button', { name: '取消' }).click();
+  await page.waitForURL('**/applications');
+  assert.match(await page.locator('[data-testid=application-row]', { hasText: second }).innerText(), /已取消/);
+
+  // The console: an administrator adds a reviewer; a shipper sees no review queue.
+  const adminPassword = readFileSync(join(server.dataDir, 'initial-admin-password'), 'utf8').trim();
+  const console = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
+  await console.goto(server.base + '/console/login');
+  await console.locator('#username').fill('admin');
+  await console.locator('#password').fill(adminPassword);
+  await console.getByRole('button', { name: '登录' }).click();
+  await console.waitForURL(/\/console$/);
+  const newOperator = async (username, role) => {
+    await console.goto(server.base + '/console/operators');
+    await console.locator('#username').fill(username);
+    await console.locator('#display_name').fill(username);
+    await console.locator(`form[action="/console/operators"] input[value=${role}]`).check();
+    await console.getByRole('button', { name: '新增操作员' }).click();
+    return console.locator('[data-testid=new-password] code').innerText();
+  };
+  const reviewerPassword = await newOperator('shenhe1', 'reviewer');
+  const shipperPassword = await newOperator('fahuo1', 'shipper');
+  const login = async (username, password) => {
+    const p = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
+    await p.goto(server.base + '/console/login');
+    await p.locator('#username').fill(username);
+    await p.locator('#password').fill(password);
+    await p.getByRole('button', { name: '登录' }).click();
+    await p.waitForURL(/\/console$/);
+    return p;
+  };
+  const shipper = await login('fahuo1', shipperPassword);
+  const denied = await shipper.goto(server.base + '/console/reviews');
+  assert.equal(denied.status(), 403);
+  const reviewer = await login('shenhe1', reviewerPassword);
+  await reviewer.getByRole('link', { name: '审核队列' }).click();
+  await reviewer.locator('[data-testid=review-row]', { hasText: number }).waitFor();
+  await shoot(reviewer, 'console-review-queue');
+  await reviewer.getByRole('link', { name: number }).click();
+  await reviewer.getByRole('button', { name: '受理' }).click();
+  await reviewer.locator('[data-testid=status]', { hasText: '申请受理中' }).waitFor();
+  await shoot(reviewer, 'console-review-application');
+  await reviewer.locator('#reason').selectOption('data_mismatch');
+  await reviewer.locator('#note').fill('部门名称与授权书不一致');
+  await reviewer.getByRole('button', { name: '审核拒绝' }).click();
+  await reviewer.waitForURL('**/console/reviews');
+
+  // The customer reads the reason, edits (立即修改) and resubmits.
+  await page.goto(server.base + '/applications');
+  await page.locator('[data-testid=application-row]', { hasText: number }).getByRole('link', { name: '查看' }).click();
+  assert.match(await page.locator('[data-testid=reject-reason]').innerText(), /部门名称与授权书不一致/);
+  await shoot(page, 'application-rejected');
+  await page.getByRole('button', { name: '立即修改' }).click();
+  await page.locator('.wizard').waitFor();
+  await page.getByRole('link', { name: '主体信息' }).click();
+  await byId(page, 'department').fill('采购二部');
+  await page.getByRole('button', { name: '保存，下一步' }).click();
+  await page.locator('h2', { hasText: '确认申请信息' }).waitFor();
+  codes = await signAndSubmit(page, codes);
+
+  await reviewer.goto(server.base + '/console/reviews');
+  await reviewer.getByRole('link', { name: number }).click();
+  await reviewer.getByRole('button', { name: '受理' }).click();
+  await reviewer.getByRole('button', { name: '审核通过' }).click();
+  await reviewer.waitForURL('**/console/reviews');
+  await page.reload();
+  await page.locator('[data-testid=status]', { hasText: '审核通过' }).waitFor();
+  const timeline = await page.locator('[data-testid=timeline]').innerText();
+  for (const step of ['创建申请', '签名提交申请', '受理申请', '审核拒绝', '撤回修改申请', '审核通过']) {
+    assert.ok(timeline.includes(step), `${step} in the timeline`);
+  }
+  await shoot(page, 'application-approved');
+  // The decision reached the agent by SMS.
+  const sms = readFileSync(join(server.dataDir, 'outbox', 'sms.jsonl'), 'utf8');
+  assert.match(sms, /application\.approved/);
+  await context.close();
+});
+
+test('fjca individual and the huanbao 15 + 9 path', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await register(page, '13800138201');
+  await page.goto(server.base + '/c/fjca/apply');
+  await page.getByLabel(/个人/).first().check();
+  await page.getByRole('button', { name: '下一步' }).click();
+  await page.locator('h2', { hasText: '个人信息' }).waitFor();
+  await byId(page, 'name').fill('李四');
+  await byId(page, 'id_number').fill('110105194912310021');
+  await byId(page, 'address').fill('福州市鼓楼区五四路1号');
+  await page.getByRole('button', { name: '保存，下一步' }).click();
+  assert.match(await byId(page, 'id_number-error').innerText(), /校验/);
+  await shoot(page, 'apply-individual-error');
+  await byId(page, 'id_number').fill('11010519491231002X');
+  await page.getByRole('button', { name: '保存，下一步' }).click();
+  await page.locator('h2', { hasText: '经办人信息' }).waitFor();
+  await shoot(page, 'apply-individual-agent');
+
+  await startHuanbao(page);
+  await organisation(page, { licence: '110108000000017', orgCode: '60003734-1', department: '' });
+  assert.match(await byId(page, 'licence_number-error').innerText(), /应为“6”/);
+  await byId(page, 'licence_number').fill('110108000000016');
+  await page.getByRole('button', { name: '保存，下一步' }).click();
+  await page.locator('h2', { hasText: '经办人信息' }).waitFor();
+  await context.close();
+});
