@@ -79,7 +79,26 @@ async function agentDeliveryAgreement(page) {
   await byId(page, 'address.detail').fill('中关村大街1号');
   await byId(page, 'address.postal_code').fill('100080');
   await page.getByRole('button', { name: '保存，下一步' }).click();
+  await page.locator('h2', { hasText: '资料上传' }).waitFor();
+  await uploadAll(page);
   await page.locator('[data-testid=agreement]').waitFor();
+}
+
+/// A real image to upload: a screenshot of the page itself (PNG).
+async function photo(page) {
+  return page.screenshot({ type: 'png', clip: { x: 0, y: 0, width: 400, height: 300 } });
+}
+
+/// Uploads every slot the documents step asks for, then goes on.
+async function uploadAll(page) {
+  const image = await photo(page);
+  for (const slot of await page.locator('[data-testid^=slot-]').all()) {
+    if ((await slot.getAttribute('class')).includes('done')) continue;
+    await slot.locator('input[type=file]').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: image });
+    await slot.getByRole('button', { name: '上传' }).click();
+    await page.locator('h2', { hasText: '资料上传' }).waitFor();
+  }
+  await page.getByRole('link', { name: '下一步' }).click();
 }
 
 async function signAndSubmit(page, notBefore) {
@@ -235,9 +254,13 @@ test('huanbao: wizard, errors, leave and continue, signed submission, duplicates
     assert.ok(timeline.includes(step), `${step} in the timeline`);
   }
   await shoot(page, 'application-approved');
-  // The decision reached the agent by SMS.
-  const sms = readFileSync(join(server.dataDir, 'outbox', 'sms.jsonl'), 'utf8');
-  assert.match(sms, /application\.approved/);
+  // The decision reaches the agent by SMS (the outbox worker delivers it).
+  let delivered = false;
+  for (let i = 0; i < 150 && !delivered; i++) {
+    delivered = readFileSync(join(server.dataDir, 'outbox', 'sms.jsonl'), 'utf8').includes('"application.approved"');
+    if (!delivered) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(delivered, 'the approval SMS was delivered');
   await context.close();
 });
 
@@ -259,6 +282,29 @@ test('fjca individual and the huanbao 15 + 9 path', async () => {
   await page.getByRole('button', { name: '保存，下一步' }).click();
   await page.locator('h2', { hasText: '经办人信息' }).waitFor();
   await shoot(page, 'apply-individual-agent');
+
+  // Documents: a PDF renamed .png and a 3 MB file are refused; nothing is kept of them.
+  await byId(page, 'name').fill('李四');
+  await byId(page, 'email').fill('lisi@example.cn');
+  await byId(page, 'id_number').fill('11010519491231002X');
+  await page.getByRole('button', { name: '保存，下一步' }).click();
+  await page.locator('h2', { hasText: '配送与发票' }).waitFor();
+  for (const field of ['province', 'city', 'district', 'detail']) await byId(page, `address.${field}`).fill('福州');
+  await page.getByRole('button', { name: '保存，下一步' }).click();
+  await page.locator('h2', { hasText: '资料上传' }).waitFor();
+  const front = page.locator('[data-testid=slot-holder_id_front]');
+  await front.locator('input[type=file]').setInputFiles({ name: 'id.png', mimeType: 'image/png', buffer: Buffer.from('%PDF-1.7\n1 0 obj << >> endobj\n') });
+  await front.getByRole('button', { name: '上传' }).click();
+  assert.match(await page.locator('[role=alert]').innerText(), /只能上传 JPG\/JPEG 或 PNG/);
+  await shoot(page, 'upload-pdf-refused');
+  const big = Buffer.alloc(3 * 1024 * 1024, 7);
+  big.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  await page.locator('[data-testid=slot-holder_id_front] input[type=file]').setInputFiles({ name: 'big.png', mimeType: 'image/png', buffer: big });
+  await page.locator('[data-testid=slot-holder_id_front]').getByRole('button', { name: '上传' }).click();
+  assert.match(await page.locator('[role=alert]').innerText(), /不能超过 2\.0 MB|过大/);
+  assert.equal(await page.locator('.document.done').count(), 0);
+  await uploadAll(page);
+  await shoot(page, 'apply-individual-agreement');
 
   await startHuanbao(page);
   await organisation(page, { licence: '110108000000017', orgCode: '60003734-1', department: '' });

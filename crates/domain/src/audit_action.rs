@@ -84,6 +84,8 @@ audit_actions! {
     ApplicationApprove = "application.approve", "审核通过", "Application approved";
     ApplicationReject = "application.reject", "审核拒绝", "Application rejected";
     ApplicationView = "application.view", "查看申请资料", "Application viewed by an operator";
+    ApplicationUpload = "application.upload", "上传资料", "Document uploaded";
+    ApplicationDocumentView = "application.document_view", "查看证件资料", "Document viewed by an operator";
 }
 
 impl AuditAction {

@@ -13,11 +13,14 @@ use std::sync::Arc;
 use domain::MessageKind;
 use domain::time::{ChinaDate, Clock, UnixTime, WorkingCalendar};
 use providers::notify::Notifier;
+use providers::storage::BlobStore;
+use providers::storage::local::LocalFs;
 use store::Store;
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, Semaphore};
 
 use crate::ServiceError;
 use crate::ca::{CaEngine, CaSettings};
+use crate::documents::DocumentSettings;
 use crate::hall::config::HallConfig;
 use crate::people::accounts::AccountSettings;
 use crate::secrets::Secrets;
@@ -35,6 +38,10 @@ pub struct Config {
     pub hall: HallConfig,
     pub calendar: WorkingCalendar,
     pub accounts: AccountSettings,
+    /// Limits of uploaded documents.
+    pub documents: DocumentSettings,
+    /// Where sealed documents are kept: `DATA_DIR/documents` by default.
+    pub storage: Arc<dyn BlobStore>,
     /// The system clock in production, a settable one in tests.
     pub clock: Arc<dyn Clock>,
 }
@@ -51,6 +58,8 @@ impl Config {
             hall: HallConfig::load(None)?,
             calendar: crate::hall::calendar::load(None)?,
             accounts: AccountSettings::default(),
+            documents: DocumentSettings::default(),
+            storage: Arc::new(LocalFs::new(data_dir.join("documents"))),
             clock,
         })
     }
@@ -84,6 +93,12 @@ pub struct App {
     /// Limits of SMS codes, logins and customer sessions.
     pub accounts: AccountSettings,
     pub(crate) ca_settings: CaSettings,
+    /// Limits of uploaded documents.
+    pub documents: DocumentSettings,
+    pub(crate) storage: Arc<dyn BlobStore>,
+    /// Bounds how many images decode at once (decoding is CPU-heavy; it runs off the async
+    /// threads and must not starve OCSP and pages).
+    pub(crate) decoding: Arc<Semaphore>,
     ca: OnceCell<CaEngine>,
     pub data_dir: PathBuf,
     /// Identifies this process when it holds a job lease.
@@ -104,6 +119,9 @@ impl App {
             calendar: config.calendar,
             accounts: config.accounts,
             ca_settings: config.ca,
+            decoding: Arc::new(Semaphore::new(config.documents.decode_at_once)),
+            documents: config.documents,
+            storage: config.storage,
             ca: OnceCell::new(),
             data_dir: config.data_dir,
             node_id: node_id(),

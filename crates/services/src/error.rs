@@ -12,6 +12,8 @@ pub enum ErrorKind {
     Forbidden,
     /// Too many requests: try again after `retry_after_seconds`.
     RateLimited,
+    /// What was sent is bigger than allowed (an upload).
+    TooLarge,
     Internal,
 }
 

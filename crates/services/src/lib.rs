@@ -20,6 +20,7 @@
 pub mod app;
 pub mod audit;
 pub mod ca;
+pub mod documents;
 mod error;
 pub mod flows;
 pub mod hall;

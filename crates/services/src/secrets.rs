@@ -21,6 +21,8 @@ pub(crate) struct Secrets {
     /// HMAC-SHA256 key of the identifiers that tell applications' holders apart
     /// (`application-subjects`): duplicates are found without the identifier in clear.
     application_subjects: aws_lc_rs::hmac::Key,
+    /// AES-256-GCM key that wraps each document's own key (`documents v1`).
+    documents: MasterKey,
 }
 
 impl Secrets {
@@ -35,11 +37,14 @@ impl Secrets {
             aws_lc_rs::hmac::HMAC_SHA256,
             &*master.derive("application-subjects"),
         );
+        let documents = MasterKey::from_bytes(&*master.derive("documents v1"))
+            .map_err(|e| ServiceError::internal("documents key", e))?;
         Ok(Secrets {
             master,
             sms_codes,
             personal_data,
             application_subjects,
+            documents,
         })
     }
 
@@ -54,6 +59,10 @@ impl Secrets {
 
     pub(crate) fn personal_data(&self) -> &MasterKey {
         &self.personal_data
+    }
+
+    pub(crate) fn documents(&self) -> &MasterKey {
+        &self.documents
     }
 
     pub(crate) fn application_subjects(&self) -> &aws_lc_rs::hmac::Key {

@@ -20,6 +20,7 @@ pub mod certificates;
 pub mod channels;
 pub mod crls;
 pub mod customers;
+pub mod documents;
 mod error;
 pub mod leases;
 pub mod login_failures;

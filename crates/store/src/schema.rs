@@ -42,6 +42,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_profiles"),
     migration!(6, "0006_channels"),
     migration!(7, "0007_applications"),
+    migration!(8, "0008_documents"),
 ];
 
 fn for_backend(backend: Backend, sql: &str) -> String {

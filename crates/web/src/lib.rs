@@ -19,6 +19,7 @@ mod ops;
 mod pages;
 mod publish;
 mod query;
+mod upload;
 
 use std::sync::Arc;
 use std::time::Duration;

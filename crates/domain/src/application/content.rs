@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::document::{DocumentRef, DocumentSlot};
 use crate::address::{Address, AddressInput};
 use crate::channel::{ApplicantKind, Channel, Holder, InvoiceKind};
 use crate::field_error::FieldError;
@@ -38,6 +39,8 @@ pub enum Step {
     Agent,
     /// Delivery and invoice (配送与发票).
     Delivery,
+    /// The documents (资料上传).
+    Documents,
     /// The channel's agreement (协议书).
     Agreement,
     /// Everything is filled in: the confirmation page and the SMS-signed submission.
@@ -45,11 +48,12 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 6] = [
+    pub const ALL: [Step; 7] = [
         Step::Product,
         Step::Subject,
         Step::Agent,
         Step::Delivery,
+        Step::Documents,
         Step::Agreement,
         Step::Confirm,
     ];
@@ -60,6 +64,7 @@ impl Step {
             Step::Subject => "subject",
             Step::Agent => "agent",
             Step::Delivery => "delivery",
+            Step::Documents => "documents",
             Step::Agreement => "agreement",
             Step::Confirm => "confirm",
         }
@@ -75,6 +80,7 @@ impl Step {
             Step::Subject => "主体信息",
             Step::Agent => "经办人信息",
             Step::Delivery => "配送与发票",
+            Step::Documents => "资料上传",
             Step::Agreement => "协议书",
             Step::Confirm => "确认提交",
         }
@@ -86,6 +92,7 @@ impl Step {
             Step::Subject => "Holder",
             Step::Agent => "Agent",
             Step::Delivery => "Delivery and invoice",
+            Step::Documents => "Documents",
             Step::Agreement => "Agreement",
             Step::Confirm => "Confirm",
         }
@@ -761,6 +768,9 @@ pub struct Content {
     pub shipping: Option<Shipping>,
     pub invoice: Option<Invoice>,
     pub agreement: Option<Accepted>,
+    /// The uploaded documents by slot.
+    #[serde(default)]
+    pub documents: BTreeMap<DocumentSlot, DocumentRef>,
 }
 
 impl Content {
@@ -773,6 +783,7 @@ impl Content {
             shipping: None,
             invoice: None,
             agreement: None,
+            documents: BTreeMap::new(),
         }
     }
 
@@ -786,11 +797,21 @@ impl Content {
             Step::Agent
         } else if (ships && self.shipping.is_none()) || self.invoice.is_none() {
             Step::Delivery
+        } else if !self.missing_documents().is_empty() {
+            Step::Documents
         } else if self.agreement.is_none() {
             Step::Agreement
         } else {
             Step::Confirm
         }
+    }
+
+    /// The documents still to upload.
+    pub fn missing_documents(&self) -> Vec<DocumentSlot> {
+        DocumentSlot::required(self)
+            .into_iter()
+            .filter(|slot| !self.documents.contains_key(slot))
+            .collect()
     }
 
     /// Whether a step's data is already there (it may be revisited and changed).
@@ -843,9 +864,21 @@ mod tests {
         form.licence_number = "110108000000016".into();
         form.organisation_code = "60003734-1".into();
         let org = Organisation::parse(&form, &channel).unwrap();
+        let subject = Subject::Organisation(org);
+        assert_eq!(subject.identifier(), "licence:110108000000016:600037341");
+        // Not converted: the organisation code certificate is needed too.
+        let (choice, holder) = ProductChoice::parse(&channel, "org-usbkey", 1, 1).unwrap();
+        let mut content = Content::new(choice, holder);
+        content.subject = Some(subject);
         assert_eq!(
-            Subject::Organisation(org).identifier(),
-            "licence:110108000000016:600037341"
+            DocumentSlot::required(&content),
+            [
+                DocumentSlot::BusinessLicence,
+                DocumentSlot::OrganisationCodeCertificate,
+                DocumentSlot::AgentIdFront,
+                DocumentSlot::AgentIdBack,
+                DocumentSlot::AuthorisationLetter,
+            ]
         );
         form.organisation_code = "60003734-2".into();
         let e = Organisation::parse(&form, &channel).unwrap_err();

@@ -2,6 +2,7 @@
 //! what the customer enters, step by step ([`content`]).
 
 pub mod content;
+pub mod document;
 pub mod reject_reason;
 pub mod status;
 
@@ -9,5 +10,6 @@ pub use content::{
     Accepted, Agent, AgentForm, Content, Individual, IndividualForm, Invoice, InvoiceForm,
     Organisation, OrganisationForm, ProductChoice, Registration, Shipping, Step, Subject,
 };
+pub use document::{DocumentRef, DocumentSlot};
 pub use reject_reason::RejectReason;
 pub use status::{ApplicationEvent, ApplicationStatus, Delivery, Pipeline};

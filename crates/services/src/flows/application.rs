@@ -244,7 +244,11 @@ pub async fn timeline(
                 .iter()
                 .copied()
                 .find(|a| a.as_str() == event.action)?;
-            if action == AuditAction::ApplicationView && customer_view {
+            let operators_only = matches!(
+                action,
+                AuditAction::ApplicationView | AuditAction::ApplicationDocumentView
+            );
+            if operators_only && customer_view {
                 return None;
             }
             let details: serde_json::Value =
@@ -390,4 +394,56 @@ pub(crate) async fn change_status(
     details["to"] = transition.to().as_str().into();
     crate::audit::record(tx, actor, action, object(record.id), details).await?;
     Ok(transition.to())
+}
+
+/// An image of application `id`'s document in `slot` (its thumbnail when asked), for its
+/// customer or an operator whose role allows it; each operator's look is audited.
+pub async fn document(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    slot: &str,
+    thumbnail: bool,
+) -> Result<Vec<u8>, ServiceError> {
+    let slot = super::upload::parse_slot(slot)?;
+    match actor {
+        Actor::Customer(customer) => {
+            store::applications::find_for_customer(&app.store, id, *customer)
+                .await?
+                .ok_or_else(|| not_found(id))?;
+        }
+        other => {
+            other.require_any(&READERS)?;
+            store::applications::find(&app.store, id)
+                .await?
+                .ok_or_else(|| not_found(id))?;
+            let mut tx = app.store.begin_write().await?;
+            crate::audit::record(
+                &mut tx,
+                other,
+                AuditAction::ApplicationDocumentView,
+                object(id),
+                serde_json::json!({"slot": slot.as_str()}),
+            )
+            .await?;
+            tx.commit().await?;
+        }
+    }
+    let found = store::documents::find(&app.store, id, slot.as_str())
+        .await?
+        .ok_or_else(|| {
+            ServiceError::new(
+                ErrorKind::NotFound,
+                "unknown_document",
+                format!("no {} uploaded", slot.name_en()),
+                format!("尚未上传“{}”", slot.name_zh()),
+            )
+            .with_field("slot")
+        })?;
+    let (key, wrapped) = if thumbnail {
+        (&found.thumbnail_key, &found.thumbnail_wrapped_key)
+    } else {
+        (&found.object_key, &found.wrapped_key)
+    };
+    crate::documents::open(app, id, slot, key, wrapped).await
 }

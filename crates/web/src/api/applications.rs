@@ -4,7 +4,7 @@
 //! session's own customer is ever read or changed: another customer's id is "not found",
 //! exactly like one that does not exist (the use cases check it).
 
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
@@ -13,7 +13,7 @@ use domain::application::{AgentForm, IndividualForm, InvoiceForm, OrganisationFo
 use domain::{AddressInput, Lang, Status};
 use serde::{Deserialize, Serialize};
 use services::flows::application::{self, Application, TimelineEntry};
-use services::flows::{apply, cancel, edit, submit};
+use services::flows::{apply, cancel, edit, submit, upload};
 use utoipa::ToSchema;
 
 use super::accounts::CodeSentView;
@@ -37,7 +37,16 @@ pub fn routes() -> Router<AppState> {
         .route("/applications/{id}/submission", post(submit_application))
         .route("/applications/{id}/edit", post(edit_application))
         .route("/applications/{id}/cancellation", post(cancel_application))
+        .route(
+            "/applications/{id}/documents/{slot}",
+            post(upload_document)
+                .get(get_document)
+                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
 }
+
+/// The body limit of an upload route: the largest image plus the multipart framing.
+pub(crate) const UPLOAD_BODY_LIMIT: usize = 2 * 1024 * 1024 + crate::upload::FRAMING_BYTES;
 
 /// An application id from the path; anything else is "not found" like an unknown id.
 pub(crate) fn application_id(text: &str, lang: Lang) -> Result<i64, ApiError> {
@@ -89,6 +98,14 @@ fn timeline_view(entry: &TimelineEntry, lang: Lang) -> TimelineView {
     }
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct DocumentView {
+    slot: String,
+    /// SHA-256 (hex) of the stored image.
+    sha256: String,
+    at: i64,
+}
+
 /// An application with what the customer entered (forms as they can be sent back).
 #[derive(Serialize, ToSchema)]
 pub struct ApplicationView {
@@ -121,6 +138,10 @@ pub struct ApplicationView {
     address: Option<AddressInput>,
     #[schema(value_type = Option<Object>)]
     invoice: Option<InvoiceForm>,
+    /// The uploaded documents.
+    documents: Vec<DocumentView>,
+    /// The slots still to upload.
+    missing_documents: Vec<String>,
     /// The accepted agreement's version, when accepted.
     agreement_accepted: Option<String>,
     /// The channel's agreement's current version (accept this one).
@@ -170,6 +191,22 @@ pub(crate) fn view(
         courier: a.content.shipping.as_ref().map(|s| s.courier.clone()),
         address: a.content.shipping.as_ref().map(|s| s.address.clone()),
         invoice: a.content.invoice.as_ref().map(|i| i.to_form()),
+        documents: a
+            .content
+            .documents
+            .iter()
+            .map(|(slot, doc)| DocumentView {
+                slot: slot.as_str().into(),
+                sha256: doc.sha256.clone(),
+                at: doc.at,
+            })
+            .collect(),
+        missing_documents: a
+            .content
+            .missing_documents()
+            .into_iter()
+            .map(|s| s.as_str().to_string())
+            .collect(),
         agreement_accepted: a.content.agreement.as_ref().map(|g| g.version.clone()),
         agreement_version: apply::agreement_version(&a.channel),
         signed: a.signed.as_ref().map(|s| SignatureView {
@@ -556,4 +593,91 @@ pub async fn cancel_application(
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// A JPEG or PNG image, at most 2 MiB.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UploadedView {
+    slot: String,
+    /// SHA-256 (hex) of the stored (re-encoded) image.
+    sha256: String,
+    width: u32,
+    height: u32,
+    version: i64,
+    next_step: String,
+}
+
+/// Uploads a document into a slot of a draft (`business_licence`,
+/// `organisation_code_certificate`, `agent_id_front`, `agent_id_back`,
+/// `authorisation_letter`, `holder_id_front`, `holder_id_back`): a JPEG or PNG of at most
+/// 2 MiB, checked by its content, re-encoded without metadata, stored encrypted.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/documents/{slot}", request_body(content = UploadForm, content_type = "multipart/form-data"), security(("customer" = [])), params(("id" = i64, Path), ("slot" = String, Path)), responses(
+    (status = 201, body = UploadedView), (status = 404, body = ErrorBody, description = "no such application or slot"),
+    (status = 409, body = ErrorBody, description = "not a draft"), (status = 413, body = ErrorBody, description = "over 2 MiB"),
+    (status = 422, body = ErrorBody, description = "not a JPEG or PNG, truncated, corrupt, too many pixels, or a slot this application does not take"),
+))]
+pub async fn upload_document(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    CustomerWithCsrf(session): CustomerWithCsrf,
+    Path((id, slot)): Path<(String, String)>,
+    form: Multipart,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = application_id(&id, lang)?;
+    let limit = state.app.documents.max_upload_bytes;
+    let sent = crate::upload::read(form, limit)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    let done = upload::upload(&state.app, &session, id, &slot, sent.bytes)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(UploadedView {
+            slot: done.slot.as_str().into(),
+            sha256: done.sha256,
+            width: done.width,
+            height: done.height,
+            version: done.version,
+            next_step: done.next_step.as_str().into(),
+        }),
+    ))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct DocumentQuery {
+    /// The 320-pixel thumbnail instead of the image.
+    #[serde(default)]
+    thumbnail: bool,
+}
+
+impl DocumentQuery {
+    pub(crate) fn thumbnail(&self) -> bool {
+        self.thumbnail
+    }
+}
+
+/// An uploaded document's image (JPEG; never cached).
+#[utoipa::path(get, path = "/api/v1/applications/{id}/documents/{slot}", security(("customer" = [])), params(("id" = i64, Path), ("slot" = String, Path), DocumentQuery), responses(
+    (status = 200, content_type = "image/jpeg", body = Vec<u8>), (status = 404, body = ErrorBody, description = "no such application, slot or document"),
+))]
+pub async fn get_document(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    Customer(session): Customer,
+    Path((id, slot)): Path<(String, String)>,
+    Query(query): Query<DocumentQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    let id = application_id(&id, lang)?;
+    let jpeg = application::document(&state.app, &session.actor(), id, &slot, query.thumbnail)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(crate::upload::image_response(jpeg, &slot))
 }

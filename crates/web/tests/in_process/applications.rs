@@ -7,7 +7,7 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::harness::{Client, TestApp};
+use crate::harness::{Client, TestApp, jpeg};
 
 const PHONE: &str = "13800138101";
 
@@ -62,6 +62,27 @@ async fn filled(client: &mut Client<'_>, uscc: &str) -> (i64, i64) {
             .call("PUT", &format!("/api/v1/applications/{id}/{step}"), body)
             .await;
         assert_eq!(answer.status, StatusCode::OK, "{step}: {}", answer.text);
+        version = answer.json()["version"].as_i64().unwrap();
+    }
+    let photo = jpeg(64, 48);
+    for slot in [
+        "business_licence",
+        "agent_id_front",
+        "agent_id_back",
+        "authorisation_letter",
+    ] {
+        let answer = client
+            .upload(
+                &format!("/api/v1/applications/{id}/documents/{slot}"),
+                &photo,
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "{slot}: {}",
+            answer.text
+        );
         version = answer.json()["version"].as_i64().unwrap();
     }
     let agreement = get(client, id).await["agreement_version"].clone();
@@ -392,25 +413,28 @@ async fn the_whole_flow(test: TestApp) {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        actions,
-        [
-            "application.start",
-            "application.save",
-            "application.save",
-            "application.save",
-            "application.save",
-            "application.submit",
-            "application.take",
-            "application.reject",
-            "application.edit",
-            "application.save",
-            "application.submit",
-            "application.take",
-            "application.approve",
-        ]
-    );
-    let reject = &shown["timeline"][7];
+    let expected = [
+        "application.start",
+        "application.save",
+        "application.save",
+        "application.save",
+        "application.upload",
+        "application.upload",
+        "application.upload",
+        "application.upload",
+        "application.save",
+        "application.submit",
+        "application.take",
+        "application.reject",
+        "application.edit",
+        "application.save",
+        "application.submit",
+        "application.take",
+        "application.approve",
+    ];
+    assert_eq!(actions, expected);
+
+    let reject = &shown["timeline"][11];
     assert_eq!(
         (reject["by"].as_str(), reject["status"].as_str()),
         (Some("operator"), Some("rejected"))
@@ -423,7 +447,7 @@ async fn the_whole_flow(test: TestApp) {
         )
         .await;
     assert!(
-        console.json()["timeline"][7]["by"]
+        console.json()["timeline"][11]["by"]
             .as_str()
             .unwrap()
             .starts_with("operator:"),

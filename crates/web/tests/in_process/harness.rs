@@ -176,6 +176,18 @@ impl TestApp {
     }
 }
 
+/// A photo-like JPEG of `width` × `height` (a gradient, so it compresses like a photo).
+pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x * y) % 239) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    picture
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("JPEG");
+    out.into_inner()
+}
+
 /// A response, as a test looks at it.
 pub struct Answer {
     pub status: StatusCode,
@@ -255,6 +267,26 @@ impl Client<'_> {
             self.csrf = Some(token);
         }
         answer
+    }
+
+    /// A `multipart/form-data` upload of `bytes` as the field `file` (API: the CSRF token
+    /// goes in its header).
+    pub async fn upload(&mut self, path: &str, bytes: &[u8]) -> Answer {
+        let boundary = "certhall-test-boundary-7d1e";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo.png\"\r\nContent-Type: image/png\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut request = Request::builder().method("POST").uri(path).header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        if let Some(token) = &self.csrf {
+            request = request.header("x-csrf-token", token);
+        }
+        self.send(request.body(Body::from(body)).unwrap()).await
     }
 
     /// A page.

@@ -7,4 +7,5 @@ mod harness;
 mod applications;
 mod consent;
 mod console;
+mod documents;
 mod time_rules;

@@ -31,4 +31,8 @@ pub fn routes() -> Router<AppState> {
         .route("/console/applications/{id}/release", post(reviews::release))
         .route("/console/applications/{id}/approve", post(reviews::approve))
         .route("/console/applications/{id}/reject", post(reviews::reject))
+        .route(
+            "/console/applications/{id}/documents/{slot}",
+            get(reviews::document),
+        )
 }

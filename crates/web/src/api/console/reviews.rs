@@ -140,3 +140,21 @@ pub async fn reject(
         .map_err(|e| ApiError::new(e, lang))?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// An uploaded document's image (reviewers, counter clerks, administrators; audited).
+#[utoipa::path(get, path = "/api/v1/console/applications/{id}/documents/{slot}", security(("console" = [])), params(("id" = i64, Path), ("slot" = String, Path), crate::api::applications::DocumentQuery), responses(
+    (status = 200, content_type = "image/jpeg", body = Vec<u8>), (status = 404, body = ErrorBody),
+))]
+pub async fn document(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    Operator(session): Operator,
+    Path((id, slot)): Path<(String, String)>,
+    axum::extract::Query(query): axum::extract::Query<crate::api::applications::DocumentQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    let id = application_id(&id, lang)?;
+    let jpeg = application::document(&state.app, &session.actor(), id, &slot, query.thumbnail())
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(crate::upload::image_response(jpeg, &slot))
+}

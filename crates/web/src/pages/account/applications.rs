@@ -8,12 +8,12 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::application::{
-    AgentForm, Content, IndividualForm, Invoice, InvoiceForm, OrganisationForm, Registration, Step,
-    Subject,
+    AgentForm, Content, DocumentSlot, IndividualForm, Invoice, InvoiceForm, OrganisationForm,
+    Registration, Step, Subject,
     content::{INDUSTRIES, serde_plain_name},
 };
 use domain::channel::{ApplicantKind, Holder, InvoiceKind};
@@ -21,7 +21,7 @@ use domain::{AddressInput, ApplicationStatus};
 use serde::Deserialize;
 use services::ServiceError;
 use services::flows::application::{self, Application, TimelineEntry};
-use services::flows::{apply, cancel, edit, submit};
+use services::flows::{apply, cancel, edit, submit, upload};
 use services::people::accounts::CustomerSession;
 use services::people::profiles;
 
@@ -150,6 +150,15 @@ impl ApplicationPage {
             .map(|s| self.chrome.pick(s.name_zh(), s.name_en()).to_string())
             .unwrap_or_default()
     }
+    fn slots(&self) -> Vec<DocumentSlot> {
+        DocumentSlot::required(&self.app.content)
+    }
+    fn uploaded(&self, slot: &DocumentSlot) -> bool {
+        self.app.content.documents.contains_key(slot)
+    }
+    fn slot_name(&self, slot: &DocumentSlot) -> &str {
+        self.chrome.pick(slot.name_zh(), slot.name_en())
+    }
     fn can_edit(&self) -> bool {
         matches!(
             self.app.status,
@@ -179,6 +188,15 @@ pub(crate) trait Facts {
     fn facts_app(&self) -> &Application;
     fn facts_chrome(&self) -> &Chrome;
 
+    /// Where the page's document images are (the customer's or the console's routes).
+    fn document_base(&self) -> String {
+        let app = self.facts_app();
+        if self.facts_chrome().in_console() {
+            format!("/console/applications/{}/documents", app.id)
+        } else {
+            format!("/applications/{}/documents", app.id)
+        }
+    }
     fn product_name(&self) -> &str {
         let app = self.facts_app();
         app.channel
@@ -398,7 +416,7 @@ fn saved_values(
             keep("invoice.bank", &f.bank);
             keep("invoice.account", &f.account);
         }
-        Step::Agreement | Step::Confirm => {}
+        Step::Documents | Step::Agreement | Step::Confirm => {}
     }
     v
 }
@@ -791,4 +809,83 @@ pub async fn start(
         Ok(done) => done,
         Err(error) => start_page(&state, &request, &customer, &code, values, Some(error)).await,
     }
+}
+
+/// A document's upload from the documents step (multipart: `csrf`, then `file`).
+pub async fn upload_document(
+    State(state): State<AppState>,
+    request: PageRequest,
+    SignedIn(customer): SignedIn,
+    Path((id, slot)): Path<(String, String)>,
+    form: Multipart,
+) -> Response {
+    let id = parse_id(&id);
+    let result: Result<Response, (FormError, StatusCode)> = async {
+        let limit = state.app.documents.max_upload_bytes;
+        let sent = crate::upload::read(form, limit)
+            .await
+            .map_err(|e| FormError::failed(&e, request.lang))?;
+        run_form(&request, &sent.csrf, Some(&customer.live), || async {
+            let id = id.clone()?;
+            upload::upload(&state.app, &customer, id, &slot, sent.bytes).await?;
+            Ok(see_other(
+                &format!("/applications/{id}?step=documents"),
+                None,
+            ))
+        })
+        .await
+    }
+    .await;
+    match result {
+        Ok(done) => done,
+        Err(error) => {
+            let posted = Some((BTreeMap::new(), error));
+            show(
+                &state,
+                &request,
+                &customer,
+                id,
+                Some(Step::Documents),
+                posted,
+                false,
+            )
+            .await
+        }
+    }
+}
+
+async fn serve_document(
+    state: &AppState,
+    request: &PageRequest,
+    customer: &CustomerSession,
+    id: &str,
+    slot: &str,
+    thumbnail: bool,
+) -> Response {
+    let found = match parse_id(id) {
+        Ok(id) => application::document(&state.app, &customer.actor(), id, slot, thumbnail).await,
+        Err(e) => Err(e),
+    };
+    match found {
+        Ok(jpeg) => crate::upload::image_response(jpeg, slot),
+        Err(e) => error_page(hall_frame(state, request, Some(customer)), &e),
+    }
+}
+
+pub async fn document(
+    State(state): State<AppState>,
+    request: PageRequest,
+    SignedIn(customer): SignedIn,
+    Path((id, slot)): Path<(String, String)>,
+) -> Response {
+    serve_document(&state, &request, &customer, &id, &slot, false).await
+}
+
+pub async fn thumbnail(
+    State(state): State<AppState>,
+    request: PageRequest,
+    SignedIn(customer): SignedIn,
+    Path((id, slot)): Path<(String, String)>,
+) -> Response {
+    serve_document(&state, &request, &customer, &id, &slot, true).await
 }

@@ -12,6 +12,7 @@ mod register;
 mod reset;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::Response;
@@ -44,6 +45,18 @@ pub fn routes() -> Router<AppState> {
             post(applications::save_step),
         )
         .route("/applications/{id}/{action}", post(applications::act))
+        .route(
+            "/applications/{id}/documents/{slot}",
+            get(applications::document)
+                .post(applications::upload_document)
+                .layer(DefaultBodyLimit::max(
+                    crate::api::applications::UPLOAD_BODY_LIMIT,
+                )),
+        )
+        .route(
+            "/applications/{id}/documents/{slot}/thumbnail",
+            get(applications::thumbnail),
+        )
         .route(
             "/c/{code}/apply",
             get(applications::start_form).post(applications::start),

@@ -39,6 +39,14 @@ pub fn routes() -> Router<AppState> {
         .route("/console/reviews", get(reviews::queue))
         .route("/console/applications/{id}", get(reviews::page))
         .route("/console/applications/{id}/{action}", post(reviews::act))
+        .route(
+            "/console/applications/{id}/documents/{slot}",
+            get(reviews::document),
+        )
+        .route(
+            "/console/applications/{id}/documents/{slot}/thumbnail",
+            get(reviews::thumbnail),
+        )
         .route("/console/channels", get(channels::page))
         .route(
             "/console/channels/{code}",

@@ -212,3 +212,39 @@ pub async fn act(
         }
     }
 }
+
+async fn serve_document(
+    state: &AppState,
+    request: &PageRequest,
+    id: &str,
+    slot: &str,
+    thumbnail: bool,
+) -> Response {
+    let (operator, chrome) = match require_operator(state, request, &REVIEWERS).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(chrome, &application::not_found(0));
+    };
+    match application::document(&state.app, &operator.actor(), id, slot, thumbnail).await {
+        Ok(jpeg) => crate::upload::image_response(jpeg, slot),
+        Err(e) => error_page(chrome, &e),
+    }
+}
+
+pub async fn document(
+    State(state): State<AppState>,
+    request: PageRequest,
+    Path((id, slot)): Path<(String, String)>,
+) -> Response {
+    serve_document(&state, &request, &id, &slot, false).await
+}
+
+pub async fn thumbnail(
+    State(state): State<AppState>,
+    request: PageRequest,
+    Path((id, slot)): Path<(String, String)>,
+) -> Response {
+    serve_document(&state, &request, &id, &slot, true).await
+}

@@ -1,0 +1,102 @@
+//! Reading an uploaded file from a `multipart/form-data` body, for pages and the API alike:
+//! at most one `file` field, counted as it streams so that a body over the limit stops at
+//! the limit (the route's body limit is the upload limit plus a little for the framing),
+//! an optional `csrf` field first (page forms), nothing else. Image checks are the use
+//! case's.
+
+use axum::extract::Multipart;
+use axum::extract::multipart::MultipartError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use services::{ErrorKind, ServiceError};
+
+/// Room for the multipart framing and the CSRF field beyond the file itself.
+pub const FRAMING_BYTES: usize = 16 * 1024;
+
+/// What a form posted.
+pub struct Upload {
+    pub csrf: String,
+    pub bytes: Vec<u8>,
+}
+
+fn unreadable(e: MultipartError) -> ServiceError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ServiceError::new(
+            ErrorKind::TooLarge,
+            "file_too_large",
+            "the upload is too large",
+            "上传的文件过大",
+        )
+        .with_field("file");
+    }
+    ServiceError::new(
+        ErrorKind::Invalid,
+        "invalid_upload",
+        format!("the upload cannot be read: {}", e.body_text()),
+        "上传内容无法读取",
+    )
+    .with_field("file")
+}
+
+/// Reads the form: the file (at most `limit` bytes) and the `csrf` field if any.
+pub async fn read(mut form: Multipart, limit: usize) -> Result<Upload, ServiceError> {
+    let mut csrf = String::new();
+    let mut file: Option<Vec<u8>> = None;
+    while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
+        match field.name() {
+            Some("csrf") if file.is_none() => {
+                csrf = field.text().await.map_err(unreadable)?;
+            }
+            Some("file") if file.is_none() => {
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                    if bytes.len() + chunk.len() > limit {
+                        return Err(services::documents::image::too_large(limit));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                file = Some(bytes);
+            }
+            other => {
+                return Err(ServiceError::new(
+                    ErrorKind::Invalid,
+                    "invalid_upload",
+                    format!(
+                        "one field `file` (and `csrf` before it) only, not {:?}",
+                        other.unwrap_or("")
+                    ),
+                    "上传表单只能包含一个文件",
+                )
+                .with_field("file"));
+            }
+        }
+    }
+    let bytes = file.ok_or_else(|| {
+        ServiceError::new(
+            ErrorKind::Invalid,
+            "no_file",
+            "choose a file to upload",
+            "请选择要上传的图片",
+        )
+        .with_field("file")
+    })?;
+    Ok(Upload { csrf, bytes })
+}
+
+/// An image of a document: never cached, never sniffed, never run as anything.
+pub fn image_response(jpeg: Vec<u8>, name: &str) -> Response {
+    (
+        [
+            ("content-type", "image/jpeg".to_string()),
+            ("x-content-type-options", "nosniff".to_string()),
+            ("cache-control", "private, no-store".to_string()),
+            ("content-security-policy", "default-src 'none'".to_string()),
+            (
+                "content-disposition",
+                format!("inline; filename=\"{name}.jpg\""),
+            ),
+        ],
+        jpeg,
+    )
+        .into_response()
+}
