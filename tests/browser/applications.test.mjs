@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startCertHall, startBrowser, smsCode, shoot } from './harness.mjs';
 
@@ -80,8 +81,24 @@ async function agentDeliveryAgreement(page) {
   await byId(page, 'address.postal_code').fill('100080');
   await page.getByRole('button', { name: '保存，下一步' }).click();
   await page.locator('h2', { hasText: '资料上传' }).waitFor();
+  const letter = await letterText(page);
+  for (const expected of ['实名认证申请授权书', '北京环保科技有限公司', '91350100M000100Y43', '张三', '11010519491231002X', '核验码：']) {
+    assert.ok(letter.includes(expected), `${expected} in the letter: ${letter}`);
+  }
+  await shoot(page, 'apply-documents');
   await uploadAll(page);
   await page.locator('[data-testid=agreement]').waitFor();
+}
+
+/// Downloads the authorisation letter from the documents step; its text by pdftotext.
+async function letterText(page) {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('[data-testid=letter-pdf]').click(),
+  ]);
+  const file = join(server.dataDir, 'letter.pdf');
+  await download.saveAs(file);
+  return execFileSync('pdftotext', ['-raw', file, '-'], { encoding: 'utf8' }).replace(/\s+/g, '');
 }
 
 /// A real image to upload: a screenshot of the page itself (PNG).

@@ -104,6 +104,19 @@ pub struct GlobalArgs {
     /// crates/services/working-calendar.toml).
     #[arg(long, global = true, env = "CERTHALL_WORKING_CALENDAR")]
     pub working_calendar: Option<PathBuf>,
+    /// The font of the generated PDFs (authorisation letter, application form): an OpenType
+    /// or TrueType file or collection with Chinese characters. Default: Debian's
+    /// fonts-noto-cjk, /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc.
+    #[arg(long, global = true, env = "CERTHALL_PDF_FONT")]
+    pub pdf_font: Option<PathBuf>,
+    /// The face in a font collection (Noto Sans CJK SC is face 2 of its .ttc).
+    #[arg(
+        long,
+        global = true,
+        env = "CERTHALL_PDF_FONT_INDEX",
+        default_value_t = 2
+    )]
+    pub pdf_font_index: u32,
     /// Seconds a customer waits before asking for another SMS code of the same purpose (the
     /// hourly limits per number and address hold whatever this is; 0: no wait).
     #[arg(

@@ -49,6 +49,10 @@ pub struct Channel {
     /// Where counter business is done, when the channel has a counter.
     #[serde(default)]
     pub counter: Option<Counter>,
+    /// The application form (申请表) may be printed after review (seed 003: until the
+    /// application is done); `false` stops it once reviewed (seed 002).
+    #[serde(default = "yes")]
+    pub form_printable_after_review: bool,
 }
 
 fn yes() -> bool {

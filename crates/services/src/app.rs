@@ -21,6 +21,7 @@ use tokio::sync::{OnceCell, Semaphore};
 use crate::ServiceError;
 use crate::ca::{CaEngine, CaSettings};
 use crate::documents::DocumentSettings;
+use crate::documents::pdf::{FontSettings, PdfFont};
 use crate::hall::config::HallConfig;
 use crate::people::accounts::AccountSettings;
 use crate::secrets::Secrets;
@@ -42,6 +43,8 @@ pub struct Config {
     pub documents: DocumentSettings,
     /// Where sealed documents are kept: `DATA_DIR/documents` by default.
     pub storage: Arc<dyn BlobStore>,
+    /// The font of the generated PDFs.
+    pub pdf_font: FontSettings,
     /// The system clock in production, a settable one in tests.
     pub clock: Arc<dyn Clock>,
 }
@@ -60,6 +63,7 @@ impl Config {
             accounts: AccountSettings::default(),
             documents: DocumentSettings::default(),
             storage: Arc::new(LocalFs::new(data_dir.join("documents"))),
+            pdf_font: FontSettings::default(),
             clock,
         })
     }
@@ -99,6 +103,8 @@ pub struct App {
     /// Bounds how many images decode at once (decoding is CPU-heavy; it runs off the async
     /// threads and must not starve OCSP and pages).
     pub(crate) decoding: Arc<Semaphore>,
+    pdf_font_settings: FontSettings,
+    pdf_font: OnceCell<Arc<PdfFont>>,
     ca: OnceCell<CaEngine>,
     pub data_dir: PathBuf,
     /// Identifies this process when it holds a job lease.
@@ -122,6 +128,8 @@ impl App {
             decoding: Arc::new(Semaphore::new(config.documents.decode_at_once)),
             documents: config.documents,
             storage: config.storage,
+            pdf_font_settings: config.pdf_font,
+            pdf_font: OnceCell::new(),
             ca: OnceCell::new(),
             data_dir: config.data_dir,
             node_id: node_id(),
@@ -142,6 +150,22 @@ impl App {
     /// CAs and their OCSP responders are loaded (responders due for renewal are renewed).
     pub(crate) async fn ca(&self) -> Result<&CaEngine, ServiceError> {
         self.ca.get_or_try_init(|| CaEngine::open(self)).await
+    }
+
+    /// The PDF font, loaded on first use (20 MB; `serve` loads it at start, so a missing
+    /// font stops the start instead of the first download).
+    pub async fn pdf_font(&self) -> Result<Arc<PdfFont>, ServiceError> {
+        let settings = self.pdf_font_settings.clone();
+        self.pdf_font
+            .get_or_try_init(|| async move {
+                tokio::task::spawn_blocking(move || PdfFont::load(&settings))
+                    .await
+                    .map_err(|e| ServiceError::internal("PDF font", e))?
+                    .map(Arc::new)
+                    .map_err(|e| ServiceError::internal("PDF font", e))
+            })
+            .await
+            .cloned()
     }
 
     /// Opens the CA engine now (`serve` does, so that a mistake stops the start).

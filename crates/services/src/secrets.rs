@@ -23,6 +23,8 @@ pub(crate) struct Secrets {
     application_subjects: aws_lc_rs::hmac::Key,
     /// AES-256-GCM key that wraps each document's own key (`documents v1`).
     documents: MasterKey,
+    /// HMAC-SHA256 key of the check codes printed on PDFs (`print-check v1`).
+    print_check: aws_lc_rs::hmac::Key,
 }
 
 impl Secrets {
@@ -39,12 +41,17 @@ impl Secrets {
         );
         let documents = MasterKey::from_bytes(&*master.derive("documents v1"))
             .map_err(|e| ServiceError::internal("documents key", e))?;
+        let print_check = aws_lc_rs::hmac::Key::new(
+            aws_lc_rs::hmac::HMAC_SHA256,
+            &*master.derive("print-check v1"),
+        );
         Ok(Secrets {
             master,
             sms_codes,
             personal_data,
             application_subjects,
             documents,
+            print_check,
         })
     }
 
@@ -63,6 +70,10 @@ impl Secrets {
 
     pub(crate) fn documents(&self) -> &MasterKey {
         &self.documents
+    }
+
+    pub(crate) fn print_check(&self) -> &aws_lc_rs::hmac::Key {
+        &self.print_check
     }
 
     pub(crate) fn application_subjects(&self) -> &aws_lc_rs::hmac::Key {

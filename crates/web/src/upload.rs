@@ -100,3 +100,20 @@ pub fn image_response(jpeg: Vec<u8>, name: &str) -> Response {
     )
         .into_response()
 }
+
+/// A generated PDF, as a download that is never cached.
+pub fn pdf_response(pdf: Vec<u8>, name: &str) -> Response {
+    (
+        [
+            ("content-type", "application/pdf".to_string()),
+            ("x-content-type-options", "nosniff".to_string()),
+            ("cache-control", "private, no-store".to_string()),
+            (
+                "content-disposition",
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        pdf,
+    )
+        .into_response()
+}

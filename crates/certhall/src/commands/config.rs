@@ -28,6 +28,10 @@ pub fn config(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<Config> {
         .map_err(|e| anyhow::anyhow!("hall configuration: {e}"))?;
     config.calendar = services::hall::calendar::load(global.working_calendar.as_deref())
         .map_err(|e| anyhow::anyhow!("working calendar: {e}"))?;
+    if let Some(path) = &global.pdf_font {
+        config.pdf_font.path = path.clone();
+    }
+    config.pdf_font.index = global.pdf_font_index;
     if global.sms_resend_after > 3600 {
         bail!("--sms-resend-after: at most 3600 seconds");
     }

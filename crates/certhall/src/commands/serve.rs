@@ -15,6 +15,8 @@ pub async fn serve(global: &GlobalArgs, listen: std::net::SocketAddr) -> Result<
     // stops the start with the field named.
     let app = config::open(global).await?;
     app.open_ca().await?;
+    // A missing or unusable PDF font stops the start, not the first download.
+    app.pdf_font().await?;
     let added = services::hall::channels::seed(&app).await?;
     if !added.is_empty() {
         tracing::info!(channels = ?added, "channels added from the hall configuration");

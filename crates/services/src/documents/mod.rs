@@ -7,6 +7,7 @@
 //! document: without the wrapped key no copy of the object can be opened.
 
 pub mod image;
+pub mod pdf;
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use domain::application::DocumentSlot;

@@ -13,7 +13,7 @@ use domain::application::{AgentForm, IndividualForm, InvoiceForm, OrganisationFo
 use domain::{AddressInput, Lang, Status};
 use serde::{Deserialize, Serialize};
 use services::flows::application::{self, Application, TimelineEntry};
-use services::flows::{apply, cancel, edit, submit, upload};
+use services::flows::{apply, cancel, edit, print, submit, upload};
 use utoipa::ToSchema;
 
 use super::accounts::CodeSentView;
@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/applications/{id}/submission", post(submit_application))
         .route("/applications/{id}/edit", post(edit_application))
         .route("/applications/{id}/cancellation", post(cancel_application))
+        .route("/applications/{id}/pdf/{kind}", get(get_pdf))
         .route(
             "/applications/{id}/documents/{slot}",
             post(upload_document)
@@ -680,4 +681,26 @@ pub async fn get_document(
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok(crate::upload::image_response(jpeg, &slot))
+}
+
+/// The authorisation letter (`letter`, organisations) or the application form (`form`) as
+/// an A4 PDF made from the application's data, with its check code.
+#[utoipa::path(get, path = "/api/v1/applications/{id}/pdf/{kind}", security(("customer" = [])), params(("id" = i64, Path), ("kind" = String, Path, description = "`letter` or `form`")), responses(
+    (status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = ErrorBody),
+    (status = 409, body = ErrorBody, description = "not printable now (holder or agent missing; the form after review where the channel forbids it)"),
+    (status = 422, body = ErrorBody, description = "a character the font lacks"),
+))]
+pub async fn get_pdf(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    Customer(session): Customer,
+    Path((id, kind)): Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    let id = application_id(&id, lang)?;
+    let what = print::Printable::parse(&kind)
+        .ok_or_else(|| ApiError::new(application::not_found(id), lang))?;
+    let (name, pdf) = print::print(&state.app, &session.actor(), id, what)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(crate::upload::pdf_response(pdf, &name))
 }

@@ -289,6 +289,35 @@ impl Client<'_> {
         self.send(request.body(Body::from(body)).unwrap()).await
     }
 
+    /// A GET whose body is bytes (a PDF, an image): the status and the bytes.
+    pub async fn bytes(&mut self, path: &str) -> (StatusCode, Vec<u8>) {
+        let request = Request::builder().uri(path).body(Body::empty()).unwrap();
+        let mut request = request;
+        request.extensions_mut().insert(ConnectInfo(self.ip));
+        if !self.cookies.is_empty() {
+            let cookie: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            request
+                .headers_mut()
+                .insert(header::COOKIE, cookie.join("; ").parse().unwrap());
+        }
+        let response = self
+            .app
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router answers");
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, bytes.to_vec())
+    }
+
     /// A page.
     pub async fn page(&mut self, path: &str) -> Answer {
         let request = Request::builder().uri(path).body(Body::empty()).unwrap();

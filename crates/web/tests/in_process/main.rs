@@ -8,4 +8,5 @@ mod applications;
 mod consent;
 mod console;
 mod documents;
+mod printing;
 mod time_rules;

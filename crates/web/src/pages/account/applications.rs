@@ -21,7 +21,7 @@ use domain::{AddressInput, ApplicationStatus};
 use serde::Deserialize;
 use services::ServiceError;
 use services::flows::application::{self, Application, TimelineEntry};
-use services::flows::{apply, cancel, edit, submit, upload};
+use services::flows::{apply, cancel, edit, print, submit, upload};
 use services::people::accounts::CustomerSession;
 use services::people::profiles;
 
@@ -888,4 +888,25 @@ pub async fn thumbnail(
     Path((id, slot)): Path<(String, String)>,
 ) -> Response {
     serve_document(&state, &request, &customer, &id, &slot, true).await
+}
+
+/// The authorisation letter or the application form as a PDF (`letter.pdf`, `form.pdf`).
+pub async fn printout(
+    State(state): State<AppState>,
+    request: PageRequest,
+    SignedIn(customer): SignedIn,
+    Path((id, file)): Path<(String, String)>,
+) -> Response {
+    let what = file
+        .strip_suffix(".pdf")
+        .and_then(print::Printable::parse)
+        .ok_or_else(|| application::not_found(0));
+    let printed = match (parse_id(&id), what) {
+        (Ok(id), Ok(what)) => print::print(&state.app, &customer.actor(), id, what).await,
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
+    match printed {
+        Ok((name, pdf)) => crate::upload::pdf_response(pdf, &name),
+        Err(e) => error_page(hall_frame(&state, &request, Some(&customer)), &e),
+    }
 }

@@ -54,6 +54,10 @@ pub fn routes() -> Router<AppState> {
                 )),
         )
         .route(
+            "/applications/{id}/print/{file}",
+            get(applications::printout),
+        )
+        .route(
             "/applications/{id}/documents/{slot}/thumbnail",
             get(applications::thumbnail),
         )

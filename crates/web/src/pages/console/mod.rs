@@ -44,6 +44,10 @@ pub fn routes() -> Router<AppState> {
             get(reviews::document),
         )
         .route(
+            "/console/applications/{id}/print/{file}",
+            get(reviews::printout),
+        )
+        .route(
             "/console/applications/{id}/documents/{slot}/thumbnail",
             get(reviews::thumbnail),
         )

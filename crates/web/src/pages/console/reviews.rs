@@ -12,6 +12,7 @@ use domain::{ApplicationStatus, Role};
 use serde::Deserialize;
 use services::ServiceError;
 use services::flows::application::{self, Application, TimelineEntry};
+use services::flows::print;
 use services::flows::review::{self, QueueItem};
 
 use super::{require_operator, require_operator_posting};
@@ -75,6 +76,8 @@ struct ReviewPage {
     timeline: Vec<TimelineEntry>,
     reasons: Vec<RejectReason>,
     error: Option<FormError>,
+    /// The check code the letter printed from the current data carries.
+    letter_code: Option<String>,
 }
 framed!(ReviewPage);
 
@@ -139,6 +142,8 @@ async fn show(
         .await
         .unwrap_or_default();
     let (status, error) = status_and_error(error);
+    let letter_code =
+        print::current_check_code(&state.app, &app, print::Printable::AuthorisationLetter);
     render(
         status,
         &ReviewPage {
@@ -147,6 +152,7 @@ async fn show(
             timeline,
             reasons: RejectReason::ALL.to_vec(),
             error,
+            letter_code,
         },
     )
 }
@@ -247,4 +253,25 @@ pub async fn thumbnail(
     Path((id, slot)): Path<(String, String)>,
 ) -> Response {
     serve_document(&state, &request, &id, &slot, true).await
+}
+
+/// The letter or form of an application, as the customer prints it.
+pub async fn printout(
+    State(state): State<AppState>,
+    request: PageRequest,
+    Path((id, file)): Path<(String, String)>,
+) -> Response {
+    let (operator, chrome) = match require_operator(&state, &request, &REVIEWERS).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let what = file.strip_suffix(".pdf").and_then(print::Printable::parse);
+    let printed = match (id.parse::<i64>(), what) {
+        (Ok(id), Some(what)) => print::print(&state.app, &operator.actor(), id, what).await,
+        _ => Err(application::not_found(0)),
+    };
+    match printed {
+        Ok((name, pdf)) => crate::upload::pdf_response(pdf, &name),
+        Err(e) => error_page(chrome, &e),
+    }
 }

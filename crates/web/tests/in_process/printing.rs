@@ -1,0 +1,181 @@
+//! The printed authorisation letter and application form: real PDFs whose text
+//! `pdftotext` gives back exactly, with the Chinese font embedded as a subset with
+//! ToUnicode (`pdffonts`), A4, the same bytes for the same data, a check code that changes
+//! with the data, for the owner only, and a form refused after review where the channel
+//! says so.
+
+use std::process::Command;
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::harness::{Client, TestApp};
+
+const PHONE: &str = "13800138401";
+
+async fn described(client: &mut Client<'_>) -> i64 {
+    let start = json!({"channel": "huanbao", "product": "org-usbkey", "years": 1, "quantity": 1});
+    let id = client
+        .call("POST", "/api/v1/applications", start)
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let org = json!({"name": "北京环保科技有限公司", "nature": "enterprise", "industry": "C",
+        "three_in_one": true, "uscc": "91350100M000100Y43", "department": "采购部",
+        "custom": {"ten_ring_cert_no": "CCEL-2026-0001"}});
+    let answer = client
+        .call(
+            "PUT",
+            &format!("/api/v1/applications/{id}/subject"),
+            json!({"version": 1, "organisation": org}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let agent =
+        json!({"name": "张三", "email": "zhang@example.cn", "id_number": "11010519491231002X"});
+    let answer = client
+        .call(
+            "PUT",
+            &format!("/api/v1/applications/{id}/agent"),
+            json!({"version": 2, "agent": agent}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    id
+}
+
+/// Runs a poppler tool on `pdf`; its standard output.
+fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let output = Command::new(tool)
+        .args(args)
+        .arg(&path)
+        .args(if tool == "pdftotext" {
+            vec!["-"]
+        } else {
+            vec![]
+        })
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} (poppler-utils; scripts/test.sh installs it): {e}"));
+    assert!(
+        output.status.success(),
+        "{tool}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn squeeze(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[tokio::test]
+async fn the_letter_is_a_real_pdf_whose_text_and_check_code_follow_the_data() {
+    let test = TestApp::new().await;
+    let mut customer = test.customer(PHONE, [10, 3, 0, 1]).await;
+    let id = described(&mut customer).await;
+    let url = format!("/api/v1/applications/{id}/pdf/letter");
+    let answer = customer.bytes(&url).await;
+    assert_eq!(answer.0, StatusCode::OK);
+    let pdf = answer.1;
+    assert!(pdf.starts_with(b"%PDF-"));
+    let text = squeeze(&poppler("pdftotext", &["-raw"], &pdf));
+    for expected in [
+        "实名认证申请授权书",
+        "北京环保科技有限公司",
+        "91350100M000100Y43",
+        "采购部",
+        "张三",
+        "11010519491231002X",
+        "13800138401",
+        "（加盖单位公章）",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    let code = text.split("核验码：").nth(1).unwrap()[..9].to_string();
+    assert!(code.chars().nth(4) == Some('-'), "{code}");
+    let fonts = poppler("pdffonts", &[], &pdf);
+    let font_line = fonts.lines().nth(2).expect("a font");
+    assert!(
+        font_line.contains("yes yes yes"),
+        "embedded, subset, ToUnicode: {fonts}"
+    );
+    assert_eq!(fonts.lines().count(), 3, "one font: {fonts}");
+    let info = poppler("pdfinfo", &[], &pdf);
+    assert!(info.contains("595.28 x 841.89"), "A4: {info}");
+    // The same data, the same bytes.
+    assert_eq!(customer.bytes(&url).await.1, pdf);
+
+    // A change of the data printed changes the code: the old letter no longer passes.
+    let org = json!({"name": "北京环保科技有限公司", "nature": "enterprise", "industry": "C",
+        "three_in_one": true, "uscc": "91350100M000100Y43", "department": "采购二部",
+        "custom": {"ten_ring_cert_no": "CCEL-2026-0001"}});
+    let answer = customer
+        .call(
+            "PUT",
+            &format!("/api/v1/applications/{id}/subject"),
+            json!({"version": 3, "organisation": org}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let again = squeeze(&poppler(
+        "pdftotext",
+        &["-raw"],
+        &customer.bytes(&url).await.1,
+    ));
+    assert!(again.contains("采购二部"));
+    assert!(!again.contains(&code), "a new check code");
+
+    // Another customer gets nothing.
+    let mut stranger = test.customer("13900139402", [10, 3, 0, 2]).await;
+    assert_eq!(stranger.bytes(&url).await.0, StatusCode::NOT_FOUND);
+    // The form prints too; an unknown kind is not found.
+    let form = customer
+        .bytes(&format!("/api/v1/applications/{id}/pdf/form"))
+        .await;
+    assert_eq!(form.0, StatusCode::OK);
+    assert!(squeeze(&poppler("pdftotext", &["-raw"], &form.1)).contains("数字证书申请表"));
+    assert_eq!(
+        customer
+            .bytes(&format!("/api/v1/applications/{id}/pdf/cv"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_name_with_a_character_the_font_lacks_is_refused_with_the_character() {
+    let test = TestApp::new().await;
+    let mut customer = test.customer(PHONE, [10, 3, 0, 3]).await;
+    let id = described(&mut customer).await;
+    let org = json!({"name": "北京𠀀环保科技有限公司", "nature": "enterprise", "industry": "C",
+        "three_in_one": true, "uscc": "91350100M000100Y43",
+        "custom": {"ten_ring_cert_no": "CCEL-2026-0001"}});
+    let answer = customer
+        .call(
+            "PUT",
+            &format!("/api/v1/applications/{id}/subject"),
+            json!({"version": 3, "organisation": org}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let answer = customer
+        .call(
+            "GET",
+            &format!("/api/v1/applications/{id}/pdf/letter"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.json()["error"]["code"], "unprintable_characters");
+    assert!(
+        answer.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("𠀀")
+    );
+}
