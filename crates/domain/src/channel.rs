@@ -308,6 +308,15 @@ pub enum InvoiceKind {
 }
 
 impl InvoiceKind {
+    /// The stored (and posted) name, e.g. `electronic_normal`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvoiceKind::ElectronicNormal => "electronic_normal",
+            InvoiceKind::PaperNormal => "paper_normal",
+            InvoiceKind::VatSpecial => "vat_special",
+        }
+    }
+
     pub fn name_zh(self) -> &'static str {
         match self {
             InvoiceKind::ElectronicNormal => "增值税电子普通发票",

@@ -195,13 +195,26 @@ fn like_prefix(prefix: &str) -> String {
     pattern
 }
 
+type Row = (i64, i64, String, String, String, String);
+
+fn entry((seq, at, actor, action, object, details): Row) -> AuditEntry {
+    AuditEntry {
+        seq,
+        at,
+        actor,
+        action,
+        object,
+        details,
+    }
+}
+
 /// Events matching `filter`, newest first, at most `limit`.
 pub async fn list(
     store: &crate::Store,
     filter: &AuditFilter,
     limit: i64,
 ) -> Result<Vec<AuditEntry>, StoreError> {
-    let rows: Vec<(i64, i64, String, String, String, String)> = sqlx::query_as(
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT seq, at, actor, action, object, details FROM audit_events \
          WHERE action LIKE $1 ESCAPE '\\' AND actor LIKE $2 ESCAPE '\\' AND object LIKE $3 ESCAPE '\\' \
          AND at >= $4 AND at < $5 AND seq < $6 ORDER BY seq DESC LIMIT $7",
@@ -215,37 +228,17 @@ pub async fn list(
     .bind(limit)
     .fetch_all(store.pool())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(seq, at, actor, action, object, details)| AuditEntry {
-            seq,
-            at,
-            actor,
-            action,
-            object,
-            details,
-        })
-        .collect())
+    Ok(rows.into_iter().map(entry).collect())
 }
 
 /// The events about exactly `object` (e.g. `application:12`), oldest first: an object's
 /// timeline.
 pub async fn for_object(store: &crate::Store, object: &str) -> Result<Vec<AuditEntry>, StoreError> {
-    let rows: Vec<(i64, i64, String, String, String, String)> = sqlx::query_as(
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT seq, at, actor, action, object, details FROM audit_events WHERE object = $1 ORDER BY seq LIMIT 500",
     )
     .bind(object)
     .fetch_all(store.pool())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(seq, at, actor, action, object, details)| AuditEntry {
-            seq,
-            at,
-            actor,
-            action,
-            object,
-            details,
-        })
-        .collect())
+    Ok(rows.into_iter().map(entry).collect())
 }

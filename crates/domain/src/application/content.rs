@@ -616,14 +616,6 @@ pub struct InvoiceForm {
     pub account: String,
 }
 
-fn invoice_kind_name(kind: InvoiceKind) -> &'static str {
-    match kind {
-        InvoiceKind::ElectronicNormal => "electronic_normal",
-        InvoiceKind::PaperNormal => "paper_normal",
-        InvoiceKind::VatSpecial => "vat_special",
-    }
-}
-
 /// A taxpayer identification number (纳税人识别号): the USCC for most, else 15, 17 or 20
 /// digits and capital letters of older registrations.
 fn taxpayer_id(value: &str) -> Result<String, FieldError> {
@@ -665,7 +657,7 @@ impl Invoice {
             .kinds
             .iter()
             .copied()
-            .find(|k| invoice_kind_name(*k) == form.kind)
+            .find(|k| k.as_str() == form.kind)
             .ok_or_else(|| {
                 let offered: Vec<&str> =
                     channel.invoice.kinds.iter().map(|k| k.name_zh()).collect();
@@ -713,6 +705,33 @@ impl Invoice {
                 }
             }
         })
+    }
+
+    /// One line saying what is asked for, in `lang` (pages and printed forms).
+    pub fn summary(&self, lang: crate::Lang) -> String {
+        let kind = |k: InvoiceKind| lang.pick(k.name_zh(), k.name_en()).to_string();
+        match self {
+            Invoice::NotNeeded => lang.pick("不需要发票", "No invoice").into(),
+            Invoice::ElectronicNormal { title, email } => {
+                format!(
+                    "{} · {title} · {email}",
+                    kind(InvoiceKind::ElectronicNormal)
+                )
+            }
+            Invoice::PaperNormal { title } => {
+                format!("{} · {title}", kind(InvoiceKind::PaperNormal))
+            }
+            Invoice::VatSpecial {
+                title,
+                taxpayer_id,
+                address_phone,
+                bank,
+                account,
+            } => format!(
+                "{} · {title} · {taxpayer_id} · {address_phone} · {bank} {account}",
+                kind(InvoiceKind::VatSpecial)
+            ),
+        }
     }
 
     pub fn to_form(&self) -> InvoiceForm {
@@ -989,7 +1008,7 @@ mod tests {
             Invoice::parse(&off, &channel, "X").unwrap(),
             Invoice::NotNeeded
         );
-        let kind = invoice_kind_name(channel.invoice.default);
+        let kind = channel.invoice.default.as_str();
         let form = InvoiceForm {
             needed: true,
             kind: kind.into(),

@@ -356,6 +356,23 @@ pub(crate) async fn save(
         })
 }
 
+/// The refusal to change an application that is not a draft.
+pub(crate) fn not_editable(status: ApplicationStatus) -> ServiceError {
+    ServiceError::new(
+        ErrorKind::Conflict,
+        "not_editable",
+        format!(
+            "the application is {}: take it back to edit it first",
+            status.name_en()
+        ),
+        format!(
+            "申请当前状态为“{}”，请先点击“修改”后再编辑",
+            status.name_zh()
+        ),
+    )
+    .with_field("status")
+}
+
 pub(crate) fn changed_meanwhile() -> ServiceError {
     ServiceError::new(
         ErrorKind::Conflict,

@@ -112,19 +112,7 @@ async fn fill_in(
         .ok_or_else(|| not_found(id))?;
     let current = application::assemble(app, &record).await?;
     if !current.is_editable() {
-        return Err(ServiceError::new(
-            ErrorKind::Conflict,
-            "not_editable",
-            format!(
-                "the application is {}: take it back to edit it first",
-                current.status.name_en()
-            ),
-            format!(
-                "申请当前状态为“{}”，请先点击“修改”后再编辑",
-                current.status.name_zh()
-            ),
-        )
-        .with_field("status"));
+        return Err(application::not_editable(current.status));
     }
     let mut content = current.content.clone();
     change(&mut content, &current.channel)?;

@@ -7,7 +7,7 @@
 //! application is reviewed. Transitions: none.
 
 use domain::ApplicationStatus;
-use domain::application::{Invoice, Registration, Subject};
+use domain::application::{Registration, Subject};
 
 use super::application::{self, Application, not_found};
 use crate::documents::pdf::{self, Row, Sheet};
@@ -125,34 +125,13 @@ fn rows(a: &Application, what: Printable) -> Result<Vec<Row>, ServiceError> {
             ));
         }
         if let Some(invoice) = &a.content.invoice {
-            rows.push(("发票".into(), invoice_line(invoice)));
+            rows.push(("发票".into(), invoice.summary(domain::Lang::Zh)));
         }
         if let Some(price) = a.price {
             rows.push(("金额".into(), price.to_string()));
         }
     }
     Ok(rows)
-}
-
-fn invoice_line(invoice: &Invoice) -> String {
-    use domain::channel::InvoiceKind as K;
-    match invoice {
-        Invoice::NotNeeded => "不需要".into(),
-        Invoice::ElectronicNormal { title, email } => {
-            format!("{} · {title} · {email}", K::ElectronicNormal.name_zh())
-        }
-        Invoice::PaperNormal { title } => format!("{} · {title}", K::PaperNormal.name_zh()),
-        Invoice::VatSpecial {
-            title,
-            taxpayer_id,
-            address_phone,
-            bank,
-            account,
-        } => format!(
-            "{} · {title} · {taxpayer_id} · {address_phone} · {bank} {account}",
-            K::VatSpecial.name_zh()
-        ),
-    }
 }
 
 /// The check code of `rows`: 8 characters of an HMAC over exactly what is printed.

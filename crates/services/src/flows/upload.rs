@@ -40,22 +40,6 @@ pub(crate) fn parse_slot(text: &str) -> Result<DocumentSlot, ServiceError> {
     })
 }
 
-fn not_editable(status: ApplicationStatus) -> ServiceError {
-    ServiceError::new(
-        ErrorKind::Conflict,
-        "not_editable",
-        format!(
-            "the application is {}: take it back to edit it first",
-            status.name_en()
-        ),
-        format!(
-            "申请当前状态为“{}”，请先点击“修改”后再上传",
-            status.name_zh()
-        ),
-    )
-    .with_field("status")
-}
-
 /// Uploads `bytes` (an image) into `slot` of the customer's draft `id`.
 pub async fn upload(
     app: &App,
@@ -67,7 +51,7 @@ pub async fn upload(
     let slot = parse_slot(slot)?;
     let current = application::get(app, session, id).await?;
     if !current.is_editable() {
-        return Err(not_editable(current.status));
+        return Err(application::not_editable(current.status));
     }
     if !DocumentSlot::required(&current.content).contains(&slot) {
         return Err(ServiceError::new(
@@ -139,7 +123,7 @@ async fn record(
         .await?
         .ok_or_else(|| not_found(read.id))?;
     if record.status != ApplicationStatus::Draft {
-        return Err(not_editable(record.status));
+        return Err(application::not_editable(record.status));
     }
     let current = application::assemble(app, &record).await?;
     let mut content = current.content.clone();

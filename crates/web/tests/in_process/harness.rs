@@ -210,7 +210,8 @@ pub struct Client<'a> {
 }
 
 impl Client<'_> {
-    async fn send(&mut self, mut request: Request<Body>) -> Answer {
+    /// Sends `request` with this client's address and cookies, and keeps the cookies set.
+    async fn respond(&mut self, mut request: Request<Body>) -> axum::response::Response {
         request.extensions_mut().insert(ConnectInfo(self.ip));
         if !self.cookies.is_empty() {
             let cookie: Vec<String> = self
@@ -239,6 +240,11 @@ impl Client<'_> {
                 }
             }
         }
+        response
+    }
+
+    async fn send(&mut self, request: Request<Body>) -> Answer {
+        let response = self.respond(request).await;
         let (parts, body) = response.into_parts();
         let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
         Answer {
@@ -292,25 +298,7 @@ impl Client<'_> {
     /// A GET whose body is bytes (a PDF, an image): the status and the bytes.
     pub async fn bytes(&mut self, path: &str) -> (StatusCode, Vec<u8>) {
         let request = Request::builder().uri(path).body(Body::empty()).unwrap();
-        let mut request = request;
-        request.extensions_mut().insert(ConnectInfo(self.ip));
-        if !self.cookies.is_empty() {
-            let cookie: Vec<String> = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            request
-                .headers_mut()
-                .insert(header::COOKIE, cookie.join("; ").parse().unwrap());
-        }
-        let response = self
-            .app
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("the router answers");
+        let response = self.respond(request).await;
         let status = response.status();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await

@@ -242,44 +242,10 @@ pub(crate) trait Facts {
             .unwrap_or_else(|| key.to_string())
     }
     fn invoice_code(&self, kind: &InvoiceKind) -> &'static str {
-        match kind {
-            InvoiceKind::ElectronicNormal => "electronic_normal",
-            InvoiceKind::PaperNormal => "paper_normal",
-            InvoiceKind::VatSpecial => "vat_special",
-        }
+        kind.as_str()
     }
     fn invoice_text(&self, invoice: &Invoice) -> String {
-        let c = self.facts_chrome();
-        match invoice {
-            Invoice::NotNeeded => c.pick("不需要发票", "No invoice").into(),
-            Invoice::ElectronicNormal { title, email } => format!(
-                "{} · {title} · {email}",
-                c.pick(
-                    InvoiceKind::ElectronicNormal.name_zh(),
-                    InvoiceKind::ElectronicNormal.name_en()
-                )
-            ),
-            Invoice::PaperNormal { title } => format!(
-                "{} · {title}",
-                c.pick(
-                    InvoiceKind::PaperNormal.name_zh(),
-                    InvoiceKind::PaperNormal.name_en()
-                )
-            ),
-            Invoice::VatSpecial {
-                title,
-                taxpayer_id,
-                address_phone,
-                bank,
-                account,
-            } => format!(
-                "{} · {title} · {taxpayer_id} · {address_phone} · {bank} {account}",
-                c.pick(
-                    InvoiceKind::VatSpecial.name_zh(),
-                    InvoiceKind::VatSpecial.name_en()
-                )
-            ),
-        }
+        invoice.summary(self.facts_chrome().t.lang)
     }
 }
 
