@@ -389,6 +389,13 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
     },
+    /// Taking in uploaded images (decode, orient, re-encode, thumbnail) and rendering the
+    /// printed PDFs (the authorisation letter with the configured font).
+    Documents {
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+    },
     /// CRL generation time and peak memory for N revoked certificates (in a scratch database).
     Crl {
         /// Number of revoked certificates.

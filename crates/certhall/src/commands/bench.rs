@@ -59,6 +59,116 @@ pub fn sign(seconds: f64) -> Result<()> {
     Ok(())
 }
 
+/// Runs `work` for `seconds`; (runs, mean milliseconds).
+fn timed(seconds: f64, mut work: impl FnMut() -> Result<()>) -> Result<(u64, f64)> {
+    let window = Duration::from_secs_f64(seconds);
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < window || n == 0 {
+        work()?;
+        n += 1;
+    }
+    Ok((n, started.elapsed().as_secs_f64() * 1000.0 / n as f64))
+}
+
+/// Image intake and PDF rendering, on one thread (uploads decode two at a time).
+pub fn documents(global: &GlobalArgs, seconds: f64) -> Result<()> {
+    use services::documents::{image as intake, pdf};
+    let limit = 2 * 1024 * 1024;
+    // A photo-like JPEG (noise compresses like a camera's), and a scanned-page PNG.
+    let photo = {
+        let mut state = 0x2545_f491u32;
+        let picture = image::RgbImage::from_fn(2400, 1800, |x, y| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let noise = (state & 0x1f) as u8;
+            image::Rgb([
+                ((x / 8) % 200) as u8 + noise,
+                ((y / 8) % 200) as u8 + noise,
+                90 + noise,
+            ])
+        });
+        let mut out = std::io::Cursor::new(Vec::new());
+        picture.write_to(&mut out, image::ImageFormat::Jpeg)?;
+        out.into_inner()
+    };
+    let scan = {
+        let picture = image::GrayImage::from_fn(1240, 1754, |x, y| {
+            image::Luma([if (x / 40 + y / 24) % 7 == 0 { 30 } else { 250 }])
+        });
+        let mut out = std::io::Cursor::new(Vec::new());
+        picture.write_to(&mut out, image::ImageFormat::Png)?;
+        out.into_inner()
+    };
+    println!("document intake and PDFs ({seconds} s per figure, one thread)");
+    println!("{:<52} {:>8} {:>10}", "what", "runs", "ms each");
+    for (label, bytes) in [
+        (
+            format!("JPEG 2400×1800, {} KiB: take in", photo.len() / 1024),
+            &photo,
+        ),
+        (
+            format!(
+                "PNG 1240×1754 (A4 scan at 150 dpi), {} KiB: take in",
+                scan.len() / 1024
+            ),
+            &scan,
+        ),
+    ] {
+        anyhow::ensure!(bytes.len() <= limit, "{label}: over the upload limit");
+        let (n, ms) = timed(seconds, || {
+            intake::ingest(bytes, limit)
+                .map(|_| ())
+                .map_err(|e| anyhow::anyhow!("{e}"))
+        })?;
+        println!("{label:<52} {n:>8} {ms:>10.1}");
+    }
+    let mut settings = pdf::FontSettings::default();
+    if let Some(path) = &global.pdf_font {
+        settings.path = path.clone();
+    }
+    settings.index = global.pdf_font_index;
+    let started = Instant::now();
+    let font = pdf::PdfFont::load(&settings).map_err(anyhow::Error::msg)?;
+    println!(
+        "{:<52} {:>8} {:>10.1}",
+        format!("font load ({})", settings.path.display()),
+        1,
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    let sheet = || {
+        pdf::Sheet {
+        title: "实名认证申请授权书".into(),
+        number: "SQ20261202000001".into(),
+        rows: vec![
+            ("单位名称".into(), "北京环保科技有限公司".into()),
+            ("统一社会信用代码".into(), "91350100M000100Y43".into()),
+            ("经办人姓名".into(), "张三".into()),
+            ("经办人身份证号码".into(), "11010519491231002X".into()),
+            ("业务渠道".into(), "环境标志产品政府采购清单信息系统 USBKEY".into()),
+        ],
+        paragraphs: vec!["兹授权上述经办人代表本单位办理数字证书申请、实名认证及相关业务。经办人所提交的信息和资料真实、准确、完整。".into()],
+        seal: Some("（加盖单位公章）".into()),
+        date: "2026年12月02日".into(),
+        check_code: "BV5S-7G9A".into(),
+        footer: "CertHall 数字证书服务中心".into(),
+    }
+    };
+    let mut size = 0;
+    let (n, ms) = timed(seconds, || {
+        size = pdf::render(&font, &sheet())
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .len();
+        Ok(())
+    })?;
+    println!(
+        "{:<52} {n:>8} {ms:>10.1}",
+        format!("authorisation letter PDF, {} KiB", size / 1024)
+    );
+    Ok(())
+}
+
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status

@@ -30,6 +30,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Outbox(cmd) => outbox::run(&cli.global, cmd).await,
         Command::Operator(cmd) => operator::run(&cli.global, cmd).await,
         Command::Bench(BenchCommand::Sign { seconds }) => bench::sign(seconds),
+        Command::Bench(BenchCommand::Documents { seconds }) => {
+            bench::documents(&cli.global, seconds)
+        }
         Command::Bench(BenchCommand::Crl { entries, family }) => {
             bench::crl(&cli.global, entries, &family).await
         }

@@ -235,7 +235,21 @@ pub async fn print(
         }
         other => {
             other.require_any(&application::READERS)?;
-            store::applications::find(&app.store, id).await?
+            let found = store::applications::find(&app.store, id).await?;
+            if found.is_some() {
+                // The PDFs print ID numbers: an operator's look is audited like a document's.
+                let mut tx = app.store.begin_write().await?;
+                crate::audit::record(
+                    &mut tx,
+                    other,
+                    domain::AuditAction::ApplicationDocumentView,
+                    application::object(id),
+                    serde_json::json!({"pdf": what.as_str()}),
+                )
+                .await?;
+                tx.commit().await?;
+            }
+            found
         }
     }
     .ok_or_else(|| not_found(id))?;

@@ -132,6 +132,23 @@ async fn the_letter_is_a_real_pdf_whose_text_and_check_code_follow_the_data() {
     // Another customer gets nothing.
     let mut stranger = test.customer("13900139402", [10, 3, 0, 2]).await;
     assert_eq!(stranger.bytes(&url).await.0, StatusCode::NOT_FOUND);
+    // A reviewer prints it too (audited); a shipper may not.
+    let mut shipper = test.operator("fahuoyuan", "shipper").await;
+    let console = format!("/console/applications/{id}/print/letter.pdf");
+    assert_eq!(shipper.bytes(&console).await.0, StatusCode::FORBIDDEN);
+    let mut reviewer = test.operator("shenheyuan", "reviewer").await;
+    let (status, printed) = reviewer.bytes(&console).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(squeeze(&poppler("pdftotext", &["-raw"], &printed)).contains("采购二部"));
+    let filter = domain::AuditFilter {
+        action_prefix: "application.document_view".into(),
+        ..Default::default()
+    };
+    let cli = services::people::actor::Actor::Cli("test".into());
+    let events = services::audit::list(&test.app, &cli, &filter, 10)
+        .await
+        .unwrap();
+    assert!(events[0].details.contains("letter") && events[0].actor.contains("shenheyuan"));
     // The form prints too; an unknown kind is not found.
     let form = customer
         .bytes(&format!("/api/v1/applications/{id}/pdf/form"))
