@@ -112,7 +112,7 @@ async function uploadAll(page) {
   for (const slot of await page.locator('[data-testid^=slot-]').all()) {
     if ((await slot.getAttribute('class')).includes('done')) continue;
     await slot.locator('input[type=file]').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: image });
-    await slot.getByRole('button', { name: '上传' }).click();
+    await slot.getByRole('button', { name: '上传', exact: true }).click();
     await page.locator('h2', { hasText: '资料上传' }).waitFor();
   }
   await page.getByRole('link', { name: '下一步' }).click();
@@ -311,15 +311,35 @@ test('fjca individual and the huanbao 15 + 9 path', async () => {
   await page.locator('h2', { hasText: '资料上传' }).waitFor();
   const front = page.locator('[data-testid=slot-holder_id_front]');
   await front.locator('input[type=file]').setInputFiles({ name: 'id.png', mimeType: 'image/png', buffer: Buffer.from('%PDF-1.7\n1 0 obj << >> endobj\n') });
-  await front.getByRole('button', { name: '上传' }).click();
+  await front.getByRole('button', { name: '上传', exact: true }).click();
   assert.match(await page.locator('[role=alert]').innerText(), /只能上传 JPG\/JPEG 或 PNG/);
   await shoot(page, 'upload-pdf-refused');
   const big = Buffer.alloc(3 * 1024 * 1024, 7);
   big.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   await page.locator('[data-testid=slot-holder_id_front] input[type=file]').setInputFiles({ name: 'big.png', mimeType: 'image/png', buffer: big });
-  await page.locator('[data-testid=slot-holder_id_front]').getByRole('button', { name: '上传' }).click();
+  await page.locator('[data-testid=slot-holder_id_front]').getByRole('button', { name: '上传', exact: true }).click();
   assert.match(await page.locator('[role=alert]').innerText(), /不能超过 2\.0 MB|过大/);
   assert.equal(await page.locator('.document.done').count(), 0);
+  // From a phone: the QR link opened in a phone-sized browser; the computer's page shows
+  // the photo without being reloaded.
+  await page.locator('[data-testid=slot-holder_id_back]').getByRole('button', { name: '用手机拍照上传' }).click();
+  const link = await page.locator('[data-testid=phone-url]').getAttribute('href');
+  assert.match(link, /\/m\/[0-9a-f]{64}$/);
+  await shoot(page, 'upload-phone-qr');
+  const phoneContext = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const phonePage = await phoneContext.newPage();
+  await phonePage.goto(link);
+  await shoot(phonePage, 'upload-phone-page');
+  await phonePage.locator('#file').setInputFiles({ name: 'back.png', mimeType: 'image/png', buffer: await photo(page) });
+  await phonePage.getByRole('button', { name: '上传', exact: true }).click();
+  await phonePage.locator('[data-testid=phone-done]').waitFor();
+  await shoot(phonePage, 'upload-phone-done');
+  await page.locator('[data-testid=slot-holder_id_back].done img').waitFor({ timeout: 10000 });
+  await shoot(page, 'upload-phone-arrived');
+  // The link works once.
+  const again = await phonePage.goto(link);
+  assert.equal(again.status(), 404);
+  await phoneContext.close();
   await uploadAll(page);
   await shoot(page, 'apply-individual-agreement');
 

@@ -85,6 +85,7 @@ audit_actions! {
     ApplicationReject = "application.reject", "审核拒绝", "Application rejected";
     ApplicationView = "application.view", "查看申请资料", "Application viewed by an operator";
     ApplicationUpload = "application.upload", "上传资料", "Document uploaded";
+    ApplicationUploadLink = "application.upload_link", "生成手机上传二维码", "Phone upload link made";
     ApplicationDocumentView = "application.document_view", "查看证件资料", "Document viewed by an operator";
 }
 

@@ -32,6 +32,7 @@ pub mod revocations;
 mod schema;
 pub mod sessions;
 pub mod transition;
+pub mod upload_links;
 
 /// A column holding a domain value by its stored name (a status, a kind, roles), read as
 /// that value; a name the domain does not know is a decoding error (a corrupt row).

@@ -43,6 +43,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_channels"),
     migration!(7, "0007_applications"),
     migration!(8, "0008_documents"),
+    migration!(9, "0009_upload_links"),
 ];
 
 fn for_backend(backend: Backend, sql: &str) -> String {

@@ -9,12 +9,17 @@ use crate::AppState;
 
 const APP_CSS: &str = include_str!("../assets/app.css");
 const LOGO_SVG: &str = include_str!("../assets/logo.svg");
+const DOCUMENTS_JS: &str = include_str!("../assets/documents.js");
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/assets/app.css",
             get(|| async { asset(APP_CSS, "text/css; charset=utf-8") }),
+        )
+        .route(
+            "/assets/documents.js",
+            get(|| async { asset(DOCUMENTS_JS, "text/javascript; charset=utf-8") }),
         )
         .route(
             "/assets/logo.svg",

@@ -49,7 +49,23 @@ pub async fn upload(
     bytes: Vec<u8>,
 ) -> Result<Uploaded, ServiceError> {
     let slot = parse_slot(slot)?;
-    let current = application::get(app, session, id).await?;
+    upload_for(app, session.customer_id, id, slot, bytes, None).await
+}
+
+/// The upload of customer `customer_id` (by session, or through link `link`, which the
+/// recording transaction spends).
+async fn upload_for(
+    app: &App,
+    customer_id: i64,
+    id: i64,
+    slot: DocumentSlot,
+    bytes: Vec<u8>,
+    link: Option<i64>,
+) -> Result<Uploaded, ServiceError> {
+    let stored = store::applications::find_for_customer(&app.store, id, customer_id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let current = application::assemble(app, &stored).await?;
     if !current.is_editable() {
         return Err(application::not_editable(current.status));
     }
@@ -83,7 +99,15 @@ pub async fn upload(
     let thumbnail = documents::seal(app, id, slot, &ingested.thumbnail)?;
     documents::store_all(app, &[&image, &thumbnail]).await?;
     let recorded = record(
-        app, session, &current, slot, &sha256, &image, &thumbnail, &ingested,
+        app,
+        customer_id,
+        link,
+        &current,
+        slot,
+        &sha256,
+        &image,
+        &thumbnail,
+        &ingested,
     )
     .await;
     match recorded {
@@ -110,7 +134,8 @@ pub async fn upload(
 #[allow(clippy::too_many_arguments)]
 async fn record(
     app: &App,
-    session: &CustomerSession,
+    customer_id: i64,
+    link: Option<i64>,
     read: &application::Application,
     slot: DocumentSlot,
     sha256: &str,
@@ -119,7 +144,12 @@ async fn record(
     ingested: &documents::image::Ingested,
 ) -> Result<(i64, Step, Option<store::documents::DocumentRecord>), ServiceError> {
     let mut tx = app.store.begin_write().await?;
-    let record = store::applications::find_for_customer_in(&mut tx, read.id, session.customer_id)
+    if let Some(link) = link
+        && !store::upload_links::consume(&mut tx, link).await?
+    {
+        return Err(link_gone());
+    }
+    let record = store::applications::find_for_customer_in(&mut tx, read.id, customer_id)
         .await?
         .ok_or_else(|| not_found(read.id))?;
     if record.status != ApplicationStatus::Draft {
@@ -143,7 +173,7 @@ async fn record(
         &content,
     )
     .await?;
-    let actor: Actor = session.actor();
+    let actor = Actor::Customer(customer_id);
     let replaced = store::documents::replace(
         &mut tx,
         &NewDocument {
@@ -178,4 +208,143 @@ async fn record(
         content.next_step(application::ships(&current.channel)),
         replaced,
     ))
+}
+
+/// How long a phone upload link works.
+pub const LINK_MINUTES: i64 = 10;
+
+/// A link for uploading one document from a phone.
+#[derive(Debug, Clone)]
+pub struct PhoneLink {
+    pub slot: DocumentSlot,
+    /// The page the phone opens: `{public URL}/m/{token}`.
+    pub url: String,
+    /// The URL as a QR code (SVG, drawn by the server).
+    pub qr_svg: String,
+    pub expires_at: i64,
+}
+
+fn link_gone() -> ServiceError {
+    ServiceError::new(
+        ErrorKind::NotFound,
+        "link_gone",
+        "this upload link was used, replaced or has expired; scan a new QR code on the computer",
+        "该上传链接已使用、已更新或已过期，请在电脑上重新生成二维码",
+    )
+    .with_field("token")
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        token.as_bytes(),
+    ))
+}
+
+/// Makes a one-time link, valid [`LINK_MINUTES`] minutes, for uploading `slot` of the
+/// customer's draft `id` from a phone; an earlier link of the slot stops working. Only the
+/// token's hash is stored.
+pub async fn phone_link(
+    app: &App,
+    session: &CustomerSession,
+    id: i64,
+    slot: &str,
+) -> Result<PhoneLink, ServiceError> {
+    let slot = parse_slot(slot)?;
+    let current = application::get(app, session, id).await?;
+    if !current.is_editable() {
+        return Err(application::not_editable(current.status));
+    }
+    if !DocumentSlot::required(&current.content).contains(&slot) {
+        return Err(parse_slot("").unwrap_err());
+    }
+    let mut token = [0u8; 32];
+    aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut token)
+        .map_err(|_| ServiceError::internal("random", "no randomness"))?;
+    let token = hex::encode(token);
+    let mut tx = app.store.begin_write().await?;
+    let expires_at = tx.now().seconds() + LINK_MINUTES * 60;
+    store::upload_links::insert(
+        &mut tx,
+        &token_hash(&token),
+        id,
+        session.customer_id,
+        slot.as_str(),
+        expires_at,
+    )
+    .await?;
+    crate::audit::record(
+        &mut tx,
+        &session.actor(),
+        AuditAction::ApplicationUploadLink,
+        application::object(id),
+        serde_json::json!({"slot": slot.as_str(), "expires_at": expires_at}),
+    )
+    .await?;
+    tx.commit().await?;
+    let url = format!("{}/m/{token}", app.ca_settings.public_base_url);
+    let qr_svg = qrcode::QrCode::new(url.as_bytes())
+        .map_err(|e| ServiceError::internal("QR code", e))?
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .build();
+    Ok(PhoneLink {
+        slot,
+        url,
+        qr_svg,
+        expires_at,
+    })
+}
+
+/// What the phone's page shows about its link.
+#[derive(Debug, Clone)]
+pub struct LinkTarget {
+    pub number: String,
+    pub slot: DocumentSlot,
+    pub expires_at: i64,
+}
+
+async fn valid_link(
+    app: &App,
+    token: &str,
+) -> Result<(store::upload_links::UploadLinkRecord, DocumentSlot), ServiceError> {
+    let link = store::upload_links::find(&app.store, &token_hash(token))
+        .await?
+        .filter(|l| l.used_at.is_none() && l.expires_at > app.now().seconds())
+        .ok_or_else(link_gone)?;
+    let slot = parse_slot(&link.slot)?;
+    Ok((link, slot))
+}
+
+/// The link's application and slot, while it works.
+pub async fn link_target(app: &App, token: &str) -> Result<LinkTarget, ServiceError> {
+    let (link, slot) = valid_link(app, token).await?;
+    let record =
+        store::applications::find_for_customer(&app.store, link.application_id, link.customer_id)
+            .await?
+            .ok_or_else(link_gone)?;
+    Ok(LinkTarget {
+        number: application::number(record.id, record.created_at),
+        slot,
+        expires_at: link.expires_at,
+    })
+}
+
+/// Uploads `bytes` through the link `token`, once: the same checks as any upload, as the
+/// customer who made the link.
+pub async fn upload_by_link(
+    app: &App,
+    token: &str,
+    bytes: Vec<u8>,
+) -> Result<Uploaded, ServiceError> {
+    let (link, slot) = valid_link(app, token).await?;
+    upload_for(
+        app,
+        link.customer_id,
+        link.application_id,
+        slot,
+        bytes,
+        Some(link.id),
+    )
+    .await
 }

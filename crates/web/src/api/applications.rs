@@ -39,6 +39,10 @@ pub fn routes() -> Router<AppState> {
         .route("/applications/{id}/cancellation", post(cancel_application))
         .route("/applications/{id}/pdf/{kind}", get(get_pdf))
         .route(
+            "/applications/{id}/documents/{slot}/phone-link",
+            post(make_phone_link),
+        )
+        .route(
             "/applications/{id}/documents/{slot}",
             post(upload_document)
                 .get(get_document)
@@ -703,4 +707,40 @@ pub async fn get_pdf(
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok(crate::upload::pdf_response(pdf, &name))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PhoneLinkView {
+    slot: String,
+    /// The page the phone opens (works once, for 10 minutes).
+    url: String,
+    /// The URL as a QR code, SVG.
+    qr_svg: String,
+    expires_at: i64,
+}
+
+/// Makes a one-time link (and its QR code) for uploading a document of a draft from a
+/// phone; an earlier link of the slot stops working.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/documents/{slot}/phone-link", security(("customer" = [])), params(("id" = i64, Path), ("slot" = String, Path)), responses(
+    (status = 201, body = PhoneLinkView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "not a draft"),
+))]
+pub async fn make_phone_link(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    CustomerWithCsrf(session): CustomerWithCsrf,
+    Path((id, slot)): Path<(String, String)>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = application_id(&id, lang)?;
+    let link = upload::phone_link(&state.app, &session, id, &slot)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PhoneLinkView {
+            slot: link.slot.as_str().into(),
+            url: link.url,
+            qr_svg: link.qr_svg,
+            expires_at: link.expires_at,
+        }),
+    ))
 }

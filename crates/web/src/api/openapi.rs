@@ -28,7 +28,7 @@ use crate::error::ErrorBody;
         applications::accept_agreement, applications::send_signing_code,
         applications::submit_application, applications::edit_application,
         applications::cancel_application, applications::upload_document,
-        applications::get_document, console::reviews::document, applications::get_pdf,
+        applications::get_document, console::reviews::document, applications::get_pdf, applications::make_phone_link,
         console::reviews::queue, console::reviews::one, console::reviews::take,
         console::reviews::release, console::reviews::approve, console::reviews::reject,
     ),
@@ -46,7 +46,7 @@ use crate::error::ErrorBody;
         applications::ProductBody, applications::SubjectBody, applications::AgentBody,
         applications::DeliveryBody, applications::AgreementBody, applications::SubmitBody,
         console::reviews::QueueItemView, console::reviews::RejectBody,
-        applications::UploadForm, applications::UploadedView, applications::DocumentView,
+        applications::UploadForm, applications::UploadedView, applications::DocumentView, applications::PhoneLinkView,
     )),
     modifiers(&CommonResponses)
 )]
@@ -227,7 +227,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 50, "every operation of the API is described");
+        assert_eq!(checked, 51, "every operation of the API is described");
         let phone = &doc["components"]["schemas"]["CodeRequest"]["properties"]["phone"];
         assert_eq!(phone["pattern"], "^1[3-9][0-9]{9}$");
         let purpose = &doc["components"]["schemas"]["CodePurposeName"]["enum"];

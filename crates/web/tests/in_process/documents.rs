@@ -205,3 +205,104 @@ async fn documents_are_for_their_customer_and_reading_operators_only() {
     assert!(timeline.contains("application.upload"));
     assert!(!timeline.contains("application.document_view"));
 }
+
+#[tokio::test]
+async fn a_phone_uploads_once_through_its_link_and_the_computer_sees_it() {
+    let test = TestApp::new().await;
+    let mut customer = test.customer(PHONE, [10, 2, 0, 4]).await;
+    let id = draft(&mut customer).await;
+    let make =
+        |slot: &'static str| format!("/api/v1/applications/{id}/documents/{slot}/phone-link");
+    let answer = customer
+        .call("POST", &make("agent_id_front"), json!(null))
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let link = answer.json();
+    let url = link["url"].as_str().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:8080/m/"), "{url}");
+    assert!(
+        link["qr_svg"].as_str().unwrap().starts_with("<?xml")
+            || link["qr_svg"].as_str().unwrap().contains("<svg")
+    );
+    let path = url.trim_start_matches("http://127.0.0.1:8080").to_string();
+    let token = path.trim_start_matches("/m/").to_string();
+    // Only the token's hash is kept.
+    for file in ["certhall.db", "certhall.db-wal"] {
+        if let Ok(bytes) = std::fs::read(test.app.data_dir.join(file)) {
+            assert!(
+                !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+                "{file}"
+            );
+        }
+    }
+
+    // The phone: no login; the page names the slot, the upload is checked like any.
+    let mut phone = test.client([10, 9, 9, 9]);
+    let page = phone.page(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("经办人身份证（人像面）"));
+    assert_eq!(page.headers["referrer-policy"], "no-referrer");
+    let refused = phone.upload(&path, b"%PDF-1.4 not an image").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Two uploads at once through one link store one document.
+    let mut second_phone = test.client([10, 9, 9, 8]);
+    let photo = jpeg(200, 150);
+    let (a, b) = tokio::join!(
+        phone.upload(&path, &photo),
+        second_phone.upload(&path, &photo)
+    );
+    let statuses = [a.status, b.status];
+    assert!(statuses.contains(&StatusCode::OK), "{statuses:?}");
+    assert!(
+        statuses.contains(&StatusCode::NOT_FOUND),
+        "{statuses:?}: the link works once"
+    );
+    assert_eq!(
+        stored_objects(&test).len(),
+        2,
+        "one image and its thumbnail"
+    );
+    // The computer sees it (the page polls /applications/{id}/documents).
+    let state = customer
+        .page(&format!("/applications/{id}/documents"))
+        .await;
+    assert_eq!(state.json()["uploaded"], json!(["agent_id_front"]));
+    let again = phone.page(&path).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+
+    // A new link replaces the one before; a link expires after ten minutes.
+    let first = customer
+        .call("POST", &make("agent_id_back"), json!(null))
+        .await
+        .json();
+    let second = customer
+        .call("POST", &make("agent_id_back"), json!(null))
+        .await
+        .json();
+    let old = first["url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://127.0.0.1:8080")
+        .to_string();
+    assert_eq!(
+        phone.upload(&old, &photo).await.status,
+        StatusCode::NOT_FOUND
+    );
+    test.clock.advance(std::time::Duration::from_secs(11 * 60));
+    let late = second["url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://127.0.0.1:8080")
+        .to_string();
+    assert_eq!(
+        phone.upload(&late, &photo).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(stored_objects(&test).len(), 2);
+    // Another customer cannot make a link for this application.
+    let mut stranger = test.customer("13900139305", [10, 2, 0, 5]).await;
+    let answer = stranger
+        .call("POST", &make("agent_id_back"), json!(null))
+        .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+}

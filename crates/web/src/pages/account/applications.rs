@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use domain::application::{
     AgentForm, Content, DocumentSlot, IndividualForm, Invoice, InvoiceForm, OrganisationForm,
     Registration, Step, Subject,
@@ -83,6 +83,8 @@ struct ApplicationPage {
     agreement_version: String,
     code_sent: bool,
     industries: &'static [(&'static str, &'static str, &'static str)],
+    /// A phone upload link just made, shown as a QR code beside its slot.
+    phone: Option<upload::PhoneLink>,
 }
 framed!(ApplicationPage);
 
@@ -155,6 +157,9 @@ impl ApplicationPage {
     }
     fn uploaded(&self, slot: &DocumentSlot) -> bool {
         self.app.content.documents.contains_key(slot)
+    }
+    fn phone_for(&self, slot: &DocumentSlot) -> Option<&upload::PhoneLink> {
+        self.phone.as_ref().filter(|p| p.slot == *slot)
     }
     fn slot_name(&self, slot: &DocumentSlot) -> &str {
         self.chrome.pick(slot.name_zh(), slot.name_en())
@@ -410,6 +415,21 @@ async fn show(
     posted: Option<(BTreeMap<String, String>, (FormError, StatusCode))>,
     code_sent: bool,
 ) -> Response {
+    show_with(state, request, customer, id, step, posted, code_sent, None).await
+}
+
+/// [`show`] with a phone upload link to show.
+#[allow(clippy::too_many_arguments)]
+async fn show_with(
+    state: &AppState,
+    request: &PageRequest,
+    customer: &CustomerSession,
+    id: Result<i64, ServiceError>,
+    step: Option<Step>,
+    posted: Option<(BTreeMap<String, String>, (FormError, StatusCode))>,
+    code_sent: bool,
+    phone: Option<upload::PhoneLink>,
+) -> Response {
     let chrome = hall_frame(state, request, Some(customer));
     let found = match id {
         Ok(id) => application::get(&state.app, customer, id).await,
@@ -463,6 +483,7 @@ async fn show(
             agreement_version,
             code_sent,
             industries: &INDUSTRIES,
+            phone,
         },
     )
 }
@@ -874,5 +895,62 @@ pub async fn printout(
     match printed {
         Ok((name, pdf)) => crate::upload::pdf_response(pdf, &name),
         Err(e) => error_page(hall_frame(&state, &request, Some(&customer)), &e),
+    }
+}
+
+/// Makes a phone upload link for a slot and shows its QR code.
+pub async fn phone_link(
+    State(state): State<AppState>,
+    request: PageRequest,
+    SignedIn(customer): SignedIn,
+    Path((id, slot)): Path<(String, String)>,
+    Form(form): Form<crate::pages::CsrfForm>,
+) -> Response {
+    let id = parse_id(&id);
+    let mut made = None;
+    let result = run_form(&request, &form.csrf, Some(&customer.live), || async {
+        made = Some(upload::phone_link(&state.app, &customer, id.clone()?, &slot).await?);
+        // The page below is the answer; this one is not sent.
+        Ok(().into_response())
+    })
+    .await;
+    let posted = result.err().map(|error| (BTreeMap::new(), error));
+    show_with(
+        &state,
+        &request,
+        &customer,
+        id,
+        Some(Step::Documents),
+        posted,
+        false,
+        made,
+    )
+    .await
+}
+
+/// What the documents step polls while a QR code is shown: the application's version and
+/// the slots uploaded.
+pub async fn documents_state(
+    State(state): State<AppState>,
+    SignedIn(customer): SignedIn,
+    Path(id): Path<String>,
+) -> Response {
+    let found = match parse_id(&id) {
+        Ok(id) => application::get(&state.app, &customer, id).await,
+        Err(e) => Err(e),
+    };
+    match found {
+        Ok(app) => {
+            let uploaded: Vec<&str> = app.content.documents.keys().map(|s| s.as_str()).collect();
+            let mut response =
+                axum::Json(serde_json::json!({"version": app.version, "uploaded": uploaded}))
+                    .into_response();
+            response.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+            response
+        }
+        Err(e) => (crate::error::status_of(e.kind), e.code).into_response(),
     }
 }

@@ -54,6 +54,14 @@ pub fn routes() -> Router<AppState> {
                 )),
         )
         .route(
+            "/applications/{id}/documents",
+            get(applications::documents_state),
+        )
+        .route(
+            "/applications/{id}/documents/{slot}/phone",
+            post(applications::phone_link),
+        )
+        .route(
             "/applications/{id}/print/{file}",
             get(applications::printout),
         )

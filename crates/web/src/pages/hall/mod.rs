@@ -2,8 +2,10 @@
 
 mod channel;
 mod home;
+mod phone;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 
 use crate::AppState;
@@ -13,6 +15,14 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
         .route("/c/{code}", get(channel::channel_page))
+        .route(
+            "/m/{token}",
+            get(phone::form)
+                .post(phone::submit)
+                .layer(DefaultBodyLimit::max(
+                    crate::api::applications::UPLOAD_BODY_LIMIT,
+                )),
+        )
 }
 
 /// The frame of a public page: anonymous, or showing the customer who is logged in.

@@ -1,0 +1,102 @@
+//! The phone's page of a one-time upload link (`/m/{token}`, from the QR code on the
+//! computer): no login, the token is the credential; one photo (the camera is offered),
+//! the same checks as any upload; the link works once and for ten minutes. The token is
+//! kept out of referrers.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use domain::application::DocumentSlot;
+use services::flows::upload;
+
+use crate::AppState;
+use crate::pages::{Chrome, FormError, PageRequest, framed, local_time, render};
+
+#[derive(Template)]
+#[template(path = "hall/phone_upload.html")]
+struct PhonePage {
+    chrome: Chrome,
+    token: String,
+    target: Option<(String, DocumentSlot, String)>,
+    done: bool,
+    error: Option<FormError>,
+}
+framed!(PhonePage);
+
+impl PhonePage {
+    fn slot_name(&self, slot: &DocumentSlot) -> &str {
+        self.chrome.pick(slot.name_zh(), slot.name_en())
+    }
+}
+
+async fn page(
+    state: &AppState,
+    request: &PageRequest,
+    token: String,
+    done: bool,
+    error: Option<(FormError, StatusCode)>,
+) -> Response {
+    let chrome = super::public_frame(state, request).await;
+    let target = upload::link_target(&state.app, &token)
+        .await
+        .ok()
+        .map(|t| (t.number, t.slot, local_time(t.expires_at)));
+    let (status, error) = match (error, &target, done) {
+        (Some((e, status)), _, _) => (status, Some(e)),
+        (None, None, false) => {
+            let gone = services::ServiceError::new(
+                services::ErrorKind::NotFound,
+                "link_gone",
+                "this upload link was used, replaced or has expired",
+                "该上传链接已使用、已更新或已过期，请在电脑上重新生成二维码",
+            );
+            let (e, status) = FormError::failed(&gone, request.lang);
+            (status, Some(e))
+        }
+        _ => (StatusCode::OK, None),
+    };
+    let mut response = render(
+        status,
+        &PhonePage {
+            chrome,
+            token,
+            target,
+            done,
+            error,
+        },
+    );
+    response.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+pub async fn form(
+    State(state): State<AppState>,
+    request: PageRequest,
+    Path(token): Path<String>,
+) -> Response {
+    page(&state, &request, token, false, None).await
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    request: PageRequest,
+    Path(token): Path<String>,
+    form: Multipart,
+) -> Response {
+    let limit = state.app.documents.max_upload_bytes;
+    let result = match crate::upload::read(form, limit).await {
+        Ok(sent) => upload::upload_by_link(&state.app, &token, sent.bytes).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => page(&state, &request, token, true, None).await,
+        Err(e) => {
+            let error = FormError::failed(&e, request.lang);
+            page(&state, &request, token, false, Some(error)).await
+        }
+    }
+}
