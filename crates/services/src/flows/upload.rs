@@ -40,6 +40,16 @@ pub(crate) fn parse_slot(text: &str) -> Result<DocumentSlot, ServiceError> {
     })
 }
 
+fn slot_not_needed(slot: DocumentSlot) -> ServiceError {
+    ServiceError::new(
+        ErrorKind::Invalid,
+        "slot_not_needed",
+        format!("this application does not take a {}", slot.name_en()),
+        format!("本申请无需上传“{}”", slot.name_zh()),
+    )
+    .with_field("slot")
+}
+
 /// Uploads `bytes` (an image) into `slot` of the customer's draft `id`.
 pub async fn upload(
     app: &App,
@@ -70,13 +80,7 @@ async fn upload_for(
         return Err(application::not_editable(current.status));
     }
     if !DocumentSlot::required(&current.content).contains(&slot) {
-        return Err(ServiceError::new(
-            ErrorKind::Invalid,
-            "slot_not_needed",
-            format!("this application does not take a {}", slot.name_en()),
-            format!("本申请无需上传“{}”", slot.name_zh()),
-        )
-        .with_field("slot"));
+        return Err(slot_not_needed(slot));
     }
     let max = app.documents.max_upload_bytes;
     let permit = app
@@ -256,7 +260,7 @@ pub async fn phone_link(
         return Err(application::not_editable(current.status));
     }
     if !DocumentSlot::required(&current.content).contains(&slot) {
-        return Err(parse_slot("").unwrap_err());
+        return Err(slot_not_needed(slot));
     }
     let mut token = [0u8; 32];
     aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut token)

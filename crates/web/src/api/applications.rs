@@ -723,6 +723,7 @@ pub struct PhoneLinkView {
 /// phone; an earlier link of the slot stops working.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/documents/{slot}/phone-link", security(("customer" = [])), params(("id" = i64, Path), ("slot" = String, Path)), responses(
     (status = 201, body = PhoneLinkView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "not a draft"),
+    (status = 422, body = ErrorBody, description = "a slot this application does not take"),
 ))]
 pub async fn make_phone_link(
     State(state): State<AppState>,
