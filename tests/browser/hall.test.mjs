@@ -5,13 +5,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCertHall, startBrowser, smsCode, shoot, accessibilityProblems } from './harness.mjs';
+import { startCertHall, startBrowser, smsCode, smsMessages, shoot, accessibilityProblems } from './harness.mjs';
 
 let server;
 let browser;
 
 before(async () => {
-  server = await startCertHall();
+  server = await startCertHall(['--sms-resend-after', '0']);
   browser = await startBrowser();
 });
 
@@ -168,13 +168,18 @@ test('customer: register, profile, addresses, logout, wrong password, throttling
   assert.match(await page.locator('[data-testid=address].default').innerText(), /李四/);
   await shoot(page, 'addresses');
 
-  // A second registration of the number says so and offers login and reset.
+  // A second registration of the number does not tell the visitor the number is a
+  // customer's: the page answers as for a new number, and the number's owner gets an SMS
+  // saying an account exists (PIPL; issue 11, finding 4).
   const other = await browser.newContext({ locale: 'zh-CN' });
   const second = await other.newPage();
   await second.goto(server.base + '/register');
   await second.locator('#phone').fill(PHONE);
   await second.getByRole('button', { name: '获取验证码' }).click();
-  assert.match(await second.locator('#phone-error').innerText(), /已注册/);
+  assert.match(await second.locator('[role=status]').first().innerText(), /如该手机号已注册/);
+  assert.equal(await second.locator('#phone-error').count(), 0);
+  const notice = await smsMessages(server.dataDir, PHONE, 'account_exists');
+  assert.match(notice[0].text, /该号码已注册/);
   assert.ok(await second.getByRole('link', { name: '无法登录？忘记密码' }).first().isVisible());
   await shoot(second, 'register-already-registered');
   await other.close();

@@ -66,22 +66,28 @@ export async function startBrowser() {
   });
 }
 
-/// The newest SMS code sent to `phone` for `purpose` (read from data/outbox/sms.jsonl,
-/// the file provider's fixed format), waiting for the outbox worker to deliver it.
-export async function smsCode(dataDir, phone, purpose, notBefore = 0) {
+/// The SMS messages of `template` sent to `phone` (read from data/outbox/sms.jsonl, the
+/// file provider's fixed format), once there are more than `notBefore`, waiting for the
+/// outbox worker to deliver them.
+export async function smsMessages(dataDir, phone, template, notBefore = 0) {
   const file = join(dataDir, 'outbox', 'sms.jsonl');
   for (let i = 0; i < 150; i++) {
     if (existsSync(file)) {
       const lines = readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-      const mine = lines.filter((m) => m.to === phone && m.template === `verification_code.${purpose}`);
-      if (mine.length > notBefore) {
-        const code = mine[mine.length - 1].text.match(/\d{6}/);
-        if (code) return { code: code[0], count: mine.length };
-      }
+      const mine = lines.filter((m) => m.to === phone && m.template === template);
+      if (mine.length > notBefore) return mine;
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`no ${purpose} code for ${phone} in ${file}`);
+  throw new Error(`no ${template} message for ${phone} in ${file}`);
+}
+
+/// The newest SMS code sent to `phone` for `purpose`.
+export async function smsCode(dataDir, phone, purpose, notBefore = 0) {
+  const mine = await smsMessages(dataDir, phone, `verification_code.${purpose}`, notBefore);
+  const code = mine[mine.length - 1].text.match(/\d{6}/);
+  if (!code) throw new Error(`no code in ${mine[mine.length - 1].text}`);
+  return { code: code[0], count: mine.length };
 }
 
 // axe-core, the accessibility engine browsers' own audits use, read from node_modules.

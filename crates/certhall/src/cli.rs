@@ -44,14 +44,9 @@ pub struct GlobalArgs {
     /// File with the 32-byte master key that encrypts CA keys at rest [default: DATA_DIR/master.key, created 0600].
     #[arg(long, global = true, env = "CERTHALL_MASTER_KEY_FILE")]
     pub master_key_file: Option<PathBuf>,
-    /// Base URL where relying parties reach this server (goes into AIA and CRL distribution points).
-    #[arg(
-        long,
-        global = true,
-        env = "CERTHALL_PUBLIC_URL",
-        default_value = "http://127.0.0.1:8080"
-    )]
-    pub public_url: String,
+    /// Base URL where relying parties reach this server (goes into AIA and CRL distribution points). Recorded at first start [default there: http://127.0.0.1:8080]; later it must agree with the record, changed only by `ca set-public-url`.
+    #[arg(long, global = true, env = "CERTHALL_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Certificate policy OID put in end-entity certificates (your CPS) [default: anyPolicy].
     #[arg(long, global = true, env = "CERTHALL_POLICY_OID")]
     pub policy_oid: Option<String>,
@@ -257,6 +252,14 @@ pub enum CaCommand {
         /// certificateHold, removeFromCRL, privilegeWithdrawn or unspecified.
         #[arg(long)]
         reason: String,
+    },
+    /// Print the recorded public base URL of the CA hierarchy.
+    PublicUrl,
+    /// Change the recorded public base URL (audited). Certificates already issued keep the
+    /// URLs they carry: keep the old address answering until they expire. Restart servers.
+    SetPublicUrl {
+        /// e.g. https://ca.example.cn
+        url: String,
     },
     /// Generate and sign a fresh CRL for a CA now; print it (PEM) or write it (DER) to --out.
     Crl {

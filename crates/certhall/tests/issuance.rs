@@ -433,3 +433,58 @@ fn revocation_rules_hold_and_release() {
     );
     assert!(err.contains("hexadecimal"), "{err}");
 }
+
+/// Issue 11, finding 13: the public base URL is the hierarchy's, recorded at first start;
+/// the command line uses the record, a disagreeing flag is refused, and only
+/// `ca set-public-url` changes it (audited).
+#[test]
+fn the_public_url_is_recorded_once_and_changed_only_on_purpose() {
+    let instance = Instance::sqlite();
+    instance.ok(&["--public-url", "https://ca.example.test/", "ca", "list"]);
+    assert_eq!(
+        instance.ok(&["ca", "public-url"]).trim(),
+        "https://ca.example.test"
+    );
+    let aia = |cert: &std::path::Path| {
+        openssl(&[
+            "x509",
+            "-in",
+            cert.to_str().unwrap(),
+            "-noout",
+            "-ext",
+            "authorityInfoAccess,crlDistributionPoints",
+        ])
+    };
+    // Without the flag the command line writes the recorded URL, not a default.
+    let (cert, _) = instance.issue("ecdsa-ca", "person-sign", "/CN=张三");
+    let text = aia(&cert);
+    assert!(
+        text.contains("https://ca.example.test/pki/") && !text.contains("127.0.0.1"),
+        "{text}"
+    );
+
+    let refused = stderr_of(
+        &instance,
+        &["--public-url", "http://127.0.0.1:8080", "ca", "list"],
+    );
+    assert!(
+        refused.contains("https://ca.example.test") && refused.contains("set-public-url"),
+        "{refused}"
+    );
+    let refused = stderr_of(&instance, &["ca", "set-public-url", "ftp://x"]);
+    assert!(refused.contains("http://"), "{refused}");
+
+    instance.ok(&["ca", "set-public-url", "https://pki.example.test"]);
+    assert_eq!(
+        instance.ok(&["ca", "public-url"]).trim(),
+        "https://pki.example.test"
+    );
+    let (cert, _) = instance.issue("ecdsa-ca", "person-sign", "/CN=李四");
+    assert!(aia(&cert).contains("https://pki.example.test/pki/"));
+    let audit = instance.ok(&["audit", "list", "--action", "ca.public_url_set"]);
+    assert_eq!(audit.lines().count(), 2, "{audit}");
+    assert!(
+        audit.contains("https://ca.example.test") && audit.contains("https://pki.example.test"),
+        "{audit}"
+    );
+}

@@ -163,7 +163,8 @@ fn accounts_profiles_operators_and_the_outbox_work_on_postgresql() {
     );
     assert_eq!(
         (status, body["error"]["code"].as_str()),
-        (409, Some("phone_registered"))
+        (429, Some("code_resend_too_soon")),
+        "counted like any request, never 'already registered'"
     );
     let (status, _, body) = alice.call(
         "PUT",

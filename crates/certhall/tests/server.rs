@@ -234,7 +234,65 @@ fn rest_api_issues_and_revokes_with_scoped_tokens() {
         ],
         br#"{"reason": "superseded"}"#,
     );
-    assert_eq!(status, 403);
+    assert_eq!(
+        status, 404,
+        "outside the scope a serial is not found, as one that does not exist"
+    );
+    let (status, _, _) = http(
+        "POST",
+        &server.url("/api/v1/certificates/7fffffffffffffffffffffffffff/revocation"),
+        &[
+            ("content-type", "application/json"),
+            ("authorization", &auth),
+        ],
+        br#"{"reason": "superseded"}"#,
+    );
+    assert_eq!(status, 404);
+
+    // A token limited to one profile cannot hold, release or look up a certificate of
+    // another profile of the same CA (issue 11, finding 3).
+    let org_only = instance.ok(&[
+        "token",
+        "create",
+        "--name",
+        "ra-org",
+        "--cas",
+        "ecdsa-ca",
+        "--profiles",
+        "org-sign",
+    ]);
+    let org_auth = format!("Bearer {}", org_only.trim());
+    let (_, person_serial) = instance.issue("ecdsa-ca", "person-sign", "/CN=赵六");
+    for reason in ["certificate_hold", "remove_from_crl", "key_compromise"] {
+        let (status, _, _) = http(
+            "POST",
+            &server.url(&format!("/api/v1/certificates/{person_serial}/revocation")),
+            &[
+                ("content-type", "application/json"),
+                ("authorization", &org_auth),
+            ],
+            format!(r#"{{"reason": "{reason}"}}"#).as_bytes(),
+        );
+        assert_eq!(status, 404, "{reason}");
+    }
+    let (status, _, _) = http(
+        "GET",
+        &server.url(&format!("/api/v1/certificates/{person_serial}")),
+        &[("authorization", &org_auth)],
+        b"",
+    );
+    assert_eq!(status, 404);
+    let (_, _, resp) = http(
+        "GET",
+        &server.url(&format!("/api/v1/certificates/{person_serial}")),
+        &[("authorization", &auth)],
+        b"",
+    );
+    assert_eq!(
+        json(&resp)["status"],
+        "valid",
+        "nothing was held or revoked"
+    );
 
     instance.ok(&["token", "revoke", "--name", "ra-1"]);
     let (status, _, _) = http(

@@ -41,6 +41,7 @@ macro_rules! audit_actions {
 
 audit_actions! {
     CaCreate = "ca.create", "创建 CA", "CA created";
+    CaPublicUrlSet = "ca.public_url_set", "设置 CA 对外地址", "CA public URL set";
     CertificateIssue = "certificate.issue", "签发证书", "Certificate issued";
     CertificateRevoke = "certificate.revoke", "注销证书", "Certificate revoked";
     CertificateHold = "certificate.hold", "冻结证书", "Certificate put on hold";

@@ -60,7 +60,10 @@ impl SubjectFields {
     }
 
     fn set(&mut self, keyword: &str, value: &str) -> Result<(), PkiError> {
-        let value = value.trim();
+        // The rule of every human text field (domain::text): what a certificate shows is
+        // what it says, NFC, no bidi overrides or invisible characters.
+        let value = domain::text::human(value).map_err(|(en, _)| subject_error(keyword, en))?;
+        let value = value.as_str();
         if value.is_empty() {
             return Err(subject_error(keyword, "must not be empty"));
         }
@@ -278,6 +281,20 @@ mod tests {
         assert!(matches!(err, PkiError::Subject { ref field, .. } if field == "C"));
         let err = "/CN=a/CN=b".parse::<SubjectFields>().unwrap_err();
         assert!(err.to_string().contains("twice"));
+    }
+
+    #[test]
+    fn subjects_hold_only_text_that_shows_what_it_says() {
+        for trap in [
+            "/O=某某\u{202E}司公/CN=x",
+            "/CN=张\u{200B}三",
+            "/OU=\u{FEFF}采购部/CN=x",
+        ] {
+            let err = trap.parse::<SubjectFields>().unwrap_err();
+            assert!(matches!(err, PkiError::Subject { .. }), "{trap:?}");
+        }
+        let f: SubjectFields = "/CN=Jose\u{0301}".parse().unwrap();
+        assert_eq!(f.common_name.as_deref(), Some("Jos\u{e9}"), "stored as NFC");
     }
 
     #[test]

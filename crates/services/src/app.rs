@@ -35,6 +35,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The 32-byte master key; created with mode 0600 when missing.
     pub master_key_file: PathBuf,
+    /// The `--public-url` given, if any: recorded at first start, else it must agree with
+    /// the record ([`crate::ca::public_url`]).
+    pub public_url: Option<String>,
+    /// The CA engine's settings (its `public_base_url` is filled from the record).
     pub ca: CaSettings,
     pub hall: HallConfig,
     pub calendar: WorkingCalendar,
@@ -57,6 +61,7 @@ impl Config {
             database_url: format!("sqlite://{}", data_dir.join("certhall.db").display()),
             data_dir: data_dir.to_path_buf(),
             master_key_file: data_dir.join("master.key"),
+            public_url: None,
             ca: CaSettings::default(),
             hall: HallConfig::load(None)?,
             calendar: crate::hall::calendar::load(None)?,
@@ -116,6 +121,9 @@ impl App {
     pub async fn open(config: Config, notifiers: Notifiers) -> Result<Arc<App>, ServiceError> {
         let store = Store::connect(&config.database_url, config.clock.clone()).await?;
         let secrets = Secrets::open(&config.master_key_file)?;
+        let mut ca_settings = config.ca;
+        ca_settings.public_base_url =
+            crate::ca::public_url::settle(&store, config.public_url.as_deref()).await?;
         Ok(Arc::new(App {
             store,
             clock: config.clock,
@@ -124,7 +132,7 @@ impl App {
             hall: config.hall,
             calendar: config.calendar,
             accounts: config.accounts,
-            ca_settings: config.ca,
+            ca_settings,
             decoding: Arc::new(Semaphore::new(config.documents.decode_at_once)),
             documents: config.documents,
             storage: config.storage,
@@ -134,6 +142,11 @@ impl App {
             data_dir: config.data_dir,
             node_id: node_id(),
         }))
+    }
+
+    /// The CA hierarchy's public base URL, as recorded.
+    pub fn public_url(&self) -> &str {
+        &self.ca_settings.public_base_url
     }
 
     /// Now, by the application's clock.

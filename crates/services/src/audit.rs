@@ -11,8 +11,28 @@ pub use store::audit::ChainReport;
 use crate::people::actor::Actor;
 use crate::{App, ServiceError};
 
+/// Longest object name and text value an event keeps: a stranger's 60 KB "username" is
+/// not written to the log whole.
+const MAX_OBJECT_CHARS: usize = 200;
+const MAX_VALUE_CHARS: usize = 1000;
+
+/// `value` with every string in it clipped to [`MAX_VALUE_CHARS`].
+fn bounded(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => Value::String(domain::text::clip(&text, MAX_VALUE_CHARS).into()),
+        Value::Array(items) => Value::Array(items.into_iter().map(bounded).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (domain::text::clip(&k, MAX_OBJECT_CHARS).into(), bounded(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 /// Appends the event "`actor` did `action` to `object`" in the caller's transaction;
-/// returns its sequence number.
+/// returns its sequence number. Every text in it is bounded first.
 pub async fn record(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -23,10 +43,10 @@ pub async fn record(
     Ok(store::audit::append(
         tx,
         &AuditEvent {
-            actor: actor.label(),
+            actor: domain::text::clip(&actor.label(), MAX_OBJECT_CHARS).into(),
             action,
-            object: object.into(),
-            details,
+            object: domain::text::clip(&object.into(), MAX_OBJECT_CHARS).into(),
+            details: bounded(details),
         },
     )
     .await?)

@@ -25,6 +25,8 @@ pub(crate) struct Secrets {
     documents: MasterKey,
     /// HMAC-SHA256 key of the check codes printed on PDFs (`print-check v1`).
     print_check: aws_lc_rs::hmac::Key,
+    /// HMAC-SHA256 key of the anonymous forms' CSRF tokens (`form-tokens v1`).
+    form_tokens: aws_lc_rs::hmac::Key,
 }
 
 impl Secrets {
@@ -45,7 +47,12 @@ impl Secrets {
             aws_lc_rs::hmac::HMAC_SHA256,
             &*master.derive("print-check v1"),
         );
+        let form_tokens = aws_lc_rs::hmac::Key::new(
+            aws_lc_rs::hmac::HMAC_SHA256,
+            &*master.derive("form-tokens v1"),
+        );
         Ok(Secrets {
+            form_tokens,
             master,
             sms_codes,
             personal_data,
@@ -74,6 +81,10 @@ impl Secrets {
 
     pub(crate) fn print_check(&self) -> &aws_lc_rs::hmac::Key {
         &self.print_check
+    }
+
+    pub(crate) fn form_tokens(&self) -> &aws_lc_rs::hmac::Key {
+        &self.form_tokens
     }
 
     pub(crate) fn application_subjects(&self) -> &aws_lc_rs::hmac::Key {

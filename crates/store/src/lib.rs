@@ -22,6 +22,7 @@ pub mod crls;
 pub mod customers;
 pub mod documents;
 mod error;
+pub mod installation;
 pub mod leases;
 pub mod login_failures;
 pub mod ocsp_responders;

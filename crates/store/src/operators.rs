@@ -85,6 +85,31 @@ pub async fn list(store: &Store) -> Result<Vec<OperatorRecord>, StoreError> {
         .await?)
 }
 
+/// Active operators holding the administrator role (roles are stored comma-separated).
+const ACTIVE_ADMINS: &str = "disabled_at IS NULL AND (',' || roles || ',') LIKE '%,admin,%'";
+
+/// Locks every active administrator's row until the transaction ends, so that two changes
+/// that each leave "another" administrator cannot both commit (on PostgreSQL a row lock;
+/// SQLite has one writer). Then [`count_active_admins`] sees the other's committed change.
+pub async fn lock_active_admins(tx: &mut WriteTx) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "UPDATE operators SET roles = roles WHERE {ACTIVE_ADMINS}"
+    ))
+    .execute(&mut ***tx)
+    .await?;
+    Ok(())
+}
+
+/// How many active administrators there are, as this transaction sees it.
+pub async fn count_active_admins(tx: &mut WriteTx) -> Result<i64, StoreError> {
+    let (n,): (i64,) = sqlx::query_as(&format!(
+        "SELECT COUNT(*) FROM operators WHERE {ACTIVE_ADMINS}"
+    ))
+    .fetch_one(&mut ***tx)
+    .await?;
+    Ok(n)
+}
+
 pub async fn set_roles(tx: &mut WriteTx, id: i64, roles: &Roles) -> Result<(), StoreError> {
     sqlx::query("UPDATE operators SET roles = $1 WHERE id = $2")
         .bind(roles.to_text())

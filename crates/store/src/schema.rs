@@ -44,6 +44,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_applications"),
     migration!(8, "0008_documents"),
     migration!(9, "0009_upload_links"),
+    migration!(10, "0010_hardening"),
 ];
 
 fn for_backend(backend: Backend, sql: &str) -> String {

@@ -28,6 +28,16 @@ pub const CONSOLE_COOKIE: &str = "certhall_console";
 /// The header that carries a session's CSRF token on the API.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
+/// The customer session cookie `headers` carry, if any (a login ends it).
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    cookies::read(headers, SESSION_COOKIE)
+}
+
+/// The console session cookie `headers` carry, if any (a login ends it).
+pub fn console_token(headers: &HeaderMap) -> Option<String> {
+    cookies::read(headers, CONSOLE_COOKIE)
+}
+
 /// The customer whose session cookie `headers` carry.
 pub async fn customer(
     state: &AppState,

@@ -16,6 +16,7 @@ mod json_body;
 mod lang;
 mod ocsp;
 mod ops;
+mod origin;
 mod pages;
 mod publish;
 mod query;
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ocsp::routes())
         .merge(ops::routes())
         .nest("/api/v1", api::routes())
+        .layer(axum::middleware::from_fn(origin::same_site_only))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -21,6 +21,16 @@ pub async fn run(global: &GlobalArgs, command: CaCommand) -> Result<()> {
     if let CaCommand::Profiles { json } = command {
         return ca_profiles(json);
     }
+    if let CaCommand::SetPublicUrl { url } = &command {
+        // Opened without the flag: it is the record being changed, not checked.
+        let app = config::open_with(global, |config| config.public_url = None).await?;
+        let previous = ca::public_url::change(&app, &cli_actor(), url).await?;
+        eprintln!(
+            "public URL changed from {previous} to {}; certificates issued before keep {previous}: keep it answering. Restart running servers.",
+            ca::public_url::parse(url)?
+        );
+        return Ok(());
+    }
     let app = config::open(global).await?;
     match command {
         CaCommand::List { json } => ca_list(&app, json).await,
@@ -84,7 +94,13 @@ pub async fn run(global: &GlobalArgs, command: CaCommand) -> Result<()> {
             }
             Ok(())
         }
-        CaCommand::Init { .. } | CaCommand::Profiles { .. } => unreachable!("handled above"),
+        CaCommand::PublicUrl => {
+            println!("{}", app.public_url());
+            Ok(())
+        }
+        CaCommand::Init { .. } | CaCommand::Profiles { .. } | CaCommand::SetPublicUrl { .. } => {
+            unreachable!("handled above")
+        }
     }
 }
 

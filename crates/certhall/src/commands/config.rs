@@ -36,8 +36,8 @@ pub fn config(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<Config> {
         bail!("--sms-resend-after: at most 3600 seconds");
     }
     config.accounts.code_resend_after = std::time::Duration::from_secs(global.sms_resend_after);
+    config.public_url = global.public_url.clone();
     let ca = &mut config.ca;
-    ca.public_base_url = global.public_url.trim_end_matches('/').to_string();
     if let Some(oid) = &global.policy_oid {
         ca.policy_oid = oid
             .parse()

@@ -47,7 +47,7 @@ pub async fn serve(global: &GlobalArgs, listen: std::net::SocketAddr) -> Result<
     eprintln!("CertHall listening on http://{addr}");
     let state = web::AppState {
         app: app.clone(),
-        secure_cookies: global.public_url.starts_with("https://"),
+        secure_cookies: app.public_url().starts_with("https://"),
         trusted_proxies: Arc::new(
             global
                 .trusted_proxies

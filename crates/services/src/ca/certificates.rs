@@ -1,6 +1,7 @@
 //! Looking up an issued certificate and its status (`GET /api/v1/certificates/{serial}`):
-//! a token sees only certificates of the CAs in its scope; others look like missing ones,
-//! so serials of other CAs cannot be probed.
+//! a token sees only certificates of the CAs and profiles in its scope; others look like
+//! missing ones, so serials outside the scope cannot be probed (revocation answers the
+//! same way).
 
 use domain::CertificateStatus;
 use pki::RevocationReason;
@@ -44,7 +45,9 @@ pub async fn find(app: &App, actor: &Actor, serial: &str) -> Result<CertificateI
         .ok_or_else(not_found)?;
     let engine = app.ca().await?;
     let ca = engine.registry.by_id(record.ca_id).ok_or_else(not_found)?;
-    actor.check_ca(&ca.name).map_err(|_| not_found())?;
+    actor
+        .check_certificate(&ca.name, &record.profile)
+        .map_err(|_| not_found())?;
     let reason = record
         .reason
         .and_then(|c| u8::try_from(c).ok())

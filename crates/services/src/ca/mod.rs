@@ -9,6 +9,7 @@ pub mod certificates;
 pub mod crl;
 pub mod issue;
 pub mod ocsp;
+pub mod public_url;
 pub mod registry;
 pub mod revoke;
 pub mod settings;

@@ -69,7 +69,11 @@ pub async fn revoke(
         .registry
         .by_id(record.ca_id)
         .ok_or_else(|| ServiceError::internal("revocation", "certificate of an unknown CA"))?;
-    actor.check_ca(&ca.name)?;
+    // Outside the actor's scope of CAs and profiles a certificate is "not found", exactly
+    // as a serial that does not exist: the answer tells a stranger nothing.
+    actor
+        .check_certificate(&ca.name, &record.profile)
+        .map_err(|_| super::certificates::unknown_serial(&serial))?;
     let from = status_of(record.reason);
     let to = from.apply(event).map_err(|e| {
         ServiceError::new(

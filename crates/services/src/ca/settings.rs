@@ -8,7 +8,8 @@ use der::asn1::ObjectIdentifier;
 /// Settings of the CA engine (built by the binary from flags, environment and defaults).
 #[derive(Debug, Clone)]
 pub struct CaSettings {
-    /// Base URL relying parties reach CertHall at; AIA and CRL DP URLs hang under it.
+    /// Base URL relying parties reach CertHall at; AIA and CRL DP URLs hang under it. Set
+    /// from the installation's record when the application opens (see `ca::public_url`).
     pub public_base_url: String,
     /// The certificate policy OID put in end-entity certificates.
     pub policy_oid: ObjectIdentifier,
@@ -44,7 +45,7 @@ pub struct Pkcs11Settings {
 impl Default for CaSettings {
     fn default() -> Self {
         CaSettings {
-            public_base_url: "http://127.0.0.1:8080".into(),
+            public_base_url: super::public_url::DEFAULT.into(),
             policy_oid: DEFAULT_POLICY_OID,
             ca_organization: "CertHall".into(),
             crl_interval: Duration::from_secs(24 * 3600),

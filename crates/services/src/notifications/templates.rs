@@ -13,6 +13,9 @@ pub enum Template {
         purpose: CodePurpose,
         minutes: u32,
     },
+    /// Someone asked to register a number that already has an account: its owner is told,
+    /// instead of the stranger (who sees the same answer as for a new number).
+    AccountExists { site: String },
     /// An operator's test of the notification set-up.
     Test { organisation: String },
     /// The application passed review (seed 004: 材料审核完成后…以邮件和短信的形式告知).
@@ -52,6 +55,7 @@ impl Template {
                 purpose: CodePurpose::SignApplication,
                 ..
             } => "verification_code.sign_application",
+            Template::AccountExists { .. } => "account_exists",
             Template::Test { .. } => "test",
             Template::ApplicationApproved { .. } => "application.approved",
             Template::ApplicationRejected { .. } => "application.rejected",
@@ -107,6 +111,18 @@ impl Template {
                     ),
                 }
             }
+            (Template::AccountExists { site }, Lang::Zh) => Rendered {
+                subject: format!("{site}注册提醒"),
+                text: format!(
+                    "有人正在用您的手机号注册{site}，但该号码已注册。如是您本人操作，请直接登录；忘记密码可通过“忘记密码”找回。如非本人操作，请忽略本短信。"
+                ),
+            },
+            (Template::AccountExists { site }, Lang::En) => Rendered {
+                subject: format!("{site}: registration attempt"),
+                text: format!(
+                    "Someone tried to register your number at {site}, which already has an account. If it was you, log in, or use \"Forgot password\". If not, ignore this message."
+                ),
+            },
             (Template::Test { organisation }, Lang::Zh) => Rendered {
                 subject: format!("{organisation}通知测试"),
                 text: format!("这是一条来自{organisation}的测试消息，收到即表示通知发送正常。"),

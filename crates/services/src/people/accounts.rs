@@ -10,7 +10,7 @@ use store::WriteTx;
 use zeroize::Zeroizing;
 
 use super::actor::Actor;
-use super::credentials::{Throttle, hash_password, password_matches};
+use super::credentials::{Attempt, Throttle, hash_password, password_matches};
 use super::sessions::{LiveSession, Realm, SessionPolicy};
 use super::sms_codes::{self, CodePurpose};
 use crate::{App, ErrorKind, ServiceError};
@@ -118,9 +118,16 @@ async fn new_session(
     tx: &mut WriteTx,
     customer_id: i64,
     phone: PhoneNumber,
+    replaces: Option<&str>,
 ) -> Result<NewSession, ServiceError> {
-    let started =
-        super::sessions::start(tx, Realm::Customer, customer_id, &app.accounts.sessions).await?;
+    let started = super::sessions::start(
+        tx,
+        Realm::Customer,
+        customer_id,
+        &app.accounts.sessions,
+        replaces,
+    )
+    .await?;
     Ok(NewSession {
         token: started.token,
         csrf_token: started.csrf_token,
@@ -130,13 +137,15 @@ async fn new_session(
     })
 }
 
-/// Registers a number with its code and a password; logs the customer in. The consent to
-/// the service agreement is required here (whatever the face: page or API) and recorded in
-/// the audit event with the agreement's version.
+/// Registers a number with its code and a password; logs the customer in (ending the
+/// session of `replaces`, the cookie the request came with). The consent to the service
+/// agreement is required here (whatever the face: page or API) and recorded in the audit
+/// event with the agreement's version.
 pub async fn register(
     app: &App,
     registration: Registration<'_>,
     ip: &str,
+    replaces: Option<&str>,
 ) -> Result<NewSession, ServiceError> {
     let phone = parse_phone(registration.phone)?;
     check_password(registration.password, &phone, "password")?;
@@ -149,14 +158,19 @@ pub async fn register(
         )
         .with_field("agree"));
     }
+    // The address's limit first, then the code, and only then the costly hash: a flood
+    // without valid codes costs a database look-up each and is soon refused.
+    let attempt = reserve_for_address(app, ip).await?;
+    sms_codes::precheck(app, &phone, CodePurpose::Register, registration.code).await?;
     let hash = hash_password(registration.password).await?;
     let tx = app.store.begin_write().await?;
     let mut tx =
         sms_codes::verify(app, tx, &phone, CodePurpose::Register, registration.code).await?;
+    app.accounts.throttle.release(&mut tx, attempt).await?;
     let Some(id) = store::customers::insert(&mut tx, phone.as_str(), &hash).await? else {
         return Err(already_registered(&phone));
     };
-    let session = new_session(app, &mut tx, id, phone.clone()).await?;
+    let session = new_session(app, &mut tx, id, phone.clone(), replaces).await?;
     crate::audit::record(
         &mut tx,
         &Actor::Customer(id),
@@ -173,19 +187,21 @@ pub async fn register(
 }
 
 /// Logs in with number and password, unless the account or the address has failed too
-/// often lately; then the error says how long to wait.
+/// often lately; then the error says how long to wait. The session of `replaces` (the
+/// cookie the request came with) ends.
 pub async fn login(
     app: &App,
     phone: &str,
     password: &str,
     ip: &str,
+    replaces: Option<&str>,
 ) -> Result<NewSession, ServiceError> {
     let phone = parse_phone(phone)?;
     let (account_subject, ip_subject) = (format!("phone:{}", phone.as_str()), format!("ip:{ip}"));
     let settings = &app.accounts;
     let throttle = settings.throttle;
-    throttle
-        .check(
+    let attempt = throttle
+        .reserve(
             app,
             &[
                 (&account_subject, settings.login_failures_per_account),
@@ -194,15 +210,16 @@ pub async fn login(
         )
         .await?;
     let customer = store::customers::find_by_phone(&app.store, phone.as_str()).await?;
-    let matched = match &customer {
-        Some(c) => password_matches(password, &c.password_hash).await,
-        None => false,
-    };
+    let matched = password_matches(
+        password,
+        customer.as_ref().map(|c| c.password_hash.as_str()),
+    )
+    .await?;
     let Some(customer) = customer.filter(|_| matched) else {
         let refusal = throttle
             .refuse_login(
                 app,
-                &[&account_subject, &ip_subject],
+                attempt,
                 ip,
                 (
                     AuditAction::CustomerLoginFailed,
@@ -214,8 +231,8 @@ pub async fn login(
         return Err(refusal);
     };
     let mut tx = app.store.begin_write().await?;
-    throttle.clear(&mut tx, &account_subject).await?;
-    let session = new_session(app, &mut tx, customer.id, phone).await?;
+    throttle.succeed(&mut tx, attempt, &account_subject).await?;
+    let session = new_session(app, &mut tx, customer.id, phone, replaces).await?;
     crate::audit::record(
         &mut tx,
         &Actor::Customer(customer.id),
@@ -290,12 +307,25 @@ pub async fn reset_password(
 ) -> Result<(), ServiceError> {
     let phone = parse_phone(phone)?;
     check_password(new_password, &phone, "new_password")?;
+    let attempt = reserve_for_address(app, ip).await?;
+    // An unknown number has only a code nobody knows (see sms_codes::send): the answer is
+    // the one for a wrong code, never "not registered".
+    sms_codes::precheck(app, &phone, CodePurpose::ResetPassword, code).await?;
     let customer = store::customers::find_by_phone(&app.store, phone.as_str())
         .await?
-        .ok_or_else(|| not_registered(&phone))?;
+        .ok_or_else(|| {
+            ServiceError::new(
+                ErrorKind::Invalid,
+                "code_wrong",
+                "wrong verification code",
+                "验证码错误",
+            )
+            .with_field("code")
+        })?;
     let hash = hash_password(new_password).await?;
     let tx = app.store.begin_write().await?;
     let mut tx = sms_codes::verify(app, tx, &phone, CodePurpose::ResetPassword, code).await?;
+    app.accounts.throttle.release(&mut tx, attempt).await?;
     store::customers::set_password(&mut tx, customer.id, &hash).await?;
     super::sessions::end_all(&mut tx, Realm::Customer, customer.id, None).await?;
     app.accounts
@@ -324,7 +354,7 @@ pub async fn change_password(
     let customer = store::customers::find_by_id(&app.store, session.customer_id)
         .await?
         .ok_or_else(|| ServiceError::internal("session", "customer gone"))?;
-    if !password_matches(old, &customer.password_hash).await {
+    if !password_matches(old, Some(&customer.password_hash)).await? {
         return Err(ServiceError::new(
             ErrorKind::Invalid,
             "wrong_password",
@@ -350,7 +380,7 @@ pub async fn change_password(
     Ok(())
 }
 
-pub(crate) fn already_registered(phone: &PhoneNumber) -> ServiceError {
+fn already_registered(phone: &PhoneNumber) -> ServiceError {
     ServiceError::new(
         ErrorKind::Conflict,
         "phone_registered",
@@ -366,12 +396,15 @@ pub(crate) fn already_registered(phone: &PhoneNumber) -> ServiceError {
     .with_field("phone")
 }
 
-pub(crate) fn not_registered(phone: &PhoneNumber) -> ServiceError {
-    ServiceError::new(
-        ErrorKind::NotFound,
-        "phone_not_registered",
-        format!("{} is not registered", phone.masked()),
-        format!("手机号{}尚未注册", phone.masked()),
-    )
-    .with_field("phone")
+/// Registration and password reset count against the address's limit of failed logins:
+/// a wrong code is a failure like a wrong password.
+async fn reserve_for_address(app: &App, ip: &str) -> Result<Attempt, ServiceError> {
+    let settings = &app.accounts;
+    settings
+        .throttle
+        .reserve(
+            app,
+            &[(&format!("ip:{ip}"), settings.login_failures_per_ip)],
+        )
+        .await
 }

@@ -158,6 +158,13 @@ impl Actor {
         }
     }
 
+    /// Whether the actor may look up, revoke or hold a certificate of CA `ca` issued with
+    /// `profile`: a token only within its scope of CAs and profiles, as for issuance.
+    pub fn check_certificate(&self, ca: &str, profile: &str) -> Result<(), ServiceError> {
+        self.check_ca(ca)?;
+        self.check_profile(profile)
+    }
+
     pub fn check_profile(&self, profile: &str) -> Result<(), ServiceError> {
         match self {
             Actor::ApiToken { profiles, .. } if !profiles.allows(profile) => {

@@ -170,19 +170,11 @@ pub async fn create(
     actor.require_any(&[Role::Admin])?;
     check_username(username)?;
     let roles = parse_roles(roles)?;
-    if display_name.trim().is_empty() || display_name.chars().count() > 64 {
-        return Err(ServiceError::new(
-            ErrorKind::Invalid,
-            "invalid_name",
-            "name: 1 to 64 characters",
-            "姓名：1至64个字符",
-        )
-        .with_field("name"));
-    }
+    let display_name = domain::text::required("name", display_name, 64, "姓名")?;
     let password = random_password()?;
     let hash = hash_password(&password).await?;
     let mut tx = app.store.begin_write().await?;
-    let id = store::operators::insert(&mut tx, username, display_name.trim(), &hash, &roles)
+    let id = store::operators::insert(&mut tx, username, &display_name, &hash, &roles)
         .await?
         .ok_or_else(|| {
             ServiceError::new(
@@ -280,6 +272,7 @@ pub async fn change(
         password = Some(new);
     }
     let mut tx = app.store.begin_write().await?;
+    store::operators::lock_active_admins(&mut tx).await?;
     let (action, details) = match (change, new_roles) {
         (Change::Roles(_), Some(roles)) => {
             store::operators::set_roles(&mut tx, operator.id, &roles).await?;
@@ -309,6 +302,17 @@ pub async fn change(
             (AuditAction::OperatorResetPassword, serde_json::json!({}))
         }
     };
+    // Checked inside the transaction, after the change: two administrators demoting each
+    // other at the same moment cannot both succeed.
+    if store::operators::count_active_admins(&mut tx).await? == 0 {
+        return Err(ServiceError::new(
+            ErrorKind::Conflict,
+            "last_admin",
+            "this would leave no active administrator",
+            "操作后将没有可用的管理员，不能执行",
+        )
+        .with_field("action"));
+    }
     crate::audit::record(
         &mut tx,
         actor,
@@ -321,17 +325,23 @@ pub async fn change(
     Ok(password)
 }
 
-/// Console login; throttled per operator and per address like customers' logins.
+/// Console login; throttled per operator and per address like customers' logins. The
+/// console session of `replaces` (the cookie the request came with) ends.
 pub async fn login(
     app: &App,
     username: &str,
     password: &str,
     ip: &str,
+    replaces: Option<&str>,
 ) -> Result<StartedSession, ServiceError> {
+    // A name no operator can have is looked up as nobody, and only its first characters
+    // are counted and audited (a stranger's 60 KB name is not stored).
+    let possible = check_username(username).is_ok();
+    let username = domain::text::clip(username, 40);
     let (account_subject, ip_subject) =
         (format!("operator:{username}"), format!("console-ip:{ip}"));
-    THROTTLE
-        .check(
+    let attempt = THROTTLE
+        .reserve(
             app,
             &[
                 (&account_subject, FAILURES_PER_ACCOUNT),
@@ -339,16 +349,18 @@ pub async fn login(
             ],
         )
         .await?;
-    let operator = store::operators::find_by_username(&app.store, username).await?;
-    let matched = match &operator {
-        Some(o) if o.disabled_at.is_none() => password_matches(password, &o.password_hash).await,
-        _ => false,
+    let operator = match possible {
+        true => store::operators::find_by_username(&app.store, &username).await?,
+        false => None,
     };
-    let Some(operator) = operator.filter(|_| matched) else {
+    // A disabled operator's hash is still checked, so that the answer takes as long.
+    let stored = operator.as_ref().map(|o| o.password_hash.as_str());
+    let matched = password_matches(password, stored).await?;
+    let Some(operator) = operator.filter(|o| matched && o.disabled_at.is_none()) else {
         let refusal = THROTTLE
             .refuse_login(
                 app,
-                &[&account_subject, &ip_subject],
+                attempt,
                 ip,
                 (
                     AuditAction::OperatorLoginFailed,
@@ -360,9 +372,15 @@ pub async fn login(
         return Err(refusal);
     };
     let mut tx = app.store.begin_write().await?;
-    THROTTLE.clear(&mut tx, &account_subject).await?;
-    let session =
-        super::sessions::start(&mut tx, Realm::Operator, operator.id, &CONSOLE_SESSIONS).await?;
+    THROTTLE.succeed(&mut tx, attempt, &account_subject).await?;
+    let session = super::sessions::start(
+        &mut tx,
+        Realm::Operator,
+        operator.id,
+        &CONSOLE_SESSIONS,
+        replaces,
+    )
+    .await?;
     let actor = Actor::Operator {
         id: operator.id,
         username: operator.username.clone(),

@@ -70,6 +70,28 @@ pub fn random_hex(bytes: usize) -> Result<String, ServiceError> {
     Ok(hex::encode(buf))
 }
 
+/// A token for the forms of a visitor without a session (login, registration): 16 random
+/// bytes and their HMAC under the installation's key, in hex. The page puts it in a cookie
+/// and in the form (double submit); only a token this server made is accepted, so a value
+/// an attacker plants in the cookie does not pass.
+pub fn new_form_token(app: &App) -> Result<String, ServiceError> {
+    let nonce = random_hex(16)?;
+    let mac = aws_lc_rs::hmac::sign(app.secrets.form_tokens(), nonce.as_bytes());
+    Ok(format!("{nonce}{}", hex::encode(mac)))
+}
+
+/// Whether `token` is one [`new_form_token`] made (constant time).
+pub fn form_token_valid(app: &App, token: &str) -> bool {
+    if token.len() != 96 || !token.is_ascii() {
+        return false;
+    }
+    let (nonce, mac) = token.split_at(32);
+    let Ok(mac) = hex::decode(mac) else {
+        return false;
+    };
+    aws_lc_rs::hmac::verify(app.secrets.form_tokens(), nonce.as_bytes(), &mac).is_ok()
+}
+
 fn token_hash(token: &str) -> String {
     hex::encode(aws_lc_rs::digest::digest(
         &aws_lc_rs::digest::SHA256,
@@ -77,13 +99,19 @@ fn token_hash(token: &str) -> String {
     ))
 }
 
-/// Starts a session in the caller's transaction (a new token at every login).
+/// Starts a session in the caller's transaction (a new token at every login). The session
+/// of `replaces`, the cookie the request came with (perhaps another account's), ends: a
+/// browser holds one session of a realm, and the one it drops must not stay alive.
 pub async fn start(
     tx: &mut WriteTx,
     realm: Realm,
     principal_id: i64,
     policy: &SessionPolicy,
+    replaces: Option<&str>,
 ) -> Result<StartedSession, ServiceError> {
+    if let Some(old) = replaces.filter(|t| !t.is_empty()) {
+        store::sessions::delete(tx, &token_hash(old)).await?;
+    }
     let token = Zeroizing::new(random_hex(32)?);
     let csrf_token = random_hex(32)?;
     let max_age_seconds = policy.lifetime.as_secs() as i64;

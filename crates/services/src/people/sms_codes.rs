@@ -10,7 +10,7 @@ use store::WriteTx;
 use zeroize::Zeroizing;
 
 use crate::notifications::{self, Recipient, Template};
-use crate::people::accounts::{already_registered, not_registered, parse_phone};
+use crate::people::accounts::parse_phone;
 use crate::people::actor::Actor;
 use crate::{App, ErrorKind, ServiceError};
 
@@ -36,6 +36,24 @@ impl CodePurpose {
     }
 }
 
+/// What an SMS-code request actually sends (the caller is told the same either way).
+#[derive(Debug, Clone, Copy)]
+enum Delivery {
+    Code,
+    AccountExists,
+    Nothing,
+}
+
+impl Delivery {
+    fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Code => "code",
+            Delivery::AccountExists => "account_exists_notice",
+            Delivery::Nothing => "nothing",
+        }
+    }
+}
+
 /// What the customer is told after a code is sent.
 #[derive(Debug, Clone, Copy)]
 pub struct CodeSent {
@@ -52,8 +70,14 @@ fn code_mac(app: &App, phone: &PhoneNumber, purpose: CodePurpose, code: &str) ->
 }
 
 /// Sends a 6-digit code by SMS, within the limits: one per purpose a minute, a few an hour
-/// per number and per address. Registration codes only for new numbers, reset codes only
-/// for registered ones.
+/// per number and per address.
+///
+/// The answer never tells a stranger whether the number is a customer's (PIPL: that is
+/// personal information). A registration code asked for a registered number is not sent;
+/// the number's owner gets an SMS saying an account exists. A reset code asked for an
+/// unknown number is not sent at all. Either way a code nobody knows is recorded, so the
+/// probe counts against the limits like any request and the next step answers as for a
+/// mistyped code.
 pub async fn send(
     app: &App,
     phone: &str,
@@ -66,15 +90,12 @@ pub async fn send(
     let registered = store::customers::find_by_phone(&app.store, phone.as_str())
         .await?
         .is_some();
-    match purpose {
-        CodePurpose::Register if registered => return Err(already_registered(&phone)),
-        CodePurpose::ResetPassword | CodePurpose::Login | CodePurpose::SignApplication
-            if !registered =>
-        {
-            return Err(not_registered(&phone));
-        }
-        _ => {}
-    }
+    let delivery = match purpose {
+        CodePurpose::Register if registered => Delivery::AccountExists,
+        CodePurpose::Register => Delivery::Code,
+        _ if registered => Delivery::Code,
+        _ => Delivery::Nothing,
+    };
     let mut tx = app.store.begin_write().await?;
     let now = tx.now().seconds();
     let (by_phone, last, by_ip) = store::customers::sms_code_counts(
@@ -124,25 +145,35 @@ pub async fn send(
         now + ttl,
     )
     .await?;
-    let template = Template::VerificationCode {
-        code: code.to_string(),
-        purpose,
-        minutes: (ttl / 60) as u32,
+    let template = match delivery {
+        Delivery::Code => Some(Template::VerificationCode {
+            code: code.to_string(),
+            purpose,
+            minutes: (ttl / 60) as u32,
+        }),
+        Delivery::AccountExists => Some(Template::AccountExists {
+            site: lang
+                .pick(&app.hall.site.ca_name_zh, &app.hall.site.ca_name_en)
+                .to_string(),
+        }),
+        Delivery::Nothing => None,
     };
-    notifications::enqueue(
-        &mut tx,
-        &Recipient::Sms(phone.clone()),
-        &template,
-        lang,
-        &format!("sms-code:{id}"),
-    )
-    .await?;
+    if let Some(template) = template {
+        notifications::enqueue(
+            &mut tx,
+            &Recipient::Sms(phone.clone()),
+            &template,
+            lang,
+            &format!("sms-code:{id}"),
+        )
+        .await?;
+    }
     crate::audit::record(
         &mut tx,
         &Actor::Visitor { ip: ip.into() },
         AuditAction::SmsCodeSend,
         format!("phone:{}", phone.masked()),
-        serde_json::json!({"purpose": purpose.as_str()}),
+        serde_json::json!({"purpose": purpose.as_str(), "delivered": delivery.as_str()}),
     )
     .await?;
     tx.commit().await?;
@@ -150,6 +181,21 @@ pub async fn send(
         resend_after_seconds: resend,
         expires_in_seconds: ttl,
     })
+}
+
+/// Checks a code without consuming it (a wrong one counts a try, as in [`verify`]), so that
+/// costly work, a password hash, runs only for a request that holds the right code; the
+/// step itself then checks and consumes it with [`verify`].
+pub(crate) async fn precheck(
+    app: &App,
+    phone: &PhoneNumber,
+    purpose: CodePurpose,
+    code: &str,
+) -> Result<(), ServiceError> {
+    let tx = app.store.begin_write().await?;
+    // Dropped uncommitted: the consumption is rolled back.
+    let _checked = verify(app, tx, phone, purpose, code).await?;
+    Ok(())
 }
 
 /// Checks the newest code of `purpose` inside `tx` and consumes it. A wrong code counts an

@@ -7,7 +7,7 @@
 //! a session are JSON only (a cross-site form cannot send JSON without a CORS preflight).
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
@@ -17,7 +17,7 @@ use services::people::sms_codes::{self, CodePurpose};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::auth::{Customer, CustomerWithCsrf, session_cookie, with_session_cookie};
+use crate::auth::{Customer, CustomerWithCsrf, session_cookie, session_token, with_session_cookie};
 use crate::client_ip::ClientIp;
 use crate::error::{ApiError, ErrorBody};
 use crate::json_body::ApiJson;
@@ -79,9 +79,7 @@ pub struct CodeSentView {
 
 /// Sends an SMS verification code (6 digits, valid 5 minutes, single use).
 #[utoipa::path(post, path = "/api/v1/sms-codes", request_body = CodeRequest, responses(
-    (status = 202, body = CodeSentView),
-    (status = 409, description = "register: the number is already registered"),
-    (status = 404, description = "reset_password: the number is not registered"),
+    (status = 202, body = CodeSentView, description = "The same answer whether or not the number has an account: a registration code for a registered number is replaced by an SMS telling its owner; a reset code for an unknown number is not sent"),
     (status = 422, description = "bad phone or purpose"),
     (status = 429, description = "resend too soon, or hourly limit of the number or address; Retry-After says when"),
 ))]
@@ -141,11 +139,13 @@ pub struct RegisterRequest {
     (status = 201, body = SessionView, description = "Registered; the session cookie is set"),
     (status = 409, description = "already registered"),
     (status = 422, description = "bad phone, code or password; `field` names it"),
+    (status = 429, description = "too many failures from this address, or the server is busy hashing passwords; Retry-After says when"),
 ))]
 pub async fn register(
     State(state): State<AppState>,
     AcceptLang(lang): AcceptLang,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> Result<Response, ApiError> {
     let registration = Registration {
@@ -154,9 +154,14 @@ pub async fn register(
         password: &body.password,
         accepts_terms: body.agree,
     };
-    let session = accounts::register(&state.app, registration, &ip)
-        .await
-        .map_err(|e| ApiError::new(e, lang))?;
+    let session = accounts::register(
+        &state.app,
+        registration,
+        &ip,
+        session_token(&headers).as_deref(),
+    )
+    .await
+    .map_err(|e| ApiError::new(e, lang))?;
     Ok(logged_in(&state, StatusCode::CREATED, session))
 }
 
@@ -179,11 +184,18 @@ pub async fn login(
     State(state): State<AppState>,
     AcceptLang(lang): AcceptLang,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let session = accounts::login(&state.app, &body.phone, &body.password, &ip)
-        .await
-        .map_err(|e| ApiError::new(e, lang))?;
+    let session = accounts::login(
+        &state.app,
+        &body.phone,
+        &body.password,
+        &ip,
+        session_token(&headers).as_deref(),
+    )
+    .await
+    .map_err(|e| ApiError::new(e, lang))?;
     Ok(logged_in(&state, StatusCode::OK, session))
 }
 
@@ -240,7 +252,7 @@ pub struct ResetRequest {
 
 /// Sets a new password with a reset code; every session of the account ends.
 #[utoipa::path(post, path = "/api/v1/password-resets", request_body = ResetRequest, responses(
-    (status = 204), (status = 404, description = "not registered"), (status = 422, description = "bad code or password"),
+    (status = 204), (status = 422, description = "bad code or password (an unknown number has no valid code)"), (status = 429, description = "too many failures from this address; Retry-After says when"),
 ))]
 pub async fn reset_password(
     State(state): State<AppState>,

@@ -4,7 +4,7 @@
 //! session's own customer is ever read or changed: another customer's id is "not found",
 //! exactly like one that does not exist (the use cases check it).
 
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
@@ -678,7 +678,7 @@ pub async fn get_document(
     AcceptLang(lang): AcceptLang,
     Customer(session): Customer,
     Path((id, slot)): Path<(String, String)>,
-    Query(query): Query<DocumentQuery>,
+    crate::query::ApiQuery(query): crate::query::ApiQuery<DocumentQuery>,
 ) -> Result<axum::response::Response, ApiError> {
     let id = application_id(&id, lang)?;
     let jpeg = application::document(&state.app, &session.actor(), id, &slot, query.thumbnail)

@@ -11,9 +11,21 @@ pub mod openapi;
 pub mod profile;
 
 use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
 use axum::routing::get;
 
 use crate::AppState;
+
+/// Every API answer is personal or a session's (`/me` carries the CSRF token) unless it
+/// says otherwise: not stored by the browser or a proxy.
+async fn not_stored(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -24,4 +36,5 @@ pub fn routes() -> Router<AppState> {
         .merge(profile::routes())
         .merge(applications::routes())
         .merge(console::routes())
+        .layer(axum::middleware::map_response(not_stored))
 }

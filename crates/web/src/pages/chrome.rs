@@ -88,7 +88,8 @@ impl PageRequest {
             (Some(token), _) => (token.to_string(), None),
             (None, Some(cookie)) => (cookie.clone(), None),
             (None, None) => {
-                let fresh = services::people::sessions::random_hex(32).unwrap_or_default();
+                let fresh =
+                    services::people::sessions::new_form_token(&state.app).unwrap_or_default();
                 (fresh.clone(), Some(fresh))
             }
         };

@@ -269,6 +269,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Code sent; it is valid for 5 minutes.",
     ),
     (
+        "notice.code_sent_register",
+        "验证码已发送，5 分钟内有效。如该手机号已注册，您将收到一条提醒短信而不是验证码，请直接登录或找回密码。",
+        "Code sent; it is valid for 5 minutes. If this number already has an account, you will get an SMS saying so instead of a code: log in, or reset the password.",
+    ),
+    (
+        "notice.code_sent_reset",
+        "如该手机号已注册，验证码已发送至该手机，5 分钟内有效。",
+        "If this number has an account, a code was sent to it; it is valid for 5 minutes.",
+    ),
+    (
         "notice.registered",
         "注册成功，欢迎使用。",
         "Registered. Welcome!",

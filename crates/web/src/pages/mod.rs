@@ -107,9 +107,12 @@ pub struct PageRequest {
     notice: Option<&'static str>,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for PageRequest {
+impl FromRequestParts<AppState> for PageRequest {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(PageRequest {
             lang: page_lang(&parts.headers),
             here: parts
@@ -118,7 +121,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PageRequest {
                 .map(|p| p.as_str().to_string())
                 .unwrap_or_else(|| "/".into()),
             form_cookie: cookies::read(&parts.headers, FORM_COOKIE)
-                .filter(|v| v.len() == 64 && v.chars().all(|c| c.is_ascii_hexdigit())),
+                .filter(|v| services::people::sessions::form_token_valid(&state.app, v)),
             headers: parts.headers.clone(),
             notice: parts.uri.query().and_then(|query| {
                 query

@@ -256,10 +256,24 @@ impl Client<'_> {
 
     /// A JSON API call (with the session's CSRF token once one is known).
     pub async fn call(&mut self, method: &str, path: &str, body: serde_json::Value) -> Answer {
+        self.call_with(method, path, body, &[]).await
+    }
+
+    /// [`Client::call`] with extra request headers (`Origin`, `Sec-Fetch-Site`…).
+    pub async fn call_with(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> Answer {
         let mut request = Request::builder()
             .method(method)
             .uri(path)
             .header(header::CONTENT_TYPE, "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(token) = &self.csrf {
             request = request.header("x-csrf-token", token);
         }
@@ -304,6 +318,28 @@ impl Client<'_> {
             .await
             .unwrap();
         (status, bytes.to_vec())
+    }
+
+    /// A page form posted as a browser posts it (`application/x-www-form-urlencoded`).
+    pub async fn form(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let body = serde_html_form::to_string(fields).expect("form fields");
+        let request = Request::builder()
+            .method("POST")
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// The value of a cookie this client holds.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.get(name).cloned()
+    }
+
+    /// Sets a cookie as an attacker who can plant one would.
+    pub fn plant_cookie(&mut self, name: &str, value: &str) {
+        self.cookies.insert(name.into(), value.into());
     }
 
     /// A page.

@@ -8,5 +8,6 @@ mod applications;
 mod consent;
 mod console;
 mod documents;
+mod hardening;
 mod printing;
 mod time_rules;

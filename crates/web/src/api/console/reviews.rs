@@ -150,7 +150,7 @@ pub async fn document(
     AcceptLang(lang): AcceptLang,
     Operator(session): Operator,
     Path((id, slot)): Path<(String, String)>,
-    axum::extract::Query(query): axum::extract::Query<crate::api::applications::DocumentQuery>,
+    crate::query::ApiQuery(query): crate::query::ApiQuery<crate::api::applications::DocumentQuery>,
 ) -> Result<axum::response::Response, ApiError> {
     let id = application_id(&id, lang)?;
     let jpeg = application::document(&state.app, &session.actor(), id, &slot, query.thumbnail())

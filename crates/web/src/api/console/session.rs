@@ -43,11 +43,18 @@ pub async fn login(
     State(state): State<AppState>,
     AcceptLang(lang): AcceptLang,
     ClientIp(ip): ClientIp,
+    headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<ConsoleLogin>,
 ) -> Result<Response, ApiError> {
-    let started = operators::login(&state.app, &body.username, &body.password, &ip)
-        .await
-        .map_err(|e| ApiError::new(e, lang))?;
+    let started = operators::login(
+        &state.app,
+        &body.username,
+        &body.password,
+        &ip,
+        crate::auth::console_token(&headers).as_deref(),
+    )
+    .await
+    .map_err(|e| ApiError::new(e, lang))?;
     let session = operators::session(&state.app, &started.token)
         .await
         .map_err(|e| ApiError::new(e, lang))?;

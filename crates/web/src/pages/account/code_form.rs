@@ -116,7 +116,12 @@ where
     if fields.action == "send_code" {
         return match sms_codes::send(&state.app, &fields.phone, purpose, ip, request.lang).await {
             Ok(_) => {
-                chrome.notice = Some(chrome.t.t("notice.code_sent").to_string());
+                let notice = match purpose {
+                    CodePurpose::Register => "notice.code_sent_register",
+                    CodePurpose::ResetPassword => "notice.code_sent_reset",
+                    _ => "notice.code_sent",
+                };
+                chrome.notice = Some(chrome.t.t(notice).to_string());
                 show(chrome, None)
             }
             Err(e) => show(chrome, Some(FormError::failed(&e, request.lang))),

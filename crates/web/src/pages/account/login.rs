@@ -50,7 +50,14 @@ pub async fn submit(
 ) -> Response {
     let next = safe_next(form.next.as_deref(), "/me");
     let result = run_form(&request, &form.csrf, None, || async {
-        let session = accounts::login(&state.app, &form.login, &form.password, &ip).await?;
+        let session = accounts::login(
+            &state.app,
+            &form.login,
+            &form.password,
+            &ip,
+            crate::auth::session_token(&request.headers).as_deref(),
+        )
+        .await?;
         let cookie = session_cookie(&state, &session.token, session.max_age_seconds);
         Ok(see_other(&next, Some(cookie)))
     })

@@ -32,7 +32,13 @@ pub async fn submit(
         &form,
         CodePurpose::Register,
         || async {
-            let session = accounts::register(&state.app, registration, &ip).await?;
+            let session = accounts::register(
+                &state.app,
+                registration,
+                &ip,
+                crate::auth::session_token(&request.headers).as_deref(),
+            )
+            .await?;
             let cookie = session_cookie(&state, &session.token, session.max_age_seconds);
             Ok(see_other("/me?notice=registered", Some(cookie)))
         },

@@ -55,7 +55,14 @@ pub async fn submit(
         "/console".into()
     };
     let result = run_form(&request, &form.csrf, None, || async {
-        let started = operators::login(&state.app, form.login.trim(), &form.password, &ip).await?;
+        let started = operators::login(
+            &state.app,
+            form.login.trim(),
+            &form.password,
+            &ip,
+            crate::auth::console_token(&request.headers).as_deref(),
+        )
+        .await?;
         let cookie = console_cookie(&state, &started.token, started.max_age_seconds);
         Ok(see_other(&next, Some(cookie)))
     })
