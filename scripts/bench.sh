@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks of docs/PERFORMANCE.md. Prints figures; asserts nothing.
 #
-#   scripts/bench.sh [sign|crl|documents|issue|ocsp|all]     (default: all)
+#   scripts/bench.sh [sign|crl|documents|flood|issue|ocsp|all]     (default: all)
 #
 # Uses the release binary, scratch data directories under a temp dir, wrk as the load
 # generator on this machine (installed when missing) and, for the PostgreSQL figures, the
@@ -93,8 +93,9 @@ case $what in
     sign|all) "$BIN" bench sign --seconds 3 ;;&
     crl|all) for n in 100000 1000000; do CERTHALL_LOG=warn "$BIN" bench crl --entries $n --family ecdsa; done ;;&
     documents|all) "$BIN" --data-dir "$SCRATCH/documents" bench documents --seconds 3 ;;&
+    flood|all) "$BIN" bench flood --requests 1000 ;;&
     issue|all) bench_issue sqlite; bench_issue postgresql "$(postgres_url)" ;;&
     ocsp|all) bench_ocsp ;;
-    sign|crl|documents|issue) ;;
-    *) echo "usage: $0 [sign|crl|documents|issue|ocsp|all]"; exit 2 ;;
+    sign|crl|documents|flood|issue) ;;
+    *) echo "usage: $0 [sign|crl|documents|flood|issue|ocsp|all]"; exit 2 ;;
 esac

@@ -399,6 +399,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
     },
+    /// An unauthenticated flood against a real server (a scratch one): N requests at once
+    /// (registrations without a valid code, logins of unknown numbers), each from its own
+    /// address; the server's peak memory, the answers, and a real login's time meanwhile.
+    Flood {
+        /// Requests sent at once.
+        #[arg(long, default_value_t = 1000)]
+        requests: usize,
+    },
     /// CRL generation time and peak memory for N revoked certificates (in a scratch database).
     Crl {
         /// Number of revoked certificates.

@@ -169,20 +169,21 @@ pub fn documents(global: &GlobalArgs, seconds: f64) -> Result<()> {
     Ok(())
 }
 
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+/// A size field (`VmHWM`, `VmRSS`) of a process's /proc status (this one's: `self`), in KiB.
+pub(super) fn proc_status_kib(pid: &str, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+fn peak_rss_kib() -> Option<u64> {
+    proc_status_kib("self", "VmHWM")
+}
+
 fn current_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    proc_status_kib("self", "VmRSS")
 }
 
 /// CRL generation for `entries` revoked certificates, in a scratch SQLite database (or the

@@ -3,6 +3,7 @@
 
 mod audit;
 mod bench;
+mod bench_flood;
 mod ca;
 mod config;
 mod operator;
@@ -33,6 +34,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Bench(BenchCommand::Documents { seconds }) => {
             bench::documents(&cli.global, seconds)
         }
+        Command::Bench(BenchCommand::Flood { requests }) => bench_flood::run(requests).await,
         Command::Bench(BenchCommand::Crl { entries, family }) => {
             bench::crl(&cli.global, entries, &family).await
         }
