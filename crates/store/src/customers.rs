@@ -159,3 +159,13 @@ pub async fn consume_sms_code(tx: &mut WriteTx, id: i64) -> Result<(), StoreErro
         .await?;
     Ok(())
 }
+
+/// Forgets SMS codes that expired before `before` (no limit counts back that far: the
+/// hourly ones look one hour back); returns how many went.
+pub async fn prune_sms_codes(tx: &mut WriteTx, before: i64) -> Result<u64, StoreError> {
+    Ok(sqlx::query("DELETE FROM sms_codes WHERE expires_at < $1")
+        .bind(before)
+        .execute(&mut ***tx)
+        .await?
+        .rows_affected())
+}

@@ -100,3 +100,19 @@ pub async fn clear(tx: &mut WriteTx, subject: &str) -> Result<(), StoreError> {
         .await?;
     Ok(())
 }
+
+/// Forgets failures and throttle rows not touched since `before` (no window reaches back
+/// that far); returns how many rows went.
+pub async fn prune(tx: &mut WriteTx, before: i64) -> Result<u64, StoreError> {
+    let failures = sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(before)
+        .execute(&mut ***tx)
+        .await?
+        .rows_affected();
+    let throttles = sqlx::query("DELETE FROM login_throttles WHERE touched_at < $1")
+        .bind(before)
+        .execute(&mut ***tx)
+        .await?
+        .rows_affected();
+    Ok(failures + throttles)
+}

@@ -57,7 +57,10 @@ pub fn router(state: AppState) -> Router {
         .merge(ocsp::routes())
         .merge(ops::routes())
         .nest("/api/v1", api::routes())
-        .layer(axum::middleware::from_fn(origin::same_site_only))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            origin::same_site_only,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -6,6 +6,7 @@
 //! take a lease first (`store::leases`); the CRL publisher does.
 
 pub mod crl;
+pub mod housekeeping;
 pub mod ocsp_renewal;
 pub mod outbox;
 
@@ -16,6 +17,7 @@ use crate::App;
 /// Starts every job on the current runtime (once the CA engine is open).
 pub fn spawn_all(app: &Arc<App>) {
     tokio::spawn(crl::run(app.clone()));
+    tokio::spawn(housekeeping::run(app.clone()));
     tokio::spawn(ocsp_renewal::run(app.clone()));
     tokio::spawn(outbox::run(app.clone()));
 }

@@ -104,6 +104,20 @@ async fn login_limits_hold_in_bursts(test: TestApp) {
         )
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+
+    // A day later housekeeping forgets the failures and throttle rows of the bursts (and
+    // the spent codes), so a stranger trying many numbers cannot grow the tables for good.
+    test.clock.advance(std::time::Duration::from_secs(86_401));
+    let gone = services::jobs::housekeeping::run_once(&test.app)
+        .await
+        .unwrap();
+    assert!(gone >= 150, "{gone} rows");
+    assert_eq!(
+        services::jobs::housekeeping::run_once(&test.app)
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
