@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian machine as on a developer's: installs what is
 # missing (Debian packages incl. Chromium and CJK fonts, the Python venv with pkilint, the
-# npm packages of the browser tests), starts PostgreSQL when none is reachable, then runs
+# npm packages of the browser tests), starts PostgreSQL when none is reachable and moto's
+# S3-compatible server (unless CERTHALL_TEST_S3_ENDPOINT names one), then runs
 # formatting and lint checks, every Rust test with cargo nextest, the browser tests
 # (Playwright driving Debian's Chromium; screenshots in target/screenshots/), and a
 # schema-driven fuzzing of the REST API (schemathesis, bounded in time).
@@ -45,7 +46,7 @@ command -v cargo-nextest >/dev/null || { step "installing cargo-nextest"; cargo 
 
 # --- Python venv: pkilint, asn1crypto + gmssl for the independent SM2 verifier, and
 # schemathesis for the API fuzzing ---------------------------------------------------------
-if ! "$CERTHALL_TEST_VENV/bin/python" -c 'import pkilint, asn1crypto, gmssl, schemathesis' 2>/dev/null; then
+if ! "$CERTHALL_TEST_VENV/bin/python" -c 'import pkilint, asn1crypto, gmssl, schemathesis, moto.server' 2>/dev/null; then
     step "creating the Python venv $CERTHALL_TEST_VENV"
     python3 -m venv "$CERTHALL_TEST_VENV"
     "$CERTHALL_TEST_VENV/bin/pip" install -q --disable-pip-version-check -r tests/tools/requirements.txt
@@ -71,6 +72,20 @@ fi
 for db in $(psql "$CERTHALL_TEST_POSTGRES_URL" -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'certhall_test_%'"); do
     psql "$CERTHALL_TEST_POSTGRES_URL" -q -c "DROP DATABASE IF EXISTS $db" || true
 done
+
+# --- S3-compatible object storage: moto's server on a free port of 127.0.0.1 -------------
+if [ -z "${CERTHALL_TEST_S3_ENDPOINT:-}" ]; then
+    s3_port=$("$CERTHALL_TEST_VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    step "starting moto's S3 server on 127.0.0.1:$s3_port"
+    "$CERTHALL_TEST_VENV/bin/moto_server" -H 127.0.0.1 -p "$s3_port" >/dev/null 2>&1 &
+    s3_pid=$!
+    trap 'kill "$s3_pid" 2>/dev/null || true' EXIT
+    export CERTHALL_TEST_S3_ENDPOINT="http://127.0.0.1:$s3_port"
+    for _ in $(seq 50); do
+        "$CERTHALL_TEST_VENV/bin/python" -c "import socket; socket.create_connection(('127.0.0.1', $s3_port), 1)" 2>/dev/null && break
+        sleep 0.2
+    done
+fi
 
 # --- Rust ------------------------------------------------------------------------------
 step "cargo fmt --check"

@@ -121,6 +121,35 @@ pub struct GlobalArgs {
         default_value_t = 60
     )]
     pub sms_resend_after: u64,
+    /// Where uploaded documents are kept (sealed): `local` under DATA_DIR/documents; `s3` in an S3-compatible bucket (for several nodes).
+    #[arg(
+        long,
+        global = true,
+        env = "CERTHALL_STORAGE",
+        value_enum,
+        default_value = "local"
+    )]
+    pub storage: StorageProvider,
+    /// The S3-compatible endpoint (with --storage s3), e.g. https://s3.cn-north-1.amazonaws.com.cn.
+    #[arg(long, global = true, env = "CERTHALL_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    /// The bucket (with --storage s3).
+    #[arg(long, global = true, env = "CERTHALL_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+    /// The bucket's region.
+    #[arg(
+        long,
+        global = true,
+        env = "CERTHALL_S3_REGION",
+        default_value = "us-east-1"
+    )]
+    pub s3_region: String,
+    /// The access key id (with --storage s3).
+    #[arg(long, global = true, env = "CERTHALL_S3_ACCESS_KEY_ID")]
+    pub s3_access_key_id: Option<String>,
+    /// File holding the secret access key (with --storage s3).
+    #[arg(long, global = true, env = "CERTHALL_S3_SECRET_KEY_FILE")]
+    pub s3_secret_key_file: Option<PathBuf>,
     /// How SMS go out: `file` appends to DATA_DIR/outbox/sms.jsonl; `http` posts to a gateway.
     #[arg(
         long,
@@ -159,6 +188,12 @@ pub struct GlobalArgs {
     /// Log format.
     #[arg(long, global = true, env = "CERTHALL_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum StorageProvider {
+    Local,
+    S3,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -3,9 +3,20 @@
 //! sandbox that behaves like the real service, failures included, for demos and tests.
 //! The use cases (`services`) see only the traits; the binary chooses the implementations.
 //!
-//! Today: notifications ([`notify`]: SMS and e-mail) and document storage ([`storage`]). Payment, identity verification,
-//! object storage and invoicing adapters come as sibling modules, each laid out the same
-//! way: `mod.rs` (the trait and its types), `sandbox.rs`, one file per real adapter.
+//! Today: notifications ([`notify`]: SMS and e-mail) and document storage ([`storage`]:
+//! the local file system, S3-compatible object stores). Payment, identity verification and
+//! invoicing adapters come as sibling modules, each laid out the same way: `mod.rs` (the
+//! trait and its types), `sandbox.rs`, one file per real adapter.
 
 pub mod notify;
 pub mod storage;
+
+/// The HTTP client every adapter uses: rustls with aws-lc-rs (installed as the process's
+/// provider if none is), webpki roots, a total timeout per request.
+pub(crate) fn http_client(timeout: std::time::Duration) -> Result<reqwest::Client, String> {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .build()
+        .map_err(|e| format!("HTTP client: {e}"))
+}

@@ -13,7 +13,7 @@ use providers::notify::smtp::SmtpNotifier;
 use services::ca::Pkcs11Settings;
 use services::{App, Config, Notifiers};
 
-use crate::cli::{EmailProvider, GlobalArgs, SmsProvider};
+use crate::cli::{EmailProvider, GlobalArgs, SmsProvider, StorageProvider};
 
 /// The configuration the flags describe.
 pub fn config(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<Config> {
@@ -37,6 +37,9 @@ pub fn config(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<Config> {
     }
     config.accounts.code_resend_after = std::time::Duration::from_secs(global.sms_resend_after);
     config.public_url = global.public_url.clone();
+    if let StorageProvider::S3 = global.storage {
+        config.storage = Arc::new(s3_store(global, config.clock.clone())?);
+    }
     let ca = &mut config.ca;
     if let Some(oid) = &global.policy_oid {
         ca.policy_oid = oid
@@ -67,6 +70,32 @@ pub fn config(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<Config> {
         });
     }
     Ok(config)
+}
+
+/// The S3-compatible store the flags describe.
+fn s3_store(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<providers::storage::s3::S3Store> {
+    let required = |value: &Option<String>, flag: &str| {
+        value
+            .clone()
+            .with_context(|| format!("{flag} is required with --storage s3"))
+    };
+    let path = global
+        .s3_secret_key_file
+        .as_ref()
+        .context("--s3-secret-key-file is required with --storage s3")?;
+    let secret = std::fs::read_to_string(path)
+        .with_context(|| format!("--s3-secret-key-file: reading {}", path.display()))?;
+    providers::storage::s3::S3Store::new(
+        providers::storage::s3::S3Settings {
+            endpoint: required(&global.s3_endpoint, "--s3-endpoint")?,
+            bucket: required(&global.s3_bucket, "--s3-bucket")?,
+            region: global.s3_region.clone(),
+            access_key_id: required(&global.s3_access_key_id, "--s3-access-key-id")?,
+            secret_access_key: zeroize::Zeroizing::new(secret.trim().to_string()),
+        },
+        clock,
+    )
+    .map_err(anyhow::Error::msg)
 }
 
 fn parse_number(text: &str) -> Result<u64> {

@@ -52,11 +52,7 @@ impl HttpSmsGateway {
         if secret.len() < 16 {
             return Err("SMS gateway secret: at least 16 bytes".into());
         }
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(15))
-            .build()
-            .map_err(|e| format!("HTTP client: {e}"))?;
+        let client = crate::http_client(Duration::from_secs(15))?;
         Ok(HttpSmsGateway {
             client,
             url: url.to_string(),

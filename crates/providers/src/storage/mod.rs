@@ -3,10 +3,11 @@
 //! random keys that carry no name or id.
 //!
 //! Adapters: [`local::LocalFs`], the default, under the data directory, written durably
-//! (a temporary file, fsync, rename, fsync of the directory). An S3-compatible store for
-//! several nodes is the next adapter here.
+//! (a temporary file, fsync, rename, fsync of the directory); [`s3::S3Store`], an
+//! S3-compatible object store for several nodes (SigV4-signed requests).
 
 pub mod local;
+pub mod s3;
 
 use futures_util::future::BoxFuture;
 

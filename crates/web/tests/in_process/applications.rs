@@ -466,6 +466,11 @@ async fn the_same_flow_on_postgresql() {
 }
 
 #[tokio::test]
+async fn the_same_flow_with_documents_in_s3() {
+    the_whole_flow(TestApp::on_s3().await).await;
+}
+
+#[tokio::test]
 async fn another_customer_reaches_nothing_of_it_by_any_url() {
     let test = TestApp::new().await;
     let mut owner = test.customer(PHONE, [10, 1, 0, 2]).await;

@@ -106,6 +106,37 @@ impl TestApp {
         Self::with(|config| config.database_url = url).await
     }
 
+    /// Like [`TestApp::new`], with documents kept in a fresh bucket of the S3-compatible
+    /// server the test script starts (`CERTHALL_TEST_S3_ENDPOINT`, moto).
+    pub async fn on_s3() -> Self {
+        use providers::storage::s3::{S3Settings, S3Store};
+        let endpoint = std::env::var("CERTHALL_TEST_S3_ENDPOINT").expect(
+            "CERTHALL_TEST_S3_ENDPOINT is not set: run scripts/test.sh, which starts an S3-compatible server",
+        );
+        let bucket = format!(
+            "certhall-flow-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        );
+        // Request signatures carry the time: the real one, as a real store checks it.
+        let store = S3Store::new(
+            S3Settings {
+                endpoint,
+                bucket,
+                region: "us-east-1".into(),
+                access_key_id: "AKIACERTHALLTEST".into(),
+                secret_access_key: zeroize::Zeroizing::new("certhall-test-secret".into()),
+            },
+            Arc::new(domain::time::SystemClock),
+        )
+        .expect("S3 store");
+        store.create_bucket().await.expect("bucket");
+        Self::with(|config| config.storage = Arc::new(store)).await
+    }
+
     /// A logged-in customer with a new account on `phone`, from `ip`.
     pub async fn customer(&self, phone: &str, ip: [u8; 4]) -> Client<'_> {
         let mut client = self.client(ip);
