@@ -92,3 +92,21 @@ pub async fn find(
             .await?,
     )
 }
+
+/// Removes every document of an application; returns the rows (their objects are for the
+/// caller to remove after the commit).
+pub async fn delete_all_of(
+    tx: &mut WriteTx,
+    application_id: i64,
+) -> Result<Vec<DocumentRecord>, StoreError> {
+    let rows: Vec<DocumentRecord> =
+        sqlx::query_as(&format!("{SELECT} WHERE application_id = $1 ORDER BY id"))
+            .bind(application_id)
+            .fetch_all(&mut ***tx)
+            .await?;
+    sqlx::query("DELETE FROM documents WHERE application_id = $1")
+        .bind(application_id)
+        .execute(&mut ***tx)
+        .await?;
+    Ok(rows)
+}

@@ -22,7 +22,7 @@ use super::{BlobStore, StorageError, check_key};
 /// Where the bucket is and who we are to it.
 #[derive(Clone)]
 pub struct S3Settings {
-    /// e.g. `https://s3.cn-north-1.amazonaws.com.cn` or `http://127.0.0.1:9000`.
+    /// e.g. `https://s3.cn-north-1.amazonaws.com.cn` or `http://127.0.0.1:9000` (no path).
     pub endpoint: String,
     pub bucket: String,
     /// e.g. `cn-north-1`; `us-east-1` for most self-hosted stores.
@@ -109,8 +109,14 @@ fn failed(e: impl std::fmt::Display) -> StorageError {
 
 impl S3Store {
     pub fn new(settings: S3Settings, clock: Arc<dyn Clock>) -> Result<Self, StorageError> {
-        if !settings.endpoint.starts_with("http://") && !settings.endpoint.starts_with("https://") {
-            return Err(failed("the endpoint must start with http:// or https://"));
+        let endpoint = settings.endpoint.trim_end_matches('/');
+        let authority_only = endpoint.split_once("://").is_some_and(|(scheme, rest)| {
+            (scheme == "http" || scheme == "https") && !rest.is_empty() && !rest.contains('/')
+        });
+        if !authority_only {
+            return Err(failed(
+                "the endpoint must be http(s)://host[:port], without a path (the bucket goes in the path)",
+            ));
         }
         let client = crate::http_client(Duration::from_secs(30)).map_err(failed)?;
         Ok(S3Store {
@@ -301,5 +307,26 @@ mod tests {
              Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
         );
         assert_eq!(amz_date(1_369_353_600), "20130524T000000Z");
+    }
+
+    #[test]
+    fn endpoints_are_a_scheme_and_a_host() {
+        let clock: Arc<dyn Clock> = Arc::new(domain::time::SystemClock);
+        let settings = |endpoint: &str| S3Settings {
+            endpoint: endpoint.into(),
+            bucket: "b".into(),
+            region: "us-east-1".into(),
+            access_key_id: "a".into(),
+            secret_access_key: Zeroizing::new("s".into()),
+        };
+        for good in ["http://127.0.0.1:9000", "https://s3.example.cn/"] {
+            assert!(
+                S3Store::new(settings(good), clock.clone()).is_ok(),
+                "{good}"
+            );
+        }
+        for bad in ["s3.example.cn", "ftp://x", "https://x/prefix", "https://"] {
+            assert!(S3Store::new(settings(bad), clock.clone()).is_err(), "{bad}");
+        }
     }
 }

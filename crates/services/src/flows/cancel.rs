@@ -1,6 +1,8 @@
 //! Cancelling an application (取消): the customer gives up a draft, a submitted one not yet
 //! taken by a reviewer, or a rejected one. Transitions: `Draft → Cancelled`,
-//! `Submitted → Cancelled`, `Rejected → Cancelled`.
+//! `Submitted → Cancelled`, `Rejected → Cancelled`. Its documents (identity documents:
+//! personal information with no purpose left) are shredded: the rows holding their
+//! wrapped keys go in the same transaction, the sealed objects after the commit.
 
 use domain::{ApplicationEvent, AuditAction};
 
@@ -14,6 +16,7 @@ pub async fn cancel(app: &App, session: &CustomerSession, id: i64) -> Result<(),
         .await?
         .ok_or_else(|| not_found(id))?;
     let current = application::assemble(app, &record).await?;
+    let shredded = store::documents::delete_all_of(&mut tx, id).await?;
     application::change_status(
         &mut tx,
         &session.actor(),
@@ -21,9 +24,14 @@ pub async fn cancel(app: &App, session: &CustomerSession, id: i64) -> Result<(),
         current.pipeline,
         ApplicationEvent::Cancel,
         AuditAction::ApplicationCancel,
-        serde_json::json!({}),
+        serde_json::json!({"documents_shredded": shredded.len()}),
     )
     .await?;
     tx.commit().await?;
+    let objects: Vec<String> = shredded
+        .into_iter()
+        .flat_map(|d| [d.object_key, d.thumbnail_key])
+        .collect();
+    crate::documents::forget(app, &objects).await;
     Ok(())
 }

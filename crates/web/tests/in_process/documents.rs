@@ -2,7 +2,8 @@
 //! (checked by content, the limit counted while the body streams), truncated ones refused,
 //! each re-encoded and stored encrypted; nothing is kept of a refused upload; only the
 //! customer who owns the application and operators with a reading role see them, and
-//! each operator's look is audited; a replaced document is shredded.
+//! each operator's look is audited; a replaced document is shredded, and so are all of a
+//! cancelled application's.
 
 use axum::http::StatusCode;
 use serde_json::json;
@@ -305,4 +306,60 @@ async fn a_phone_uploads_once_through_its_link_and_the_computer_sees_it() {
         .call("POST", &make("agent_id_back"), json!(null))
         .await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
+}
+
+/// A cancelled application keeps no document: rows and sealed objects are gone, the
+/// cancellation's audit event says how many.
+#[tokio::test]
+async fn cancelling_shreds_the_documents() {
+    let test = TestApp::new().await;
+    let mut customer = test.customer(PHONE, [10, 2, 3, 1]).await;
+    let id = draft(&mut customer).await;
+    let photo = jpeg(320, 240);
+    for slot in ["business_licence", "agent_id_front"] {
+        let answer = customer
+            .upload(
+                &format!("/api/v1/applications/{id}/documents/{slot}"),
+                &photo,
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    }
+    assert_eq!(
+        stored_objects(&test).len(),
+        4,
+        "two images and their thumbnails"
+    );
+    let answer = customer
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/cancellation"),
+            json!(null),
+        )
+        .await;
+    assert!(answer.status.is_success(), "{}", answer.text);
+    let cli = Actor::Cli("test".into());
+    let filter = domain::AuditFilter {
+        action_prefix: "application.cancel".into(),
+        ..Default::default()
+    };
+    let events = services::audit::list(&test.app, &cli, &filter, 5)
+        .await
+        .unwrap();
+    assert!(
+        events[0].details.contains("\"documents_shredded\":2"),
+        "{}",
+        events[0].details
+    );
+    assert!(
+        stored_objects(&test).is_empty(),
+        "{:?}",
+        stored_objects(&test)
+    );
+    let (status, _) = customer
+        .bytes(&format!(
+            "/api/v1/applications/{id}/documents/business_licence"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
