@@ -241,6 +241,25 @@ test('huanbao: wizard, errors, leave and continue, signed submission, duplicates
   await reviewer.getByRole('button', { name: '受理' }).click();
   await reviewer.locator('[data-testid=status]', { hasText: '申请受理中' }).waitFor();
   await shoot(reviewer, 'console-review-application');
+
+  // A document opens in the viewer, which turns and zooms it without reloading it.
+  const [viewer] = await Promise.all([
+    reviewer.context().waitForEvent('page'),
+    reviewer.locator('.thumbs a').first().click(),
+  ]);
+  await viewer.waitForLoadState();
+  const image = viewer.locator('#document-image');
+  await image.waitFor();
+  assert.ok(await image.evaluate((img) => img.complete && img.naturalWidth > 0), 'the image loads');
+  await viewer.getByRole('button', { name: '向右旋转' }).click();
+  await viewer.getByRole('button', { name: '向右旋转' }).click();
+  await viewer.getByRole('button', { name: '向左旋转' }).click();
+  await viewer.getByRole('button', { name: '放大' }).click();
+  assert.equal(await image.getAttribute('data-rotation'), '90');
+  assert.match(await image.evaluate((img) => img.style.transform), /rotate\(90deg\) scale\(1\.25\)/);
+  await shoot(viewer, 'console-document-viewer');
+  await viewer.close();
+
   await reviewer.locator('#reason').selectOption('data_mismatch');
   await reviewer.locator('#note').fill('部门名称与授权书不一致');
   await reviewer.getByRole('button', { name: '审核拒绝' }).click();

@@ -10,6 +10,7 @@ use crate::AppState;
 const APP_CSS: &str = include_str!("../assets/app.css");
 const LOGO_SVG: &str = include_str!("../assets/logo.svg");
 const DOCUMENTS_JS: &str = include_str!("../assets/documents.js");
+const VIEWER_JS: &str = include_str!("../assets/viewer.js");
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -20,6 +21,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/assets/documents.js",
             get(|| async { asset(DOCUMENTS_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/assets/viewer.js",
+            get(|| async { asset(VIEWER_JS, "text/javascript; charset=utf-8") }),
         )
         .route(
             "/assets/logo.svg",

@@ -51,6 +51,10 @@ pub fn routes() -> Router<AppState> {
             "/console/applications/{id}/documents/{slot}/thumbnail",
             get(reviews::thumbnail),
         )
+        .route(
+            "/console/applications/{id}/documents/{slot}/view",
+            get(reviews::viewer),
+        )
         .route("/console/channels", get(channels::page))
         .route(
             "/console/channels/{code}",

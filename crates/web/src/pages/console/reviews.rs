@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use domain::application::{Registration, RejectReason, Subject};
+use domain::application::{DocumentSlot, Registration, RejectReason, Subject};
 use domain::{ApplicationStatus, Role};
 use serde::Deserialize;
 use services::ServiceError;
@@ -253,6 +253,51 @@ pub async fn thumbnail(
     Path((id, slot)): Path<(String, String)>,
 ) -> Response {
     serve_document(&state, &request, &id, &slot, true).await
+}
+
+#[derive(Template)]
+#[template(path = "console/document.html")]
+struct ViewerPage {
+    chrome: Chrome,
+    id: i64,
+    number: String,
+    slot: &'static str,
+    name: String,
+}
+framed!(ViewerPage);
+
+/// One document of an application in a viewer that rotates and zooms it (reviewers).
+pub async fn viewer(
+    State(state): State<AppState>,
+    request: PageRequest,
+    Path((id, slot)): Path<(String, String)>,
+) -> Response {
+    let (operator, chrome) = match require_operator(&state, &request, &REVIEWERS).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(chrome, &application::not_found(0));
+    };
+    let app = match application::get_for_operator(&state.app, &operator.actor(), id).await {
+        Ok(app) => app,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let Some(slot) = DocumentSlot::parse(&slot).filter(|s| app.content.documents.contains_key(s))
+    else {
+        return error_page(chrome, &application::not_found(id));
+    };
+    let name = chrome.pick(slot.name_zh(), slot.name_en()).to_string();
+    render(
+        StatusCode::OK,
+        &ViewerPage {
+            chrome,
+            id,
+            number: app.number,
+            slot: slot.as_str(),
+            name,
+        },
+    )
 }
 
 /// The letter or form of an application, as the customer prints it.
