@@ -179,6 +179,34 @@ impl Sheet {
     }
 }
 
+/// A QR code of `payload` (the application number and check code, which the reviewer's
+/// scanner reads instead of typing them) whose bottom-right corner is at (`right`,
+/// `bottom`): dark modules as filled squares of one path, the page's white as the quiet zone.
+fn qr(surface: &mut krilla::surface::Surface<'_>, payload: &str, right: f32, bottom: f32) {
+    const MODULE: f32 = 2.4;
+    let Ok(code) = qrcode::QrCode::with_error_correction_level(payload, qrcode::EcLevel::M) else {
+        return;
+    };
+    let width = code.width();
+    let side = width as f32 * MODULE;
+    let (left, top) = (right - side, bottom - side);
+    let mut path = PathBuilder::new();
+    for (i, color) in code.to_colors().into_iter().enumerate() {
+        if color == qrcode::Color::Dark {
+            let (x, y) = ((i % width) as f32, (i / width) as f32);
+            if let Some(rect) = Rect::from_xywh(left + x * MODULE, top + y * MODULE, MODULE, MODULE)
+            {
+                path.push_rect(rect);
+            }
+        }
+    }
+    if let Some(path) = path.finish() {
+        surface.set_stroke(None);
+        surface.set_fill(Some(krilla::paint::Fill::default()));
+        surface.draw_path(&path);
+    }
+}
+
 /// A thin line (the stroke is set for it alone: a stroke left set would outline the text).
 fn rule(surface: &mut krilla::surface::Surface<'_>, x1: f32, y1: f32, x2: f32, y2: f32) {
     let mut path = PathBuilder::new();
@@ -334,6 +362,12 @@ pub fn render(font: &PdfFont, sheet: &Sheet) -> Result<Vec<u8>, ServiceError> {
             &sheet.date,
         );
     }
+    qr(
+        &mut surface,
+        &format!("CERTHALL-CHECK:{}:{}", sheet.number, sheet.check_code),
+        PAGE_WIDTH - MARGIN,
+        PAGE_HEIGHT - MARGIN - 6.0,
+    );
     let check = format!("核验码：{}", sheet.check_code);
     text(
         &mut surface,

@@ -68,6 +68,34 @@ fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// The application's number, as the PDF prints it.
+async fn answer_number(customer: &mut Client<'_>, id: i64) -> String {
+    let answer = customer
+        .call("GET", &format!("/api/v1/applications/{id}"), json!(null))
+        .await;
+    answer.json()["number"].as_str().unwrap().to_string()
+}
+
+/// The text of the one QR code on the PDF's first page (rendered at 150 dpi by pdftoppm).
+fn qr_payload(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("page.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = dir.path().join("page");
+    let status = Command::new("pdftoppm")
+        .args(["-r", "150", "-png", "-singlefile"])
+        .arg(&path)
+        .arg(&out)
+        .status()
+        .expect("pdftoppm (poppler-utils; scripts/test.sh installs it)");
+    assert!(status.success());
+    let page = image::open(out.with_extension("png")).unwrap().to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(page);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on the page");
+    grids[0].decode().expect("a readable QR code").1
+}
+
 fn squeeze(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
@@ -97,6 +125,9 @@ async fn the_letter_is_a_real_pdf_whose_text_and_check_code_follow_the_data() {
     }
     let code = text.split("核验码：").nth(1).unwrap()[..9].to_string();
     assert!(code.chars().nth(4) == Some('-'), "{code}");
+    // The QR code at the foot says the same: the page rendered by poppler, read back.
+    let number = answer_number(&mut customer, id).await;
+    assert_eq!(qr_payload(&pdf), format!("CERTHALL-CHECK:{number}:{code}"));
     let fonts = poppler("pdffonts", &[], &pdf);
     let font_line = fonts.lines().nth(2).expect("a font");
     assert!(
@@ -154,7 +185,13 @@ async fn the_letter_is_a_real_pdf_whose_text_and_check_code_follow_the_data() {
         .bytes(&format!("/api/v1/applications/{id}/pdf/form"))
         .await;
     assert_eq!(form.0, StatusCode::OK);
-    assert!(squeeze(&poppler("pdftotext", &["-raw"], &form.1)).contains("数字证书申请表"));
+    let form_text = squeeze(&poppler("pdftotext", &["-raw"], &form.1));
+    assert!(form_text.contains("数字证书申请表"));
+    let form_code = &form_text.split("核验码：").nth(1).unwrap()[..9];
+    assert_eq!(
+        qr_payload(&form.1),
+        format!("CERTHALL-CHECK:{number}:{form_code}")
+    );
     assert_eq!(
         customer
             .bytes(&format!("/api/v1/applications/{id}/pdf/cv"))
