@@ -1,20 +1,10 @@
 //! Facts about the installation that outlive any one process's flags (the CA hierarchy's
 //! public base URL): one row per name.
 
-use crate::{Store, StoreError, WriteTx};
-
-/// The value recorded under `name`, if any.
-pub async fn get(store: &Store, name: &str) -> Result<Option<String>, StoreError> {
-    Ok(
-        sqlx::query_scalar("SELECT value FROM installation WHERE name = $1")
-            .bind(name)
-            .fetch_optional(store.pool())
-            .await?,
-    )
-}
+use crate::{StoreError, WriteTx};
 
 /// The value under `name` as this transaction sees it.
-pub async fn get_in(tx: &mut WriteTx, name: &str) -> Result<Option<String>, StoreError> {
+pub async fn get(tx: &mut WriteTx, name: &str) -> Result<Option<String>, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT value FROM installation WHERE name = $1")
             .bind(name)

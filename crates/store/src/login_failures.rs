@@ -6,7 +6,7 @@
 //! however the requests are timed. A login that succeeds gives its reservations back
 //! ([`release`]); one that fails keeps them as its failures.
 
-use crate::{Store, StoreError, WriteTx};
+use crate::{StoreError, WriteTx};
 
 /// The outcome of [`reserve`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,21 +75,6 @@ pub async fn release(tx: &mut WriteTx, ids: &[i64]) -> Result<(), StoreError> {
             .await?;
     }
     Ok(())
-}
-
-/// (failures of `subject` since `since`, the oldest of them).
-pub async fn since(
-    store: &Store,
-    subject: &str,
-    since: i64,
-) -> Result<(i64, Option<i64>), StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT COUNT(*), MIN(at) FROM login_failures WHERE subject = $1 AND at >= $2",
-    )
-    .bind(subject)
-    .bind(since)
-    .fetch_one(store.pool())
-    .await?)
 }
 
 /// Forgets an account's failures after a successful login.

@@ -59,7 +59,9 @@ pub fn parse(url: &str) -> Result<String, ServiceError> {
 /// recorded. A `given` that disagrees with the record is refused.
 pub(crate) async fn settle(store: &Store, given: Option<&str>) -> Result<String, ServiceError> {
     let given = given.map(parse).transpose()?;
-    if let Some(recorded) = store::installation::get(store, RECORD).await? {
+    // One transaction: two processes starting at once record one URL.
+    let mut tx = store.begin_write().await?;
+    if let Some(recorded) = store::installation::get(&mut tx, RECORD).await? {
         return match given {
             Some(given) if given != recorded => Err(ServiceError::new(
                 ErrorKind::Conflict,
@@ -78,11 +80,6 @@ pub(crate) async fn settle(store: &Store, given: Option<&str>) -> Result<String,
         };
     }
     let url = given.unwrap_or_else(|| DEFAULT.to_string());
-    let mut tx = store.begin_write().await?;
-    // Two processes starting at once: the first one's record stands.
-    if let Some(recorded) = store::installation::get_in(&mut tx, RECORD).await? {
-        return Ok(recorded);
-    }
     store::installation::set(&mut tx, RECORD, &url).await?;
     crate::audit::record(
         &mut tx,
@@ -103,7 +100,7 @@ pub async fn change(app: &App, actor: &Actor, url: &str) -> Result<String, Servi
     actor.require_any(&[domain::Role::Admin])?;
     let url = parse(url)?;
     let mut tx = app.store.begin_write().await?;
-    let previous = store::installation::get_in(&mut tx, RECORD)
+    let previous = store::installation::get(&mut tx, RECORD)
         .await?
         .unwrap_or_else(|| DEFAULT.to_string());
     store::installation::set(&mut tx, RECORD, &url).await?;

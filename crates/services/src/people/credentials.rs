@@ -268,7 +268,8 @@ impl Throttle {
         (action, object): (AuditAction, String),
         message: (&str, &str),
     ) -> Result<ServiceError, ServiceError> {
-        let Attempt { held: _ } = attempt;
+        // Nothing to give back: the reserved failures are this login's failures.
+        drop(attempt);
         let mut tx = app.store.begin_write().await?;
         let visitor = Actor::Visitor { ip: ip.into() };
         crate::audit::record(&mut tx, &visitor, action, object, serde_json::json!({})).await?;
