@@ -85,14 +85,7 @@ impl TestApp {
         let admin = std::env::var("CERTHALL_TEST_POSTGRES_URL").expect(
             "CERTHALL_TEST_POSTGRES_URL is not set: run scripts/test.sh, which starts PostgreSQL",
         );
-        let name = format!(
-            "certhall_test_flow_{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        );
+        let name = unique_name("certhall_test_flow_");
         use sqlx::Connection;
         sqlx::any::install_default_drivers();
         let mut conn = sqlx::AnyConnection::connect(&admin)
@@ -113,14 +106,7 @@ impl TestApp {
         let endpoint = std::env::var("CERTHALL_TEST_S3_ENDPOINT").expect(
             "CERTHALL_TEST_S3_ENDPOINT is not set: run scripts/test.sh, which starts an S3-compatible server",
         );
-        let bucket = format!(
-            "certhall-flow-{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        );
+        let bucket = unique_name("certhall-flow-").replace('_', "-");
         // Request signatures carry the time: the real one, as a real store checks it.
         let store = S3Store::new(
             S3Settings {
@@ -205,6 +191,16 @@ impl TestApp {
             .map(|w| w.iter().collect())
             .unwrap_or_else(|| panic!("no code in {text:?}"))
     }
+}
+
+/// `prefix` and a suffix no other test run has (process id and the time in nanoseconds),
+/// for a database or bucket of its own.
+fn unique_name(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{prefix}{}_{nanos}", std::process::id())
 }
 
 /// A photo-like JPEG of `width` × `height` (a gradient, so it compresses like a photo).
