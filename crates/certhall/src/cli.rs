@@ -150,6 +150,34 @@ pub struct GlobalArgs {
     /// File holding the secret access key (with --storage s3).
     #[arg(long, global = true, env = "CERTHALL_S3_SECRET_KEY_FILE")]
     pub s3_secret_key_file: Option<PathBuf>,
+    /// The real-name verification service: `sandbox` (test identities, its face page and
+    /// bank statement under /sandbox/identity; see docs/IDENTITY.md) or `http` (a service
+    /// speaking CertHall's signed JSON protocol).
+    #[arg(
+        long,
+        global = true,
+        env = "CERTHALL_IDENTITY",
+        value_enum,
+        default_value = "sandbox"
+    )]
+    pub identity: IdentityProvider,
+    /// The identity service's base URL (with --identity http).
+    #[arg(long, global = true, env = "CERTHALL_IDENTITY_URL")]
+    pub identity_url: Option<String>,
+    /// Our app id at the identity service (with --identity http).
+    #[arg(long, global = true, env = "CERTHALL_IDENTITY_APP_ID")]
+    pub identity_app_id: Option<String>,
+    /// File holding the shared signing secret (with --identity http).
+    #[arg(long, global = true, env = "CERTHALL_IDENTITY_SECRET_FILE")]
+    pub identity_secret_file: Option<PathBuf>,
+    /// Seconds the identity service has to answer one call.
+    #[arg(
+        long,
+        global = true,
+        env = "CERTHALL_IDENTITY_TIMEOUT",
+        default_value_t = 10
+    )]
+    pub identity_timeout: u64,
     /// How SMS go out: `file` appends to DATA_DIR/outbox/sms.jsonl; `http` posts to a gateway.
     #[arg(
         long,
@@ -188,6 +216,12 @@ pub struct GlobalArgs {
     /// Log format.
     #[arg(long, global = true, env = "CERTHALL_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum IdentityProvider {
+    Sandbox,
+    Http,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -88,6 +88,10 @@ audit_actions! {
     ApplicationUpload = "application.upload", "上传资料", "Document uploaded";
     ApplicationUploadLink = "application.upload_link", "生成手机上传二维码", "Phone upload link made";
     ApplicationDocumentView = "application.document_view", "查看证件资料", "Document viewed by an operator";
+    ApplicationVerifyStart = "application.verify_start", "发起实名认证", "Real-name verification started";
+    ApplicationVerifyPass = "application.verify_pass", "实名认证通过", "Real-name verification passed";
+    ApplicationVerifyFail = "application.verify_fail", "实名认证未通过", "Real-name verification failed";
+    ApplicationVerifyExpire = "application.verify_expire", "实名认证已过期", "Real-name verification expired";
 }
 
 impl AuditAction {

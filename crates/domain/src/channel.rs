@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::application::verification::Method;
 use crate::business::BusinessType;
 use crate::field_error::FieldError;
 use crate::money::Fen;
@@ -53,6 +54,20 @@ pub struct Channel {
     /// application is done); `false` stops it once reviewed (seed 002).
     #[serde(default = "yes")]
     pub form_printable_after_review: bool,
+    /// The real-name verification methods offered (seed 004); none: documents and a
+    /// reviewer only.
+    #[serde(default)]
+    pub verification: VerificationOptions,
+}
+
+/// The real-name verification a channel offers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationOptions {
+    /// In the order the page lists them; uploading documents for manual review is always
+    /// offered besides.
+    #[serde(default)]
+    pub methods: Vec<Method>,
 }
 
 fn yes() -> bool {
@@ -444,6 +459,15 @@ impl Channel {
                 return Err(err(format!("{at}.key"), "used twice", "重复"));
             }
         }
+        for (i, method) in self.verification.methods.iter().enumerate() {
+            if self.verification.methods[..i].contains(method) {
+                return Err(err(
+                    format!("verification.methods[{i}]"),
+                    "used twice",
+                    "重复",
+                ));
+            }
+        }
         if !(1..=15).contains(&self.pin.max_tries) {
             return Err(err("pin.max_tries", "1 to 15", "应为1至15"));
         }
@@ -597,6 +621,12 @@ impl Channel {
             ));
         }
         Ok(())
+    }
+
+    /// Keys travel by courier when the channel has couriers; otherwise they wait at the
+    /// counter.
+    pub fn ships(&self) -> bool {
+        !self.couriers.is_empty()
     }
 
     /// The business types offered, in the fixed order.

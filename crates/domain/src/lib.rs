@@ -10,6 +10,7 @@
 pub mod address;
 pub mod application;
 pub mod audit_action;
+pub mod bank_card;
 pub mod business;
 pub mod certificate_status;
 pub mod channel;

@@ -3,12 +3,14 @@
 //! sandbox that behaves like the real service, failures included, for demos and tests.
 //! The use cases (`services`) see only the traits; the binary chooses the implementations.
 //!
-//! Today: notifications ([`notify`]: SMS and e-mail) and document storage ([`storage`]:
-//! the local file system, S3-compatible object stores). Payment, identity verification and
-//! invoicing adapters come as sibling modules, each laid out the same way: `mod.rs` (the
+//! Today: notifications ([`notify`]: SMS and e-mail), document storage ([`storage`]: the
+//! local file system, S3-compatible object stores) and real-name verification
+//! ([`identity`]). Payment and invoicing adapters come as sibling modules, each laid out the same way: `mod.rs` (the
 //! trait and its types), `sandbox.rs`, one file per real adapter.
 
+pub mod identity;
 pub mod notify;
+pub mod signing;
 pub mod storage;
 
 /// The HTTP client every adapter uses: rustls with aws-lc-rs (installed as the process's

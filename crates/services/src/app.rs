@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 use domain::MessageKind;
 use domain::time::{ChinaDate, Clock, UnixTime, WorkingCalendar};
+use providers::identity::IdentityVerifier;
+use providers::identity::sandbox::SandboxIdentity;
 use providers::notify::Notifier;
 use providers::storage::BlobStore;
 use providers::storage::local::LocalFs;
@@ -49,6 +51,8 @@ pub struct Config {
     pub storage: Arc<dyn BlobStore>,
     /// The font of the generated PDFs.
     pub pdf_font: FontSettings,
+    /// The real-name verification service: the sandbox by default.
+    pub identity: IdentityProviders,
     /// The system clock in production, a settable one in tests.
     pub clock: Arc<dyn Clock>,
 }
@@ -69,6 +73,7 @@ impl Config {
             documents: DocumentSettings::default(),
             storage: Arc::new(LocalFs::new(data_dir.join("documents"))),
             pdf_font: FontSettings::default(),
+            identity: IdentityProviders::sandbox(clock.clone()),
             clock,
         })
     }
@@ -89,6 +94,24 @@ impl Notifiers {
     }
 }
 
+/// The real-name verification service, and the sandbox itself when it is the one (the
+/// web layer then serves its face page and bank statement).
+#[derive(Clone)]
+pub struct IdentityProviders {
+    pub verifier: Arc<dyn IdentityVerifier>,
+    pub sandbox: Option<Arc<SandboxIdentity>>,
+}
+
+impl IdentityProviders {
+    pub fn sandbox(clock: Arc<dyn Clock>) -> Self {
+        let sandbox = Arc::new(SandboxIdentity::new(clock));
+        IdentityProviders {
+            verifier: sandbox.clone(),
+            sandbox: Some(sandbox),
+        }
+    }
+}
+
 /// The running application.
 pub struct App {
     pub(crate) store: Store,
@@ -105,6 +128,7 @@ pub struct App {
     /// Limits of uploaded documents.
     pub documents: DocumentSettings,
     pub(crate) storage: Arc<dyn BlobStore>,
+    pub(crate) identity: IdentityProviders,
     /// Bounds how many images decode at once (decoding is CPU-heavy; it runs off the async
     /// threads and must not starve OCSP and pages).
     pub(crate) decoding: Arc<Semaphore>,
@@ -136,12 +160,18 @@ impl App {
             decoding: Arc::new(Semaphore::new(config.documents.decode_at_once)),
             documents: config.documents,
             storage: config.storage,
+            identity: config.identity,
             pdf_font_settings: config.pdf_font,
             pdf_font: OnceCell::new(),
             ca: OnceCell::new(),
             data_dir: config.data_dir,
             node_id: node_id(),
         }))
+    }
+
+    /// The identity sandbox, when it is the configured verification service.
+    pub fn identity_sandbox(&self) -> Option<&SandboxIdentity> {
+        self.identity.sandbox.as_deref()
     }
 
     /// The CA hierarchy's public base URL, as recorded.

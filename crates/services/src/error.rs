@@ -14,6 +14,8 @@ pub enum ErrorKind {
     RateLimited,
     /// What was sent is bigger than allowed (an upload).
     TooLarge,
+    /// An outside service did not answer (timeout, down): nothing was decided, try again.
+    Unavailable,
     Internal,
 }
 

@@ -27,6 +27,8 @@ pub(crate) struct Secrets {
     print_check: aws_lc_rs::hmac::Key,
     /// HMAC-SHA256 key of the anonymous forms' CSRF tokens (`form-tokens v1`).
     form_tokens: aws_lc_rs::hmac::Key,
+    /// HMAC-SHA256 key of the penny-drop codes at rest (`identity-codes v1`).
+    identity_codes: aws_lc_rs::hmac::Key,
 }
 
 impl Secrets {
@@ -51,7 +53,12 @@ impl Secrets {
             aws_lc_rs::hmac::HMAC_SHA256,
             &*master.derive("form-tokens v1"),
         );
+        let identity_codes = aws_lc_rs::hmac::Key::new(
+            aws_lc_rs::hmac::HMAC_SHA256,
+            &*master.derive("identity-codes v1"),
+        );
         Ok(Secrets {
+            identity_codes,
             form_tokens,
             master,
             sms_codes,
@@ -85,6 +92,10 @@ impl Secrets {
 
     pub(crate) fn form_tokens(&self) -> &aws_lc_rs::hmac::Key {
         &self.form_tokens
+    }
+
+    pub(crate) fn identity_codes(&self) -> &aws_lc_rs::hmac::Key {
+        &self.identity_codes
     }
 
     pub(crate) fn application_subjects(&self) -> &aws_lc_rs::hmac::Key {

@@ -22,6 +22,7 @@ pub mod crls;
 pub mod customers;
 pub mod documents;
 mod error;
+pub mod identity_checks;
 pub mod installation;
 pub mod leases;
 pub mod login_failures;

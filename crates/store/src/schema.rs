@@ -45,6 +45,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(8, "0008_documents"),
     migration!(9, "0009_upload_links"),
     migration!(10, "0010_hardening"),
+    migration!(11, "0011_identity_checks"),
 ];
 
 fn for_backend(backend: Backend, sql: &str) -> String {

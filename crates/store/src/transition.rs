@@ -20,6 +20,10 @@ impl StatusTable for domain::ApplicationStatus {
     const TABLE: &'static str = "applications";
 }
 
+impl StatusTable for domain::application::CheckStatus {
+    const TABLE: &'static str = "identity_checks";
+}
+
 impl StatusTable for domain::MessageStatus {
     const TABLE: &'static str = "outbox";
 }

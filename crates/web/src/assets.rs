@@ -11,6 +11,7 @@ const APP_CSS: &str = include_str!("../assets/app.css");
 const LOGO_SVG: &str = include_str!("../assets/logo.svg");
 const DOCUMENTS_JS: &str = include_str!("../assets/documents.js");
 const VIEWER_JS: &str = include_str!("../assets/viewer.js");
+const VERIFICATION_JS: &str = include_str!("../assets/verification.js");
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -21,6 +22,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/assets/documents.js",
             get(|| async { asset(DOCUMENTS_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/assets/verification.js",
+            get(|| async { asset(VERIFICATION_JS, "text/javascript; charset=utf-8") }),
         )
         .route(
             "/assets/viewer.js",

@@ -10,10 +10,11 @@ use providers::notify::Notifier;
 use providers::notify::file::FileNotifier;
 use providers::notify::sms_gateway::HttpSmsGateway;
 use providers::notify::smtp::SmtpNotifier;
+use services::app::IdentityProviders;
 use services::ca::Pkcs11Settings;
 use services::{App, Config, Notifiers};
 
-use crate::cli::{EmailProvider, GlobalArgs, SmsProvider, StorageProvider};
+use crate::cli::{EmailProvider, GlobalArgs, IdentityProvider, SmsProvider, StorageProvider};
 
 /// The configuration the flags describe.
 pub fn config(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<Config> {
@@ -39,6 +40,9 @@ pub fn config(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<Config> {
     config.public_url = global.public_url.clone();
     if let StorageProvider::S3 = global.storage {
         config.storage = Arc::new(s3_store(global, config.clock.clone())?);
+    }
+    if let IdentityProvider::Http = global.identity {
+        config.identity = identity_service(global, config.clock.clone())?;
     }
     let ca = &mut config.ca;
     if let Some(oid) = &global.policy_oid {
@@ -96,6 +100,41 @@ fn s3_store(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<providers::sto
         clock,
     )
     .map_err(anyhow::Error::msg)
+}
+
+/// The identity service the flags describe.
+fn identity_service(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<IdentityProviders> {
+    let url = global
+        .identity_url
+        .as_deref()
+        .context("--identity-url is required with --identity http")?;
+    let app_id = global
+        .identity_app_id
+        .as_deref()
+        .context("--identity-app-id is required with --identity http")?;
+    let path = global
+        .identity_secret_file
+        .as_ref()
+        .context("--identity-secret-file is required with --identity http")?;
+    let secret = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path)
+            .with_context(|| format!("--identity-secret-file: reading {}", path.display()))?,
+    );
+    if !(1..=120).contains(&global.identity_timeout) {
+        bail!("--identity-timeout: 1 to 120 seconds");
+    }
+    let service = providers::identity::http::HttpIdentity::new(
+        url,
+        app_id,
+        secret.trim().as_bytes(),
+        std::time::Duration::from_secs(global.identity_timeout),
+        clock,
+    )
+    .map_err(anyhow::Error::msg)?;
+    Ok(IdentityProviders {
+        verifier: Arc::new(service),
+        sandbox: None,
+    })
 }
 
 fn parse_number(text: &str) -> Result<u64> {

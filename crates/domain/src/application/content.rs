@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::document::{DocumentRef, DocumentSlot};
+use super::verification::Verification;
 use crate::address::{Address, AddressInput};
 use crate::channel::{ApplicantKind, Channel, Holder, InvoiceKind};
 use crate::field_error::FieldError;
@@ -39,6 +40,8 @@ pub enum Step {
     Agent,
     /// Delivery and invoice (配送与发票).
     Delivery,
+    /// Real-name verification (实名认证), where the channel offers it.
+    Verification,
     /// The documents (资料上传).
     Documents,
     /// The channel's agreement (协议书).
@@ -48,11 +51,12 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 7] = [
+    pub const ALL: [Step; 8] = [
         Step::Product,
         Step::Subject,
         Step::Agent,
         Step::Delivery,
+        Step::Verification,
         Step::Documents,
         Step::Agreement,
         Step::Confirm,
@@ -64,6 +68,7 @@ impl Step {
             Step::Subject => "subject",
             Step::Agent => "agent",
             Step::Delivery => "delivery",
+            Step::Verification => "verification",
             Step::Documents => "documents",
             Step::Agreement => "agreement",
             Step::Confirm => "confirm",
@@ -80,6 +85,7 @@ impl Step {
             Step::Subject => "主体信息",
             Step::Agent => "经办人信息",
             Step::Delivery => "配送与发票",
+            Step::Verification => "实名认证",
             Step::Documents => "资料上传",
             Step::Agreement => "协议书",
             Step::Confirm => "确认提交",
@@ -92,6 +98,7 @@ impl Step {
             Step::Subject => "Holder",
             Step::Agent => "Agent",
             Step::Delivery => "Delivery and invoice",
+            Step::Verification => "Real-name verification",
             Step::Documents => "Documents",
             Step::Agreement => "Agreement",
             Step::Confirm => "Confirm",
@@ -790,6 +797,8 @@ pub struct Content {
     /// The uploaded documents by slot.
     #[serde(default)]
     pub documents: BTreeMap<DocumentSlot, DocumentRef>,
+    #[serde(default)]
+    pub verification: Verification,
 }
 
 impl Content {
@@ -803,19 +812,22 @@ impl Content {
             invoice: None,
             agreement: None,
             documents: BTreeMap::new(),
+            verification: Verification::default(),
         }
     }
 
-    /// The first step not yet done; [`Step::Confirm`] when everything is filled in.
-    /// `ships`: the application's keys travel by courier, so delivery needs a shipping
-    /// address (the invoice choice is always needed).
-    pub fn next_step(&self, ships: bool) -> Step {
+    /// The first step not yet done; [`Step::Confirm`] when everything is filled in. The
+    /// channel says whether keys travel by courier (delivery then needs a shipping
+    /// address; the invoice choice is always needed) and which parties are verified.
+    pub fn next_step(&self, channel: &Channel) -> Step {
         if self.subject.is_none() {
             Step::Subject
         } else if self.agent.is_none() {
             Step::Agent
-        } else if (ships && self.shipping.is_none()) || self.invoice.is_none() {
+        } else if (channel.ships() && self.shipping.is_none()) || self.invoice.is_none() {
             Step::Delivery
+        } else if !self.verified(channel) {
+            Step::Verification
         } else if !self.missing_documents().is_empty() {
             Step::Documents
         } else if self.agreement.is_none() {
@@ -834,8 +846,8 @@ impl Content {
     }
 
     /// Whether a step's data is already there (it may be revisited and changed).
-    pub fn has(&self, step: Step, ships: bool) -> bool {
-        step < self.next_step(ships) || self.next_step(ships) == Step::Confirm
+    pub fn has(&self, step: Step, channel: &Channel) -> bool {
+        step < self.next_step(channel) || self.next_step(channel) == Step::Confirm
     }
 }
 
@@ -1073,18 +1085,61 @@ mod tests {
         let (choice, holder) =
             ProductChoice::parse(&channel, &channel.products[0].code, 1, 1).unwrap();
         let mut content = Content::new(choice, holder);
-        assert_eq!(content.next_step(true), Step::Subject);
-        assert!(!content.has(Step::Agent, true));
+        assert_eq!(content.next_step(&channel), Step::Subject);
+        assert!(!content.has(Step::Agent, &channel));
         content.subject = Some(Subject::Individual(Individual {
             name: "李四".into(),
             id_number: "11010519491231002X".into(),
             address: "北京".into(),
         }));
-        assert_eq!(content.next_step(true), Step::Agent);
-        assert!(content.has(Step::Subject, true));
+        assert_eq!(content.next_step(&channel), Step::Agent);
+        assert!(content.has(Step::Subject, &channel));
         assert_eq!(
             serde_json::from_str::<Content>(&serde_json::to_string(&content).unwrap()).unwrap(),
             content
         );
+    }
+
+    #[test]
+    fn verification_is_a_step_where_the_channel_offers_it() {
+        use crate::application::verification::{Method, Outcome};
+        let mut channel = huanbao();
+        let (choice, holder) = ProductChoice::parse(&channel, "org-usbkey", 1, 1).unwrap();
+        let mut content = Content::new(choice, holder);
+        content.subject = Some(Subject::Organisation(
+            Organisation::parse(&organisation(), &channel).unwrap(),
+        ));
+        content.agent = Some(Agent {
+            name: "张三".into(),
+            mobile: "13800138000".parse().unwrap(),
+            email: "a@example.com".into(),
+            landline: None,
+            position: None,
+            id_number: "11010519491231002X".into(),
+        });
+        content.shipping = Some(Shipping {
+            courier: channel.couriers[0].code.clone(),
+            address: AddressInput::default(),
+        });
+        content.invoice = Some(Invoice::NotNeeded);
+        assert_eq!(content.next_step(&channel), Step::Documents);
+        channel.verification.methods = vec![Method::PennyDrop, Method::AgentMobile];
+        assert_eq!(content.next_step(&channel), Step::Verification);
+        content.verification.organisation = Some(Outcome::Documents { at: 1 });
+        assert_eq!(content.next_step(&channel), Step::Verification);
+        content.verification.agent = Some(Outcome::Agent {
+            method: Method::AgentMobile,
+            check: 1,
+            at: 2,
+        });
+        assert_eq!(content.next_step(&channel), Step::Documents);
+
+        // A changed agent forgets the agent's verification, not the organisation's.
+        let before = content.clone();
+        content.agent.as_mut().unwrap().name = "李四".into();
+        content.keep_verification_of(&before);
+        assert!(content.verification.agent.is_none());
+        assert!(content.verification.organisation.is_some());
+        assert_eq!(content.next_step(&channel), Step::Verification);
     }
 }

@@ -1,10 +1,12 @@
 //! The application (申请单): one state machine for every business type ([`status`]) and
-//! what the customer enters, step by step ([`content`]).
+//! what the customer enters, step by step ([`content`]), and its real-name verification
+//! ([`verification`]).
 
 pub mod content;
 pub mod document;
 pub mod reject_reason;
 pub mod status;
+pub mod verification;
 
 pub use content::{
     Accepted, Agent, AgentForm, Content, Individual, IndividualForm, Invoice, InvoiceForm,
@@ -13,3 +15,4 @@ pub use content::{
 pub use document::{DocumentRef, DocumentSlot};
 pub use reject_reason::RejectReason;
 pub use status::{ApplicationEvent, ApplicationStatus, Delivery, Pipeline};
+pub use verification::{CheckEvent, CheckStatus, Method, Outcome, Party, PinRoute, Verification};

@@ -31,15 +31,7 @@ struct GatewayMessage<'a> {
     idempotency_key: &'a str,
 }
 
-/// The signature header value for `body` sent at `timestamp`.
-pub fn signature(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
-    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret);
-    let mut ctx = aws_lc_rs::hmac::Context::with_key(&key);
-    ctx.update(timestamp.to_string().as_bytes());
-    ctx.update(b".");
-    ctx.update(body);
-    format!("sha256={}", hex::encode(ctx.sign()))
-}
+pub use crate::signing::signature;
 
 impl HttpSmsGateway {
     /// Requests go to `url`, signed with `secret` and stamped by `clock`.

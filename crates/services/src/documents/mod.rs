@@ -136,3 +136,12 @@ pub(crate) async fn forget(app: &App, keys: &[String]) {
         }
     }
 }
+
+/// `text` (a link for a phone) as a QR code in SVG, drawn by the server.
+pub(crate) fn qr_svg(text: &str) -> Result<String, ServiceError> {
+    Ok(qrcode::QrCode::new(text.as_bytes())
+        .map_err(|e| ServiceError::internal("QR code", e))?
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .build())
+}

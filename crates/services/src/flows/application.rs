@@ -70,11 +70,6 @@ pub fn number(id: i64, created_at: i64) -> String {
     format!("SQ{}{id:06}", day.yyyymmdd())
 }
 
-/// Keys travel by courier when the channel has couriers; otherwise they wait at the counter.
-pub(crate) fn ships(channel: &Channel) -> bool {
-    !channel.couriers.is_empty()
-}
-
 pub fn not_found(id: i64) -> ServiceError {
     ServiceError::new(
         ErrorKind::NotFound,
@@ -124,7 +119,7 @@ pub(crate) async fn assemble(
         number: number(record.id, record.created_at),
         customer_id: record.customer_id,
         price: content.product.price(&channel),
-        pipeline: Pipeline::of(business, ships(&channel)),
+        pipeline: Pipeline::of(business, channel.ships()),
         channel,
         business,
         status: record.status,
@@ -340,7 +335,7 @@ pub(crate) async fn save(
     }
     let sealed = seal(app, record.id, content)?;
     let name = content.subject.as_ref().map(holder_name);
-    let step = content.next_step(ships(channel));
+    let step = content.next_step(channel);
     let update = ContentUpdate {
         next_step: step.as_str(),
         holder_name: name.as_deref(),

@@ -116,6 +116,8 @@ async fn fill_in(
     }
     let mut content = current.content.clone();
     change(&mut content, &current.channel)?;
+    // A verification is of the data it checked.
+    content.keep_verification_of(&current.content);
     let new_version =
         application::save(tx, app, &record, version, &current.channel, &content).await?;
     crate::audit::record(
@@ -258,7 +260,7 @@ pub async fn choose_delivery(
             .as_ref()
             .map(|s| s.name().to_string())
             .ok_or_else(|| step_first(Step::Subject))?;
-        if application::ships(channel) {
+        if channel.ships() {
             let shipping = Shipping::parse(&input.courier, &input.address, channel)?;
             if input.save_address {
                 saved_address = Some(Address::parse(&shipping.address)?);

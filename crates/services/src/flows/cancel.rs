@@ -1,7 +1,7 @@
 //! Cancelling an application (取消): the customer gives up a draft, a submitted one not yet
 //! taken by a reviewer, or a rejected one. Transitions: `Draft → Cancelled`,
 //! `Submitted → Cancelled`, `Rejected → Cancelled`. Its documents (identity documents:
-//! personal information with no purpose left) are shredded: the rows holding their
+//! personal information with no purpose left) and its identity checks are shredded: the rows holding their
 //! wrapped keys go in the same transaction, the sealed objects after the commit.
 
 use domain::{ApplicationEvent, AuditAction};
@@ -17,6 +17,7 @@ pub async fn cancel(app: &App, session: &CustomerSession, id: i64) -> Result<(),
         .ok_or_else(|| not_found(id))?;
     let current = application::assemble(app, &record).await?;
     let shredded = store::documents::delete_all_of(&mut tx, id).await?;
+    store::identity_checks::delete_all_of(&mut tx, id).await?;
     application::change_status(
         &mut tx,
         &session.actor(),

@@ -207,11 +207,7 @@ async fn record(
     )
     .await?;
     tx.commit().await?;
-    Ok((
-        version,
-        content.next_step(application::ships(&current.channel)),
-        replaced,
-    ))
+    Ok((version, content.next_step(&current.channel), replaced))
 }
 
 /// How long a phone upload link works.
@@ -287,11 +283,7 @@ pub async fn phone_link(
     .await?;
     tx.commit().await?;
     let url = format!("{}/m/{token}", app.ca_settings.public_base_url);
-    let qr_svg = qrcode::QrCode::new(url.as_bytes())
-        .map_err(|e| ServiceError::internal("QR code", e))?
-        .render::<qrcode::render::svg::Color<'_>>()
-        .min_dimensions(200, 200)
-        .build();
+    let qr_svg = crate::documents::qr_svg(&url)?;
     Ok(PhoneLink {
         slot,
         url,

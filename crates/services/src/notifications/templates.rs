@@ -26,6 +26,13 @@ pub enum Template {
         holder: String,
         reason: String,
     },
+    /// The face check's link for the person to verify (seed 004: 刷脸验证链接会以短信形式
+    /// 发送给法定代表人).
+    FaceCheckLink {
+        holder: String,
+        url: String,
+        minutes: u32,
+    },
 }
 
 /// A rendered message.
@@ -59,12 +66,17 @@ impl Template {
             Template::Test { .. } => "test",
             Template::ApplicationApproved { .. } => "application.approved",
             Template::ApplicationRejected { .. } => "application.rejected",
+            Template::FaceCheckLink { .. } => "verification.face_link",
         }
     }
 
     /// Messages whose text must not stay in the database once delivered.
     pub fn is_sensitive(&self) -> bool {
-        matches!(self, Template::VerificationCode { .. })
+        // The face link is a bearer link: whoever opens it verifies.
+        matches!(
+            self,
+            Template::VerificationCode { .. } | Template::FaceCheckLink { .. }
+        )
     }
 
     pub fn render(&self, lang: Lang) -> Rendered {
@@ -130,6 +142,32 @@ impl Template {
             (Template::Test { organisation }, Lang::En) => Rendered {
                 subject: format!("{organisation} notification test"),
                 text: format!("This is a test message from {organisation}: notifications work."),
+            },
+            (
+                Template::FaceCheckLink {
+                    holder,
+                    url,
+                    minutes,
+                },
+                Lang::Zh,
+            ) => Rendered {
+                subject: "刷脸实名认证".into(),
+                text: format!(
+                    "“{holder}”正在办理数字证书，请您本人在{minutes}分钟内用手机打开链接完成刷脸认证：{url} 如非本人业务请忽略。"
+                ),
+            },
+            (
+                Template::FaceCheckLink {
+                    holder,
+                    url,
+                    minutes,
+                },
+                Lang::En,
+            ) => Rendered {
+                subject: "Face verification".into(),
+                text: format!(
+                    "{holder} is applying for a digital certificate. Please open this link on your phone within {minutes} minutes and complete the face check yourself: {url} If this is not your business, ignore this message."
+                ),
             },
             (Template::ApplicationApproved { number, holder }, Lang::Zh) => Rendered {
                 subject: format!("申请{number}审核通过"),

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use domain::application::PinRoute;
 use domain::application::{AgentForm, IndividualForm, InvoiceForm, OrganisationForm, Subject};
 use domain::{AddressInput, Lang, Status};
 use serde::{Deserialize, Serialize};
@@ -147,6 +148,11 @@ pub struct ApplicationView {
     documents: Vec<DocumentView>,
     /// The slots still to upload.
     missing_documents: Vec<String>,
+    /// The real-name verification of each party done so far.
+    verification: Vec<OutcomeView>,
+    /// Where the key's PIN will go, by the channel's policy and the verification:
+    /// `envelope_with_key`, `initial_pin_to_change`, `sms` or `payment_remark`.
+    pin_delivery: Option<String>,
     /// The accepted agreement's version, when accepted.
     agreement_accepted: Option<String>,
     /// The channel's agreement's current version (accept this one).
@@ -159,6 +165,19 @@ pub struct ApplicationView {
     /// Every step with its time and who did it (in `GET /applications/{id}` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     timeline: Option<Vec<TimelineView>>,
+}
+
+/// One party's verification outcome.
+#[derive(Serialize, ToSchema)]
+pub struct OutcomeView {
+    /// `organisation` or `agent`.
+    party: String,
+    /// The method (`penny_drop`, `legal_rep_mobile`, …), or `documents` for the reviewer's
+    /// manual check.
+    method: String,
+    /// The method as the customer reads it.
+    name: String,
+    at: i64,
 }
 
 pub(crate) fn view(
@@ -212,6 +231,27 @@ pub(crate) fn view(
             .into_iter()
             .map(|s| s.as_str().to_string())
             .collect(),
+        verification: domain::application::Party::ALL
+            .into_iter()
+            .filter_map(|party| {
+                let o = a.content.verification.of(party)?;
+                Some(OutcomeView {
+                    party: party.as_str().into(),
+                    method: o.method().map_or("documents", |m| m.as_str()).into(),
+                    name: lang.pick(o.name_zh(), o.name_en()).into(),
+                    at: o.at(),
+                })
+            })
+            .collect(),
+        pin_delivery: a.content.pin_route(a.channel.pin.delivery).map(|r| {
+            match r {
+                PinRoute::EnvelopeWithKey => "envelope_with_key",
+                PinRoute::InitialPinToChange => "initial_pin_to_change",
+                PinRoute::Sms { .. } => "sms",
+                PinRoute::PaymentRemark { .. } => "payment_remark",
+            }
+            .to_string()
+        }),
         agreement_accepted: a.content.agreement.as_ref().map(|g| g.version.clone()),
         agreement_version: apply::agreement_version(&a.channel),
         signed: a.signed.as_ref().map(|s| SignatureView {

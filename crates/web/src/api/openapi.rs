@@ -41,7 +41,7 @@ use crate::error::ErrorBody;
         console::session::ConsoleLogin, console::session::OperatorView, console::audit::AuditView,
         console::outbox::MessageView, console::outbox::MessageStatusName, accounts::CodePurposeName,
         profile::ProfileBody, profile::AddressBody, profile::AddressView, profile::Created,
-        applications::ApplicationView, applications::ProductView, applications::SignatureView,
+        applications::ApplicationView, applications::OutcomeView, applications::ProductView, applications::SignatureView,
         applications::TimelineView, applications::StartBody, applications::Saved,
         applications::ProductBody, applications::SubjectBody, applications::AgentBody,
         applications::DeliveryBody, applications::AgreementBody, applications::SubmitBody,

@@ -11,3 +11,4 @@ mod documents;
 mod hardening;
 mod printing;
 mod time_rules;
+mod verification;

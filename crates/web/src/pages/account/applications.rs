@@ -11,9 +11,10 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use domain::application::verification::LegalRepresentativeForm;
 use domain::application::{
-    AgentForm, Content, DocumentSlot, IndividualForm, Invoice, InvoiceForm, OrganisationForm,
-    Registration, Step, Subject,
+    AgentForm, Content, DocumentSlot, IndividualForm, Invoice, InvoiceForm, Method,
+    OrganisationForm, Outcome, Party, Registration, Step, Subject,
     content::{INDUSTRIES, serde_plain_name},
 };
 use domain::channel::{ApplicantKind, Holder, InvoiceKind};
@@ -21,7 +22,7 @@ use domain::{AddressInput, ApplicationStatus};
 use serde::Deserialize;
 use services::ServiceError;
 use services::flows::application::{self, Application, TimelineEntry};
-use services::flows::{apply, cancel, edit, print, submit, upload};
+use services::flows::{apply, cancel, edit, print, submit, upload, verify};
 use services::people::accounts::CustomerSession;
 use services::people::profiles;
 
@@ -85,6 +86,8 @@ struct ApplicationPage {
     industries: &'static [(&'static str, &'static str, &'static str)],
     /// A phone upload link just made, shown as a QR code beside its slot.
     phone: Option<upload::PhoneLink>,
+    /// The verification step's parties and checks (on that step).
+    verification: Option<verify::VerificationState>,
 }
 framed!(ApplicationPage);
 
@@ -126,7 +129,7 @@ impl ApplicationPage {
         *step < self.app.next_step
     }
     fn ships(&self) -> bool {
-        !self.app.channel.couriers.is_empty()
+        self.app.channel.ships()
     }
     fn entry_what(&self, entry: &TimelineEntry) -> String {
         let mut what = self
@@ -169,6 +172,36 @@ impl ApplicationPage {
             self.app.status,
             ApplicationStatus::Submitted | ApplicationStatus::Rejected
         )
+    }
+    fn outcome_time(&self, outcome: &Outcome) -> String {
+        crate::pages::local_time(outcome.at())
+    }
+    fn method_name(&self, method: Method) -> &str {
+        self.chrome.pick(method.name_zh(), method.name_en())
+    }
+    fn party_name(&self, party: &Party) -> &str {
+        self.chrome.pick(party.name_zh(), party.name_en())
+    }
+    fn offers(&self, party: &verify::PartyState, method: &str) -> bool {
+        party.methods.iter().any(|m| m.as_str() == method)
+    }
+    fn pending_of<'a>(
+        &self,
+        party: &'a verify::PartyState,
+        method: &str,
+    ) -> Option<&'a verify::PendingCheck> {
+        party
+            .pending
+            .iter()
+            .rev()
+            .find(|p| p.method.as_str() == method)
+    }
+    fn awaits_face(&self) -> bool {
+        self.verification.as_ref().is_some_and(|v| {
+            v.parties
+                .iter()
+                .any(|p| p.pending.iter().any(|c| c.face_url.is_some()))
+        })
     }
     fn can_cancel(&self) -> bool {
         matches!(
@@ -387,6 +420,17 @@ fn saved_values(
             keep("invoice.bank", &f.bank);
             keep("invoice.account", &f.account);
         }
+        Step::Verification => {
+            // A verified legal representative is offered again after a change elsewhere.
+            if let Some(Outcome::LegalRepresentative { person, .. }) =
+                &content.verification.organisation
+            {
+                let f = person.to_form();
+                keep("legal_rep.name", &f.name);
+                keep("legal_rep.id_number", &f.id_number);
+                keep("legal_rep.mobile", &f.mobile);
+            }
+        }
         Step::Documents | Step::Agreement | Step::Confirm => {}
     }
     v
@@ -470,6 +514,11 @@ async fn show_with(
     };
     let (status, error) = status_and_error(error);
     let agreement_version = apply::agreement_version(&app.channel);
+    let verification = if step == Step::Verification && app.is_editable() {
+        verify::state(&state.app, customer, app.id).await.ok()
+    } else {
+        None
+    };
     render(
         status,
         &ApplicationPage {
@@ -484,6 +533,7 @@ async fn show_with(
             code_sent,
             industries: &INDUSTRIES,
             phone,
+            verification,
         },
     )
 }
@@ -944,6 +994,126 @@ pub async fn documents_state(
             let uploaded: Vec<&str> = app.content.documents.keys().map(|s| s.as_str()).collect();
             let mut response =
                 axum::Json(serde_json::json!({"version": app.version, "uploaded": uploaded}))
+                    .into_response();
+            response.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+            response
+        }
+        Err(e) => (crate::error::status_of(e.kind), e.code).into_response(),
+    }
+}
+
+/// A post of the verification step: start or finish a check, or leave a party to the
+/// reviewer; back to the step (or on, once every party is done), or the step again with
+/// what was typed and the service's answer.
+pub async fn verify_action(
+    State(state): State<AppState>,
+    request: PageRequest,
+    SignedIn(customer): SignedIn,
+    Path((id, action)): Path<(String, String)>,
+    Form(posted): Form<Posted>,
+) -> Response {
+    let values = to_map(&posted);
+    let id = parse_id(&id);
+    let result = run_form(
+        &request,
+        field(&values, "csrf"),
+        Some(&customer.live),
+        || async {
+            let id = id.clone()?;
+            let app = &state.app;
+            let f = |k: &str| field(&values, k).to_string();
+            let version: i64 = f("version").parse().unwrap_or(-1);
+            let legal = LegalRepresentativeForm {
+                name: f("legal_rep.name"),
+                id_number: f("legal_rep.id_number"),
+                mobile: f("legal_rep.mobile"),
+                bank_card: f("legal_rep.bank_card"),
+            };
+            let by_sms = f("delivery") == "sms";
+            match Method::parse(&action) {
+                Some(m @ (Method::LegalRepMobile | Method::LegalRepBankCard)) => {
+                    verify::legal_representative(app, &customer, id, version, m, &legal).await?;
+                }
+                Some(m @ (Method::AgentMobile | Method::AgentBankCard)) => {
+                    verify::agent(app, &customer, id, version, m, &f("agent.bank_card")).await?;
+                }
+                Some(m @ (Method::LegalRepFace | Method::AgentFace)) => {
+                    verify::start_face(app, &customer, id, m, &legal, by_sms).await?;
+                }
+                Some(Method::PennyDrop) => {
+                    verify::send_transfer(
+                        app,
+                        &customer,
+                        id,
+                        &f("account.bank"),
+                        &f("account.number"),
+                    )
+                    .await?;
+                }
+                None => match action.as_str() {
+                    "penny_drop_code" => {
+                        verify::confirm_transfer(app, &customer, id, version, &f("code")).await?;
+                    }
+                    "documents_organisation" => {
+                        verify::by_documents(app, &customer, id, version, Party::Organisation)
+                            .await?;
+                    }
+                    "documents_agent" => {
+                        verify::by_documents(app, &customer, id, version, Party::Agent).await?;
+                    }
+                    _ => return Err(application::not_found(id)),
+                },
+            }
+            let now = application::get(app, &customer, id).await?;
+            let next = if now.next_step == Step::Verification {
+                format!("/applications/{id}?step=verification")
+            } else {
+                format!("/applications/{id}")
+            };
+            Ok(see_other(&next, None))
+        },
+    )
+    .await;
+    match result {
+        Ok(done) => done,
+        Err(error) => {
+            show(
+                &state,
+                &request,
+                &customer,
+                id,
+                Some(Step::Verification),
+                Some((values, error)),
+                false,
+            )
+            .await
+        }
+    }
+}
+
+/// The verification's state for the page's script while a face check is open: the
+/// version grows when a result arrives (the page then reloads).
+pub async fn verification_state(
+    State(state): State<AppState>,
+    SignedIn(customer): SignedIn,
+    Path(id): Path<String>,
+) -> Response {
+    let found = match parse_id(&id) {
+        Ok(id) => verify::state(&state.app, &customer, id).await,
+        Err(e) => Err(e),
+    };
+    match found {
+        Ok(v) => {
+            let pending: Vec<i64> = v
+                .parties
+                .iter()
+                .flat_map(|p| p.pending.iter().map(|c| c.id))
+                .collect();
+            let mut response =
+                axum::Json(serde_json::json!({"version": v.version, "pending": pending}))
                     .into_response();
             response.headers_mut().insert(
                 axum::http::header::CACHE_CONTROL,

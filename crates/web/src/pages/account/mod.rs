@@ -46,6 +46,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/applications/{id}/{action}", post(applications::act))
         .route(
+            "/applications/{id}/verification",
+            get(applications::verification_state),
+        )
+        .route(
+            "/applications/{id}/verification/{action}",
+            post(applications::verify_action),
+        )
+        .route(
             "/applications/{id}/documents/{slot}",
             get(applications::document)
                 .post(applications::upload_document)

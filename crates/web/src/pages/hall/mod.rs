@@ -3,6 +3,7 @@
 mod channel;
 mod home;
 mod phone;
+mod sandbox;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -15,6 +16,11 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
         .route("/c/{code}", get(channel::channel_page))
+        .route(
+            "/sandbox/identity/face/{reference}",
+            get(sandbox::face).post(sandbox::finish_face),
+        )
+        .route("/sandbox/identity/bank", get(sandbox::bank))
         .route(
             "/m/{token}",
             get(phone::form)
