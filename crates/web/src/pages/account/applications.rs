@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use domain::application::verification::LegalRepresentativeForm;
 use domain::application::{
     AgentForm, Content, DocumentSlot, IndividualForm, Invoice, InvoiceForm, Method,
-    OrganisationForm, Outcome, Party, Registration, Step, Subject,
+    OrganisationForm, Outcome, Party, PinRoute, Registration, Step, Subject,
     content::{INDUSTRIES, serde_plain_name},
 };
 use domain::channel::{ApplicantKind, Holder, InvoiceKind};
@@ -285,6 +285,66 @@ pub(crate) trait Facts {
     fn invoice_text(&self, invoice: &Invoice) -> String {
         invoice.summary(self.facts_chrome().t.lang)
     }
+    /// Each verified party: who, and how it was verified (with what it checked, masked).
+    fn verification_lines(&self) -> Vec<(String, String)> {
+        let app = self.facts_app();
+        let chrome = self.facts_chrome();
+        Party::ALL
+            .into_iter()
+            .filter_map(|party| {
+                let outcome = app.content.verification.of(party)?;
+                let mut text = format!(
+                    "{} · {}",
+                    chrome.pick(outcome.name_zh(), outcome.name_en()),
+                    crate::pages::local_time(outcome.at())
+                );
+                match outcome {
+                    Outcome::PennyDrop { account, .. } => {
+                        text = format!("{text} · {}", account.masked());
+                    }
+                    Outcome::LegalRepresentative { person, .. } => {
+                        text = format!(
+                            "{text} · {} {} {}",
+                            chrome.pick("法定代表人", "legal representative"),
+                            person.name,
+                            person.mobile.masked()
+                        );
+                    }
+                    Outcome::Agent { .. } | Outcome::Documents { .. } => {}
+                }
+                Some((
+                    chrome.pick(party.name_zh(), party.name_en()).to_string(),
+                    text,
+                ))
+            })
+            .collect()
+    }
+    /// Where the key's PIN will go.
+    fn pin_text(&self) -> Option<String> {
+        let app = self.facts_app();
+        let chrome = self.facts_chrome();
+        Some(match app.content.pin_route(app.channel.pin.delivery)? {
+            PinRoute::EnvelopeWithKey => chrome
+                .pick("密码信封随介质寄送", "Sealed envelope with the key")
+                .into(),
+            PinRoute::InitialPinToChange => chrome
+                .pick(
+                    "统一初始密码，收到后修改",
+                    "Published initial PIN, change on receipt",
+                )
+                .into(),
+            PinRoute::Sms { mobile } => format!(
+                "{} {}",
+                chrome.pick("短信发送至", "By SMS to"),
+                mobile.masked()
+            ),
+            PinRoute::PaymentRemark { account } => format!(
+                "{} {}",
+                chrome.pick("对公账户收款附言：", "In the remark of a payment to"),
+                account.masked()
+            ),
+        })
+    }
 }
 
 /// The CSS class of a status badge.
@@ -514,6 +574,13 @@ async fn show_with(
     };
     let (status, error) = status_and_error(error);
     let agreement_version = apply::agreement_version(&app.channel);
+    // The verification step is there only where the channel verifies someone.
+    let verifies =
+        !domain::application::verification::parties(&app.channel, app.content.holder).is_empty();
+    let steps: Vec<Step> = Step::ALL
+        .into_iter()
+        .filter(|s| *s != Step::Verification || verifies)
+        .collect();
     let verification = if step == Step::Verification && app.is_editable() {
         verify::state(&state.app, customer, app.id).await.ok()
     } else {
@@ -525,7 +592,7 @@ async fn show_with(
             chrome,
             app,
             step,
-            steps: Step::ALL.to_vec(),
+            steps,
             values,
             error,
             timeline,
