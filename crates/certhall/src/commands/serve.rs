@@ -36,6 +36,11 @@ pub async fn serve(global: &GlobalArgs, listen: std::net::SocketAddr) -> Result<
             "the working calendar has no holidays for these years: they are counted Monday to Friday; add the State Council's notice to the calendar file (--working-calendar)"
         );
     }
+    if app.identity_sandbox().is_some() {
+        tracing::warn!(
+            "real-name verification uses the sandbox (test identities; its bank statement is public at /sandbox/identity/bank): use --identity http for a real service"
+        );
+    }
     services::jobs::crl::run_once(&app).await?;
     services::jobs::spawn_all(&app);
     let listener = tokio::net::TcpListener::bind(listen)
