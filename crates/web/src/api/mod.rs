@@ -9,6 +9,7 @@ pub mod channels;
 pub mod console;
 pub mod openapi;
 pub mod profile;
+pub mod verification;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .merge(channels::routes())
         .merge(profile::routes())
         .merge(applications::routes())
+        .merge(verification::routes())
         .merge(console::routes())
         .layer(axum::middleware::map_response(not_stored))
 }

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::response::IntoResponse;
 use utoipa::OpenApi;
 
-use super::{accounts, applications, certificates, channels, console, profile};
+use super::{accounts, applications, certificates, channels, console, profile, verification};
 use crate::error::ErrorBody;
 
 #[derive(OpenApi)]
@@ -29,6 +29,7 @@ use crate::error::ErrorBody;
         applications::submit_application, applications::edit_application,
         applications::cancel_application, applications::upload_document,
         applications::get_document, console::reviews::document, applications::get_pdf, applications::make_phone_link,
+        verification::state, verification::check, verification::code, verification::documents,
         console::reviews::queue, console::reviews::one, console::reviews::take,
         console::reviews::release, console::reviews::approve, console::reviews::reject,
     ),
@@ -41,6 +42,8 @@ use crate::error::ErrorBody;
         console::session::ConsoleLogin, console::session::OperatorView, console::audit::AuditView,
         console::outbox::MessageView, console::outbox::MessageStatusName, accounts::CodePurposeName,
         profile::ProfileBody, profile::AddressBody, profile::AddressView, profile::Created,
+        verification::VerificationView, verification::PartyView, verification::PendingView,
+        verification::AccountBody, verification::CheckBody, verification::CodeBody, verification::DocumentsBody,
         applications::ApplicationView, applications::OutcomeView, applications::ProductView, applications::SignatureView,
         applications::TimelineView, applications::StartBody, applications::Saved,
         applications::ProductBody, applications::SubjectBody, applications::AgentBody,
@@ -227,7 +230,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 51, "every operation of the API is described");
+        assert_eq!(checked, 55, "every operation of the API is described");
         let phone = &doc["components"]["schemas"]["CodeRequest"]["properties"]["phone"];
         assert_eq!(phone["pattern"], "^1[3-9][0-9]{9}$");
         let purpose = &doc["components"]["schemas"]["CodePurposeName"]["enum"];

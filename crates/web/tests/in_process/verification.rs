@@ -497,3 +497,74 @@ async fn a_face_check_by_sms_link_is_finished_on_the_phone() {
         .await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_api_verifies_the_same_way() {
+    let test = with_verification().await;
+    let mut client = test.customer(PHONE, [10, 7, 0, 7]).await;
+    let id = up_to_verification(&mut client).await;
+    let path = format!("/api/v1/applications/{id}/verification");
+    let state = client.call("GET", &path, json!(null)).await;
+    assert_eq!(state.status, StatusCode::OK, "{}", state.text);
+    let parties = state.json()["parties"].clone();
+    assert_eq!(parties[0]["party"], "organisation");
+    assert_eq!(parties[0]["methods"].as_array().unwrap().len(), 4);
+    assert_eq!(parties[1]["methods"].as_array().unwrap().len(), 3);
+    let version = state.json()["version"].as_i64().unwrap();
+
+    let mismatch = json!({"version": version, "method": "legal_rep_mobile", "legal_representative":
+        {"name": "王法人", "id_number": "11010519491231002X", "mobile": "13912340000"}});
+    let answer = client
+        .call_with(
+            "POST",
+            &format!("{path}/checks"),
+            mismatch,
+            &[("accept-language", "en")],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.json()["error"]["field"], "legal_rep.mobile");
+    assert!(
+        answer.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not registered to")
+    );
+    let down = json!({"version": version, "method": "agent_mobile"});
+    // The agent's number is the account's: a sandbox "down" number has its own account.
+    let mut other = test.customer("13912340002", [10, 7, 0, 8]).await;
+    let other_id = up_to_verification(&mut other).await;
+    let other_path = format!("/api/v1/applications/{other_id}/verification");
+    let answer = other
+        .call("POST", &format!("{other_path}/checks"), down.clone())
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        answer.text
+    );
+    assert_eq!(answer.json()["error"]["code"], "verification_unavailable");
+    // Another customer's application is not found.
+    let answer = other
+        .call("POST", &format!("{path}/checks"), down.clone())
+        .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+
+    let answer = client.call("POST", &format!("{path}/checks"), down).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(answer.json()["parties"][1]["outcome"], "agent_mobile");
+    let version = answer.json()["version"].as_i64().unwrap();
+    let answer = client
+        .call(
+            "POST",
+            &format!("{path}/documents"),
+            json!({"version": version, "party": "organisation"}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(answer.json()["parties"][0]["outcome"], "documents");
+    assert_eq!(get(&mut client, id).await["next_step"], "documents");
+    // Documents only: the PIN goes to the agent's phone.
+    assert_eq!(get(&mut client, id).await["pin_delivery"], "sms");
+}
