@@ -683,23 +683,13 @@ pub async fn confirm_transfer(
     };
     let now = tx.now().seconds();
     if check.expires_at.is_some_and(|at| now >= at) {
-        settle(
-            &mut tx,
-            session,
-            &check,
-            method,
-            CheckEvent::Expire,
-            "expired",
-        )
-        .await?;
-        tx.commit().await?;
-        return Err(ServiceError::new(
+        let why = ServiceError::new(
             ErrorKind::Invalid,
             "transfer_expired",
             "the transfer's code has expired: make the transfer again",
             "打款验证码已过期（48小时内有效），请重新发起打款",
-        )
-        .with_field("code"));
+        );
+        return Err(end_transfer(tx, session, &check, CheckEvent::Expire, "expired", why).await);
     }
     let typed: String = code.chars().filter(|c| c.is_ascii_digit()).collect();
     let reference = check.reference.clone().unwrap_or_default();
@@ -710,27 +700,18 @@ pub async fn confirm_transfer(
     });
     if !right {
         let tries = check.tries + 1;
+        store::identity_checks::count_try(&mut tx, check.id).await?;
         if tries >= PENNY_DROP_TRIES {
-            store::identity_checks::count_try(&mut tx, check.id).await?;
-            settle(
-                &mut tx,
-                session,
-                &check,
-                method,
-                CheckEvent::Fail,
-                "too_many_tries",
-            )
-            .await?;
-            tx.commit().await?;
-            return Err(ServiceError::new(
+            let why = ServiceError::new(
                 ErrorKind::Invalid,
                 "too_many_tries",
                 "wrong code, for the last time: make the transfer again",
                 "验证码错误次数过多，本次打款已失效，请重新发起打款",
-            )
-            .with_field("code"));
+            );
+            return Err(
+                end_transfer(tx, session, &check, CheckEvent::Fail, "too_many_tries", why).await,
+            );
         }
-        store::identity_checks::count_try(&mut tx, check.id).await?;
         tx.commit().await?;
         let left = PENNY_DROP_TRIES - tries;
         return Err(ServiceError::new(
@@ -755,6 +736,27 @@ pub async fn confirm_transfer(
         write_outcome(&mut tx, app, &record, version, Party::Organisation, outcome).await?;
     tx.commit().await?;
     Ok(new_version)
+}
+
+/// Ends the pending transfer `check` by `event` (expired, too many wrong codes) and
+/// commits; gives the customer `why` (`code` is the field), or what stopped the commit.
+async fn end_transfer(
+    mut tx: WriteTx,
+    session: &CustomerSession,
+    check: &CheckRecord,
+    event: CheckEvent,
+    answer: &str,
+    why: ServiceError,
+) -> ServiceError {
+    let ended = async {
+        settle(&mut tx, session, check, Method::PennyDrop, event, answer).await?;
+        tx.commit().await?;
+        Ok::<(), ServiceError>(())
+    };
+    match ended.await {
+        Ok(()) => why.with_field("code"),
+        Err(e) => e,
+    }
 }
 
 /// Opens a face check: of the legal representative ([`Method::LegalRepFace`], with `form`,

@@ -1047,6 +1047,16 @@ pub async fn phone_link(
 
 /// What the documents step polls while a QR code is shown: the application's version and
 /// the slots uploaded.
+/// A small JSON answer for a page's script, never kept by the browser.
+fn not_stored_json(value: serde_json::Value) -> Response {
+    let mut response = axum::Json(value).into_response();
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
 pub async fn documents_state(
     State(state): State<AppState>,
     SignedIn(customer): SignedIn,
@@ -1059,14 +1069,7 @@ pub async fn documents_state(
     match found {
         Ok(app) => {
             let uploaded: Vec<&str> = app.content.documents.keys().map(|s| s.as_str()).collect();
-            let mut response =
-                axum::Json(serde_json::json!({"version": app.version, "uploaded": uploaded}))
-                    .into_response();
-            response.headers_mut().insert(
-                axum::http::header::CACHE_CONTROL,
-                axum::http::HeaderValue::from_static("no-store"),
-            );
-            response
+            not_stored_json(serde_json::json!({"version": app.version, "uploaded": uploaded}))
         }
         Err(e) => (crate::error::status_of(e.kind), e.code).into_response(),
     }
@@ -1179,14 +1182,7 @@ pub async fn verification_state(
                 .iter()
                 .flat_map(|p| p.pending.iter().map(|c| c.id))
                 .collect();
-            let mut response =
-                axum::Json(serde_json::json!({"version": v.version, "pending": pending}))
-                    .into_response();
-            response.headers_mut().insert(
-                axum::http::header::CACHE_CONTROL,
-                axum::http::HeaderValue::from_static("no-store"),
-            );
-            response
+            not_stored_json(serde_json::json!({"version": v.version, "pending": pending}))
         }
         Err(e) => (crate::error::status_of(e.kind), e.code).into_response(),
     }
