@@ -125,14 +125,6 @@ impl Method {
         }
     }
 
-    /// The result comes later (a code typed in, a face check on a phone).
-    pub fn is_asynchronous(self) -> bool {
-        matches!(
-            self,
-            Method::PennyDrop | Method::LegalRepFace | Method::AgentFace
-        )
-    }
-
     pub fn name_zh(self) -> &'static str {
         match self {
             Method::PennyDrop => "企业对公打款认证",

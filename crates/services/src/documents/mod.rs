@@ -48,7 +48,7 @@ fn context(object_key: &str, application_id: i64, slot: DocumentSlot) -> Vec<u8>
     .into_bytes()
 }
 
-fn random_bytes<const N: usize>() -> Result<[u8; N], ServiceError> {
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], ServiceError> {
     let mut bytes = [0u8; N];
     SystemRandom::new()
         .fill(&mut bytes)

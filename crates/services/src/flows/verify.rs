@@ -14,7 +14,6 @@
 //! when its page asks ([`state`]): the service is asked for the result. Transitions of the
 //! application: none (only its content changes, while it is a draft).
 
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use domain::application::verification::{
     self, CorporateAccount, LegalRepresentative, LegalRepresentativeForm,
 };
@@ -112,14 +111,6 @@ fn open_evidence<T: serde::de::DeserializeOwned>(
         .open(&evidence_context(check.application_id, party), sealed)
         .map_err(|e| ServiceError::internal("sealed evidence", e))?;
     serde_json::from_slice(&plain).map_err(|e| ServiceError::internal("evidence", e))
-}
-
-fn random_bytes<const N: usize>() -> Result<[u8; N], ServiceError> {
-    let mut bytes = [0u8; N];
-    SystemRandom::new()
-        .fill(&mut bytes)
-        .map_err(|_| ServiceError::internal("random", "no randomness"))?;
-    Ok(bytes)
 }
 
 fn code_hash(app: &App, reference: &str, code: &str) -> String {
@@ -466,7 +457,7 @@ async fn write_outcome(
 /// The legal representative's three factors ([`Method::LegalRepMobile`]) or four
 /// ([`Method::LegalRepBankCard`]), after the registry confirms the company and its legal
 /// representative. Returns the new version.
-pub async fn legal_representative(
+async fn legal_representative(
     app: &App,
     session: &CustomerSession,
     id: i64,
@@ -521,7 +512,7 @@ pub async fn legal_representative(
 
 /// The agent's mobile real-name ([`Method::AgentMobile`]: the agent's name, ID number and
 /// the account's number) or bank card ([`Method::AgentBankCard`], with `bank_card`).
-pub async fn agent(
+async fn agent(
     app: &App,
     session: &CustomerSession,
     id: i64,
@@ -565,25 +556,25 @@ fn wrong_method(method: Method) -> ServiceError {
 /// Starts a penny-drop: the registry confirms the company, then the service pays a random
 /// 1 to 99 fen with a six-digit code in the remark to `account`. An earlier pending
 /// transfer of the application stops counting.
-pub async fn send_transfer(
+async fn send_transfer(
     app: &App,
     session: &CustomerSession,
     id: i64,
     bank: &str,
     account: &str,
-) -> Result<PendingCheck, ServiceError> {
+) -> Result<(), ServiceError> {
     let method = Method::PennyDrop;
     let current = draft_offering(app, session, id, Some(method), Party::Organisation).await?;
     let account = CorporateAccount::parse(bank, account)?;
     within_daily_limit(app, id, Party::Organisation).await?;
     let company = company_of(&current, None)?;
-    let random: [u8; 8] = random_bytes()?;
+    let random: [u8; 8] = crate::documents::random_bytes()?;
     let code = format!(
         "{:06}",
         u32::from_be_bytes([random[0], random[1], random[2], random[3]]) % 1_000_000
     );
     let amount_fen = u32::from(random[4]) % 99 + 1;
-    let reference = hex::encode(random_bytes::<16>()?);
+    let reference = crate::people::sessions::random_hex(16)?;
     let verifier = &app.identity.verifier;
     let mut result = verifier.check_company(&company).await;
     if matches!(result, Ok(Answer::Match)) {
@@ -646,15 +637,7 @@ pub async fn send_transfer(
     )
     .await?;
     tx.commit().await?;
-    Ok(PendingCheck {
-        id: check_id,
-        method,
-        expires_at: now + PENNY_DROP_SECONDS,
-        tries_left: PENNY_DROP_TRIES,
-        account: Some(account.masked()),
-        face_url: None,
-        qr_svg: None,
-    })
+    Ok(())
 }
 
 /// The penny-drop's code as the customer read it on the company's statement. A wrong code
@@ -764,14 +747,14 @@ async fn end_transfer(
 /// `by_sms`, the link goes by SMS to the person's phone (the legal representative may be
 /// elsewhere); the page shows it as a QR code either way. The result is settled by
 /// [`state`].
-pub async fn start_face(
+async fn start_face(
     app: &App,
     session: &CustomerSession,
     id: i64,
     method: Method,
     form: &LegalRepresentativeForm,
     by_sms: bool,
-) -> Result<PendingCheck, ServiceError> {
+) -> Result<(), ServiceError> {
     let party = method.party();
     if !matches!(method, Method::LegalRepFace | Method::AgentFace) {
         return Err(wrong_method(method));
@@ -871,15 +854,49 @@ pub async fn start_face(
         .await?;
     }
     tx.commit().await?;
-    Ok(PendingCheck {
-        id: check_id,
-        method,
-        expires_at,
-        tries_left: 0,
-        account: None,
-        qr_svg: Some(crate::documents::qr_svg(&url)?),
-        face_url: Some(url),
-    })
+    Ok(())
+}
+
+/// What a check by some method is given: each method reads its part.
+#[derive(Debug, Clone, Default)]
+pub struct CheckInput {
+    /// The legal representative's methods.
+    pub legal_representative: LegalRepresentativeForm,
+    /// `agent_bank_card`: the agent's card.
+    pub agent_bank_card: String,
+    /// `penny_drop`: the bank and the corporate account.
+    pub account_bank: String,
+    pub account_number: String,
+    /// Face checks: also send the link by SMS.
+    pub by_sms: bool,
+}
+
+/// A check by `method`, over version `version`: the synchronous ones are answered (and a
+/// match recorded) at once; a penny-drop or a face check is opened and shows as pending.
+pub async fn check(
+    app: &App,
+    session: &CustomerSession,
+    id: i64,
+    version: i64,
+    method: Method,
+    input: &CheckInput,
+) -> Result<(), ServiceError> {
+    let legal = &input.legal_representative;
+    match method {
+        Method::LegalRepMobile | Method::LegalRepBankCard => {
+            legal_representative(app, session, id, version, method, legal).await?;
+        }
+        Method::AgentMobile | Method::AgentBankCard => {
+            agent(app, session, id, version, method, &input.agent_bank_card).await?;
+        }
+        Method::LegalRepFace | Method::AgentFace => {
+            start_face(app, session, id, method, legal, input.by_sms).await?;
+        }
+        Method::PennyDrop => {
+            send_transfer(app, session, id, &input.account_bank, &input.account_number).await?;
+        }
+    }
+    Ok(())
 }
 
 /// A provider's page on this site (the sandbox's) made absolute, for the phone.
@@ -957,21 +974,24 @@ pub async fn state(
     session: &CustomerSession,
     id: i64,
 ) -> Result<VerificationState, ServiceError> {
-    let current = application::get(app, session, id).await?;
+    let mut current = application::get(app, session, id).await?;
+    let mut checks = pending_of(app, id, None).await?;
     if current.is_editable() {
-        for check in pending_of(app, id, None).await? {
-            let Some(method) = Method::parse(&check.method) else {
-                continue;
-            };
-            if method.is_asynchronous() && method != Method::PennyDrop {
-                settle_face(app, session, &check, method).await?;
+        let mut settled = false;
+        for check in &checks {
+            if let Some(method @ (Method::LegalRepFace | Method::AgentFace)) =
+                Method::parse(&check.method)
+            {
+                settled |= settle_face(app, session, check, method).await?;
             }
         }
+        if settled {
+            current = application::get(app, session, id).await?;
+            checks = pending_of(app, id, None).await?;
+        }
     }
-    let current = application::get(app, session, id).await?;
     let now = app.now().seconds();
     let mut parties = Vec::new();
-    let checks = pending_of(app, id, None).await?;
     for (party, methods) in verification::parties(&current.channel, current.content.holder) {
         let pending = checks
             .iter()
@@ -1013,12 +1033,13 @@ pub async fn state(
     })
 }
 
+/// Asks for face check `check`'s result and records it; true when it ended.
 async fn settle_face(
     app: &App,
     session: &CustomerSession,
     check: &CheckRecord,
     method: Method,
-) -> Result<(), ServiceError> {
+) -> Result<bool, ServiceError> {
     let party = method.party();
     let now = app.now().seconds();
     let state = if check.expires_at.is_some_and(|at| now >= at) {
@@ -1029,12 +1050,12 @@ async fn settle_face(
             Ok(state) => state,
             Err(error) => {
                 tracing::warn!(error = %error, "face result not available");
-                return Ok(());
+                return Ok(false);
             }
         }
     };
     let (event, answer) = match state {
-        FaceState::Pending => return Ok(()),
+        FaceState::Pending => return Ok(false),
         FaceState::Passed => (CheckEvent::Pass, "match"),
         FaceState::Failed => (CheckEvent::Fail, "face_failed"),
         FaceState::Expired => (CheckEvent::Expire, "expired"),
@@ -1051,10 +1072,10 @@ async fn settle_face(
     let Some(fresh) =
         store::identity_checks::find_in(&mut tx, check.application_id, check.id).await?
     else {
-        return Ok(());
+        return Ok(false);
     };
     if fresh.status != CheckStatus::Pending {
-        return Ok(());
+        return Ok(false);
     }
     settle(&mut tx, session, &fresh, method, event, answer).await?;
     if event == CheckEvent::Pass {
@@ -1080,5 +1101,5 @@ async fn settle_face(
         write_outcome(&mut tx, app, &record, version, party, outcome).await?;
     }
     tx.commit().await?;
-    Ok(())
+    Ok(true)
 }

@@ -177,33 +177,20 @@ pub async fn check(
 ) -> Result<Json<VerificationView>, ApiError> {
     let id = application_id(&id, lang)?;
     let app = &state.app;
-    let legal = body.legal_representative.unwrap_or_default();
-    let card = body.bank_card.unwrap_or_default();
-    let done = match Method::parse(&body.method) {
-        Some(m @ (Method::LegalRepMobile | Method::LegalRepBankCard)) => {
-            verify::legal_representative(app, &session, id, body.version, m, &legal)
-                .await
-                .map(drop)
-        }
-        Some(m @ (Method::AgentMobile | Method::AgentBankCard)) => {
-            verify::agent(app, &session, id, body.version, m, &card)
-                .await
-                .map(drop)
-        }
-        Some(m @ (Method::LegalRepFace | Method::AgentFace)) => {
-            verify::start_face(app, &session, id, m, &legal, body.by_sms)
-                .await
-                .map(drop)
-        }
-        Some(Method::PennyDrop) => {
-            let (bank, number) = body.account.map(|a| (a.bank, a.number)).unwrap_or_default();
-            verify::send_transfer(app, &session, id, &bank, &number)
-                .await
-                .map(drop)
-        }
-        None => Err(unknown_method()),
+    let method =
+        Method::parse(&body.method).ok_or_else(|| ApiError::new(unknown_method(), lang))?;
+    let (account_bank, account_number) =
+        body.account.map(|a| (a.bank, a.number)).unwrap_or_default();
+    let input = verify::CheckInput {
+        legal_representative: body.legal_representative.unwrap_or_default(),
+        agent_bank_card: body.bank_card.unwrap_or_default(),
+        account_bank,
+        account_number,
+        by_sms: body.by_sms,
     };
-    done.map_err(|e| ApiError::new(e, lang))?;
+    verify::check(app, &session, id, body.version, method, &input)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
     let found = verify::state(app, &session, id)
         .await
         .map_err(|e| ApiError::new(e, lang))?;

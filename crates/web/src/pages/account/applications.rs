@@ -1096,46 +1096,32 @@ pub async fn verify_action(
             let app = &state.app;
             let f = |k: &str| field(&values, k).to_string();
             let version: i64 = f("version").parse().unwrap_or(-1);
-            let legal = LegalRepresentativeForm {
-                name: f("legal_rep.name"),
-                id_number: f("legal_rep.id_number"),
-                mobile: f("legal_rep.mobile"),
-                bank_card: f("legal_rep.bank_card"),
-            };
-            let by_sms = f("delivery") == "sms";
-            match Method::parse(&action) {
-                Some(m @ (Method::LegalRepMobile | Method::LegalRepBankCard)) => {
-                    verify::legal_representative(app, &customer, id, version, m, &legal).await?;
+            match (Method::parse(&action), action.as_str()) {
+                (Some(method), _) => {
+                    let input = verify::CheckInput {
+                        legal_representative: LegalRepresentativeForm {
+                            name: f("legal_rep.name"),
+                            id_number: f("legal_rep.id_number"),
+                            mobile: f("legal_rep.mobile"),
+                            bank_card: f("legal_rep.bank_card"),
+                        },
+                        agent_bank_card: f("agent.bank_card"),
+                        account_bank: f("account.bank"),
+                        account_number: f("account.number"),
+                        by_sms: f("delivery") == "sms",
+                    };
+                    verify::check(app, &customer, id, version, method, &input).await?;
                 }
-                Some(m @ (Method::AgentMobile | Method::AgentBankCard)) => {
-                    verify::agent(app, &customer, id, version, m, &f("agent.bank_card")).await?;
+                (None, "penny_drop_code") => {
+                    verify::confirm_transfer(app, &customer, id, version, &f("code")).await?;
                 }
-                Some(m @ (Method::LegalRepFace | Method::AgentFace)) => {
-                    verify::start_face(app, &customer, id, m, &legal, by_sms).await?;
+                (None, "documents_organisation") => {
+                    verify::by_documents(app, &customer, id, version, Party::Organisation).await?;
                 }
-                Some(Method::PennyDrop) => {
-                    verify::send_transfer(
-                        app,
-                        &customer,
-                        id,
-                        &f("account.bank"),
-                        &f("account.number"),
-                    )
-                    .await?;
+                (None, "documents_agent") => {
+                    verify::by_documents(app, &customer, id, version, Party::Agent).await?;
                 }
-                None => match action.as_str() {
-                    "penny_drop_code" => {
-                        verify::confirm_transfer(app, &customer, id, version, &f("code")).await?;
-                    }
-                    "documents_organisation" => {
-                        verify::by_documents(app, &customer, id, version, Party::Organisation)
-                            .await?;
-                    }
-                    "documents_agent" => {
-                        verify::by_documents(app, &customer, id, version, Party::Agent).await?;
-                    }
-                    _ => return Err(application::not_found(id)),
-                },
+                _ => return Err(application::not_found(id)),
             }
             let now = application::get(app, &customer, id).await?;
             let next = if now.next_step == Step::Verification {
