@@ -52,6 +52,7 @@ audit_actions! {
     ApiTokenRevoke = "api_token.revoke", "吊销 API 令牌", "API token revoked";
     SmsCodeSend = "sms_code.send", "发送短信验证码", "SMS code sent";
     CustomerRegister = "customer.register", "客户注册", "Customer registered";
+    CustomerOpenAtCounter = "customer.open_at_counter", "现场开通客户账户", "Customer account opened at the counter";
     CustomerLogin = "customer.login", "客户登录", "Customer logged in";
     CustomerLoginFailed = "customer.login_failed", "客户登录失败", "Customer login failed";
     CustomerLogout = "customer.logout", "客户退出", "Customer logged out";

@@ -197,19 +197,60 @@ pub async fn list_for_customer(
     .await?)
 }
 
+/// How many applications are in `statuses`, and since when the oldest waits (submitted,
+/// or started when never submitted): a dashboard queue.
+pub async fn count_in_statuses(
+    store: &Store,
+    statuses: &[ApplicationStatus],
+) -> Result<(i64, Option<i64>), StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT COUNT(*), MIN(COALESCE(submitted_at, created_at)) FROM applications WHERE status IN ({})",
+        status_list(statuses)
+    ))
+    .fetch_one(store.pool())
+    .await?)
+}
+
+/// How many counter applications are still being filled in, and since when the oldest.
+pub async fn count_counter_drafts(store: &Store) -> Result<(i64, Option<i64>), StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT COUNT(*), MIN(created_at) FROM applications WHERE entered_by IS NOT NULL AND status = 'draft'",
+    )
+    .fetch_one(store.pool())
+    .await?)
+}
+
+/// `'draft', 'submitted'`: statuses spelled by their state machine, never by a caller.
+fn status_list(statuses: &[ApplicationStatus]) -> String {
+    statuses
+        .iter()
+        .map(|s| format!("'{}'", domain::Status::as_str(*s)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Applications entered at the counter (by any clerk), newest first.
+pub async fn entered_at_counter(
+    store: &Store,
+    limit: i64,
+) -> Result<Vec<ApplicationRecord>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE entered_by IS NOT NULL ORDER BY id DESC LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?)
+}
+
 /// Applications in `statuses`, the longest waiting first (by submission).
 pub async fn in_statuses(
     store: &Store,
     statuses: &[ApplicationStatus],
     limit: i64,
 ) -> Result<Vec<ApplicationRecord>, StoreError> {
-    let names: Vec<String> = statuses
-        .iter()
-        .map(|s| format!("'{}'", domain::Status::as_str(*s)))
-        .collect();
     Ok(sqlx::query_as(&format!(
         "{SELECT} WHERE status IN ({}) ORDER BY submitted_at, id LIMIT $1",
-        names.join(", ")
+        status_list(statuses)
     ))
     .bind(limit)
     .fetch_all(store.pool())

@@ -42,6 +42,17 @@ pub async fn find_by_phone(
         .await?)
 }
 
+/// [`find_by_phone`] inside a write transaction.
+pub async fn find_by_phone_in(
+    tx: &mut WriteTx,
+    phone: &str,
+) -> Result<Option<CustomerRecord>, StoreError> {
+    Ok(sqlx::query_as(&format!("{CUSTOMER} WHERE phone = $1"))
+        .bind(phone)
+        .fetch_optional(&mut ***tx)
+        .await?)
+}
+
 pub async fn find_by_id(store: &Store, id: i64) -> Result<Option<CustomerRecord>, StoreError> {
     Ok(sqlx::query_as(&format!("{CUSTOMER} WHERE id = $1"))
         .bind(id)

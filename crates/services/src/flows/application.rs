@@ -18,6 +18,75 @@ use crate::people::accounts::CustomerSession;
 use crate::people::actor::Actor;
 use crate::{App, ErrorKind, ServiceError};
 
+/// Who fills in an application, and for which customer: the customer in the hall, or a
+/// counter clerk for a customer who came in person (现场办理, [`super::counter`]). The
+/// flows take this instead of a session, so both faces run the same checks; a clerk
+/// reaches only applications entered at the counter (see [`own`]).
+#[derive(Debug, Clone)]
+pub struct Applicant {
+    /// The customer whose application it is.
+    pub customer_id: i64,
+    /// The customer's number: the agent's mobile and where the signing code goes.
+    pub phone: domain::PhoneNumber,
+    /// Who acts, for the audit log: the customer or the clerk.
+    pub actor: Actor,
+    /// The clerk's operator id at the counter.
+    pub clerk: Option<i64>,
+}
+
+impl Applicant {
+    /// The customer, acting for themself.
+    pub fn customer(session: &CustomerSession) -> Applicant {
+        Applicant {
+            customer_id: session.customer_id,
+            phone: session.phone.clone(),
+            actor: session.actor(),
+            clerk: None,
+        }
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+}
+
+/// The application `id` as `applicant` may change it, inside a write transaction: the
+/// customer's own, and for a clerk only one entered at the counter. Anything else is "not
+/// found", exactly like a missing id.
+pub(crate) async fn own(
+    tx: &mut WriteTx,
+    applicant: &Applicant,
+    id: i64,
+) -> Result<ApplicationRecord, ServiceError> {
+    let record = store::applications::find_for_customer_in(tx, id, applicant.customer_id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    reachable(applicant, record)
+}
+
+/// [`own`] outside a transaction, for reading.
+pub(crate) async fn own_read(
+    app: &App,
+    applicant: &Applicant,
+    id: i64,
+) -> Result<ApplicationRecord, ServiceError> {
+    let record = store::applications::find_for_customer(&app.store, id, applicant.customer_id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    reachable(applicant, record)
+}
+
+fn reachable(
+    applicant: &Applicant,
+    record: ApplicationRecord,
+) -> Result<ApplicationRecord, ServiceError> {
+    if applicant.clerk.is_some() && record.entered_by.is_none() {
+        // The customer's own online application is not the counter's to change.
+        return Err(not_found(record.id));
+    }
+    Ok(record)
+}
+
 /// The roles that may read any application (and its documents).
 pub const READERS: [Role; 3] = [Role::Reviewer, Role::Counter, Role::Admin];
 
@@ -147,15 +216,9 @@ pub(crate) async fn assemble(
     })
 }
 
-/// The customer's own application `id`.
-pub async fn get(
-    app: &App,
-    session: &CustomerSession,
-    id: i64,
-) -> Result<Application, ServiceError> {
-    let record = store::applications::find_for_customer(&app.store, id, session.customer_id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+/// Application `id` as `applicant` may see it ([`own`]).
+pub async fn get(app: &App, applicant: &Applicant, id: i64) -> Result<Application, ServiceError> {
+    let record = own_read(app, applicant, id).await?;
     assemble(app, &record).await
 }
 
@@ -203,7 +266,8 @@ pub fn object(id: i64) -> String {
 pub struct TimelineEntry {
     pub at: i64,
     pub action: AuditAction,
-    /// Who did it: `customer`, the operator's name, or `system`.
+    /// Who did it: `customer`, the operator's name (for operators; `counter` for the clerk
+    /// who entered it, `operator` for the others, for the customer), or `system`.
     pub by: String,
     /// The status after it, when it changed the status.
     pub status: Option<ApplicationStatus>,
@@ -250,6 +314,12 @@ pub async fn timeline(
                 serde_json::from_str(&event.details).unwrap_or_default();
             let by = if event.actor.starts_with("customer:") {
                 "customer".to_string()
+            } else if customer_view
+                && record
+                    .entered_by
+                    .is_some_and(|clerk| event.actor.starts_with(&format!("operator:{clerk}:")))
+            {
+                "counter".to_string()
             } else if customer_view {
                 "operator".to_string()
             } else {

@@ -13,8 +13,7 @@ use domain::channel::Holder;
 use domain::{Address, AddressInput, AuditAction, BusinessType, Channel};
 use store::applications::NewApplication;
 
-use super::application::{self, not_found};
-use crate::people::accounts::CustomerSession;
+use super::application::{self, Applicant, not_found};
 use crate::{App, ErrorKind, ServiceError};
 
 /// Step 1: the channel, product, validity and quantity.
@@ -28,56 +27,95 @@ pub struct ProductInput {
 /// Starts a new-certificate application in `channel_code`; returns its id.
 pub async fn start(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     channel_code: &str,
     input: &ProductInput,
 ) -> Result<i64, ServiceError> {
+    let (channel, content) = prepare(app, applicant.clerk.is_some(), channel_code, input).await?;
+    let mut tx = app.store.begin_write().await?;
+    let id = start_in(&mut tx, app, applicant, &channel, &content).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Step 1 checked, before anything is written: the channel offers new certificates online
+/// (or at its counter), and the product, validity and quantity are among its own.
+pub(crate) async fn prepare(
+    app: &App,
+    at_counter: bool,
+    channel_code: &str,
+    input: &ProductInput,
+) -> Result<(Channel, Content), ServiceError> {
     let channel = crate::hall::channels::get_enabled(app, channel_code).await?;
     let offered = channel
         .business
         .get(&BusinessType::New)
-        .is_some_and(|rule| rule.online);
+        .is_some_and(|rule| {
+            if at_counter {
+                rule.counter
+            } else {
+                rule.online
+            }
+        });
     if !offered {
-        return Err(ServiceError::new(
-            ErrorKind::Invalid,
-            "not_offered",
-            format!("channel {channel_code} does not offer new certificates online"),
-            "该渠道不提供网上新办证书",
-        )
+        return Err(if at_counter {
+            ServiceError::new(
+                ErrorKind::Invalid,
+                "not_offered",
+                format!("channel {channel_code} does not take new certificates at the counter"),
+                "该渠道不提供现场办理新证书",
+            )
+        } else {
+            ServiceError::new(
+                ErrorKind::Invalid,
+                "not_offered",
+                format!("channel {channel_code} does not offer new certificates online"),
+                "该渠道不提供网上新办证书",
+            )
+        }
         .with_field("channel"));
     }
     let (choice, holder) =
         ProductChoice::parse(&channel, &input.product, input.years, input.quantity)?;
-    let content = Content::new(choice, holder);
-    let mut tx = app.store.begin_write().await?;
+    Ok((channel, Content::new(choice, holder)))
+}
+
+/// Writes the new draft of [`prepare`]'s answer in the caller's transaction.
+pub(crate) async fn start_in(
+    tx: &mut store::WriteTx,
+    app: &App,
+    applicant: &Applicant,
+    channel: &Channel,
+    content: &Content,
+) -> Result<i64, ServiceError> {
     let id = store::applications::insert(
-        &mut tx,
+        tx,
         &NewApplication {
-            customer_id: session.customer_id,
+            customer_id: applicant.customer_id,
             channel_code: &channel.code,
             business: BusinessType::New.as_str(),
             next_step: Step::Subject.as_str(),
-            entered_by: None,
+            entered_by: applicant.clerk,
         },
     )
     .await?;
-    let record = store::applications::find_in(&mut tx, id)
+    let record = store::applications::find_in(tx, id)
         .await?
         .ok_or_else(|| not_found(id))?;
-    application::save(&mut tx, app, &record, 0, &channel, &content).await?;
+    application::save(tx, app, &record, 0, channel, content).await?;
     crate::audit::record(
-        &mut tx,
-        &session.actor(),
+        tx,
+        applicant.actor(),
         AuditAction::ApplicationStart,
         application::object(id),
         serde_json::json!({
             "channel": channel.code, "business": BusinessType::New.as_str(),
             "product": content.product.product, "years": content.product.years,
             "quantity": content.product.quantity, "to": "draft",
+            "counter": applicant.clerk.is_some(),
         }),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -85,14 +123,14 @@ pub async fn start(
 /// event; nothing is written when `change` refuses. Returns the new version.
 async fn fill(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     version: i64,
     step: Step,
     change: impl FnOnce(&mut Content, &Channel) -> Result<(), ServiceError>,
 ) -> Result<i64, ServiceError> {
     let mut tx = app.store.begin_write().await?;
-    let new_version = fill_in(&mut tx, app, session, id, version, step, change).await?;
+    let new_version = fill_in(&mut tx, app, applicant, id, version, step, change).await?;
     tx.commit().await?;
     Ok(new_version)
 }
@@ -101,15 +139,13 @@ async fn fill(
 async fn fill_in(
     tx: &mut store::WriteTx,
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     version: i64,
     step: Step,
     change: impl FnOnce(&mut Content, &Channel) -> Result<(), ServiceError>,
 ) -> Result<i64, ServiceError> {
-    let record = store::applications::find_for_customer_in(tx, id, session.customer_id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let record = application::own(tx, applicant, id).await?;
     let current = application::assemble(app, &record).await?;
     if !current.is_editable() {
         return Err(application::not_editable(current.status));
@@ -122,7 +158,7 @@ async fn fill_in(
         application::save(tx, app, &record, version, &current.channel, &content).await?;
     crate::audit::record(
         tx,
-        &session.actor(),
+        applicant.actor(),
         AuditAction::ApplicationSave,
         application::object(id),
         serde_json::json!({"step": step.as_str()}),
@@ -134,14 +170,14 @@ async fn fill_in(
 /// Step 1 again: another product, validity or quantity in the same channel.
 pub async fn choose_product(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     version: i64,
     input: &ProductInput,
 ) -> Result<i64, ServiceError> {
     fill(
         app,
-        session,
+        applicant,
         id,
         version,
         Step::Product,
@@ -174,7 +210,7 @@ pub enum SubjectInput {
 
 pub async fn describe_subject(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     version: i64,
     input: &SubjectInput,
@@ -182,7 +218,7 @@ pub async fn describe_subject(
     let today = app.today();
     fill(
         app,
-        session,
+        applicant,
         id,
         version,
         Step::Subject,
@@ -221,14 +257,14 @@ fn wrong_holder(expected: &str) -> ServiceError {
 /// Step 3: the agent; the mobile is the account's.
 pub async fn describe_agent(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     version: i64,
     form: &AgentForm,
 ) -> Result<i64, ServiceError> {
     let today = app.today();
-    let agent = Agent::parse(form, &session.phone, today)?;
-    fill(app, session, id, version, Step::Agent, |content, _| {
+    let agent = Agent::parse(form, &applicant.phone, today)?;
+    fill(app, applicant, id, version, Step::Agent, |content, _| {
         content.agent = Some(agent);
         Ok(())
     })
@@ -247,7 +283,7 @@ pub struct DeliveryInput {
 
 pub async fn choose_delivery(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     version: i64,
     input: &DeliveryInput,
@@ -270,9 +306,16 @@ pub async fn choose_delivery(
         content.invoice = Some(Invoice::parse(&input.invoice, channel, &holder)?);
         Ok(())
     };
-    let version = fill_in(&mut tx, app, session, id, version, Step::Delivery, change).await?;
+    let version = fill_in(&mut tx, app, applicant, id, version, Step::Delivery, change).await?;
     if let Some(address) = saved_address {
-        crate::people::profiles::add_address_in(&mut tx, session, &address, false).await?;
+        crate::people::profiles::add_address_in(
+            &mut tx,
+            applicant.customer_id,
+            applicant.actor(),
+            &address,
+            false,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(version)
@@ -305,7 +348,7 @@ pub fn agreement_version(channel: &Channel) -> String {
 /// Step 6: the channel's agreement, accepted in the version the customer read.
 pub async fn accept_agreement(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     version: i64,
     agreement_read: &str,
@@ -313,7 +356,7 @@ pub async fn accept_agreement(
     let now = app.now().seconds();
     fill(
         app,
-        session,
+        applicant,
         id,
         version,
         Step::Agreement,

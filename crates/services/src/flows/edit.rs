@@ -5,15 +5,12 @@
 
 use domain::{ApplicationEvent, AuditAction};
 
-use super::application::{self, not_found};
-use crate::people::accounts::CustomerSession;
+use super::application::{self, Applicant};
 use crate::{App, ServiceError};
 
-pub async fn edit(app: &App, session: &CustomerSession, id: i64) -> Result<(), ServiceError> {
+pub async fn edit(app: &App, applicant: &Applicant, id: i64) -> Result<(), ServiceError> {
     let mut tx = app.store.begin_write().await?;
-    let record = store::applications::find_for_customer_in(&mut tx, id, session.customer_id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let record = application::own(&mut tx, applicant, id).await?;
     let current = application::assemble(app, &record).await?;
     // A draft for the same holder started meanwhile (继续申请) would make two unfinished.
     if let Some(key) = &record.subject_key
@@ -34,7 +31,7 @@ pub async fn edit(app: &App, session: &CustomerSession, id: i64) -> Result<(), S
     }
     application::change_status(
         &mut tx,
-        &session.actor(),
+        applicant.actor(),
         &record,
         current.pipeline,
         ApplicationEvent::Edit,

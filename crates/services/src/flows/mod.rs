@@ -1,7 +1,8 @@
 //! The business flows: an application (申请单) of one of the seven business types goes
 //! through one pipeline (apply → pay → review → produce → ship), and each verb is one file
 //! here, named as the customer or clerk says it: [`apply`], [`submit`], [`edit`],
-//! [`cancel`], [`review`], [`upload`], [`print`], [`verify`]; `pay.rs`, `confirm_payment.rs`, `produce.rs`, `ship.rs`,
+//! [`cancel`], [`review`], [`upload`], [`print`], [`verify`], [`counter`] (现场办理: a clerk
+//! applies for a customer who came in person, through the same verbs); `pay.rs`, `confirm_payment.rs`, `produce.rs`, `ship.rs`,
 //! `renew.rs`, `unlock.rs`, `replace.rs`, `change.rs`, `invoice.rs` follow with their issues.
 //! [`application`] holds what they share: loading with authorization, sealing the content,
 //! saving it, and [`application::change_status`], the one way a flow changes a status.
@@ -17,6 +18,7 @@
 pub mod application;
 pub mod apply;
 pub mod cancel;
+pub mod counter;
 pub mod edit;
 pub mod print;
 pub mod review;

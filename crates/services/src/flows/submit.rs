@@ -6,8 +6,7 @@
 use domain::application::Step;
 use domain::{ApplicationEvent, AuditAction, Lang};
 
-use super::application::{self, Application, Signature, not_found};
-use crate::people::accounts::CustomerSession;
+use super::application::{self, Applicant, Application, Signature};
 use crate::people::sms_codes::{self, CodePurpose, CodeSent};
 use crate::{App, ErrorKind, ServiceError};
 
@@ -38,16 +37,16 @@ fn check_ready(application: &Application) -> Result<(), ServiceError> {
 /// complete.
 pub async fn send_code(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     ip: &str,
     lang: Lang,
 ) -> Result<CodeSent, ServiceError> {
-    let application = application::get(app, session, id).await?;
+    let application = application::get(app, applicant, id).await?;
     check_ready(&application)?;
     sms_codes::send(
         app,
-        session.phone.as_str(),
+        applicant.phone.as_str(),
         CodePurpose::SignApplication,
         ip,
         lang,
@@ -73,27 +72,31 @@ pub fn signing_digest(application: &Application) -> Result<String, ServiceError>
 /// signed with `code`. A wrong code counts a try and changes nothing else.
 pub async fn submit(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     version: i64,
     code: &str,
 ) -> Result<Signature, ServiceError> {
     let mut tx = app.store.begin_write().await?;
-    let record = store::applications::find_for_customer_in(&mut tx, id, session.customer_id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let record = application::own(&mut tx, applicant, id).await?;
     let current = application::assemble(app, &record).await?;
     check_ready(&current)?;
     if version != current.version {
         return Err(application::changed_meanwhile());
     }
-    let mut tx =
-        sms_codes::verify(app, tx, &session.phone, CodePurpose::SignApplication, code).await?;
+    let mut tx = sms_codes::verify(
+        app,
+        tx,
+        &applicant.phone,
+        CodePurpose::SignApplication,
+        code,
+    )
+    .await?;
     let digest = signing_digest(&current)?;
-    let phone = session.phone.masked();
+    let phone = applicant.phone.masked();
     application::change_status(
         &mut tx,
-        &session.actor(),
+        applicant.actor(),
         &record,
         current.pipeline,
         ApplicationEvent::Submit,

@@ -10,9 +10,8 @@ use domain::application::{DocumentRef, DocumentSlot, Step};
 use domain::{ApplicationStatus, AuditAction};
 use store::documents::NewDocument;
 
-use super::application::{self, not_found};
+use super::application::{self, Applicant};
 use crate::documents::{self, Sealed};
-use crate::people::accounts::CustomerSession;
 use crate::people::actor::Actor;
 use crate::{App, ErrorKind, ServiceError};
 
@@ -53,28 +52,26 @@ fn slot_not_needed(slot: DocumentSlot) -> ServiceError {
 /// Uploads `bytes` (an image) into `slot` of the customer's draft `id`.
 pub async fn upload(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     slot: &str,
     bytes: Vec<u8>,
 ) -> Result<Uploaded, ServiceError> {
     let slot = parse_slot(slot)?;
-    upload_for(app, session.customer_id, id, slot, bytes, None).await
+    upload_for(app, applicant, id, slot, bytes, None).await
 }
 
-/// The upload of customer `customer_id` (by session, or through link `link`, which the
-/// recording transaction spends).
+/// The upload of `applicant` (on the page, or through link `link`, which the recording
+/// transaction spends).
 async fn upload_for(
     app: &App,
-    customer_id: i64,
+    applicant: &Applicant,
     id: i64,
     slot: DocumentSlot,
     bytes: Vec<u8>,
     link: Option<i64>,
 ) -> Result<Uploaded, ServiceError> {
-    let stored = store::applications::find_for_customer(&app.store, id, customer_id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let stored = application::own_read(app, applicant, id).await?;
     let current = application::assemble(app, &stored).await?;
     if !current.is_editable() {
         return Err(application::not_editable(current.status));
@@ -103,15 +100,7 @@ async fn upload_for(
     let thumbnail = documents::seal(app, id, slot, &ingested.thumbnail)?;
     documents::store_all(app, &[&image, &thumbnail]).await?;
     let recorded = record(
-        app,
-        customer_id,
-        link,
-        &current,
-        slot,
-        &sha256,
-        &image,
-        &thumbnail,
-        &ingested,
+        app, applicant, link, &current, slot, &sha256, &image, &thumbnail, &ingested,
     )
     .await;
     match recorded {
@@ -138,7 +127,7 @@ async fn upload_for(
 #[allow(clippy::too_many_arguments)]
 async fn record(
     app: &App,
-    customer_id: i64,
+    applicant: &Applicant,
     link: Option<i64>,
     read: &application::Application,
     slot: DocumentSlot,
@@ -153,9 +142,7 @@ async fn record(
     {
         return Err(link_gone());
     }
-    let record = store::applications::find_for_customer_in(&mut tx, read.id, customer_id)
-        .await?
-        .ok_or_else(|| not_found(read.id))?;
+    let record = application::own(&mut tx, applicant, read.id).await?;
     if record.status != ApplicationStatus::Draft {
         return Err(application::not_editable(record.status));
     }
@@ -177,7 +164,7 @@ async fn record(
         &content,
     )
     .await?;
-    let actor = Actor::Customer(customer_id);
+    let actor = applicant.actor();
     let replaced = store::documents::replace(
         &mut tx,
         &NewDocument {
@@ -197,7 +184,7 @@ async fn record(
     .await?;
     crate::audit::record(
         &mut tx,
-        &actor,
+        actor,
         AuditAction::ApplicationUpload,
         application::object(read.id),
         serde_json::json!({
@@ -246,12 +233,12 @@ fn token_hash(token: &str) -> String {
 /// token's hash is stored.
 pub async fn phone_link(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     slot: &str,
 ) -> Result<PhoneLink, ServiceError> {
     let slot = parse_slot(slot)?;
-    let current = application::get(app, session, id).await?;
+    let current = application::get(app, applicant, id).await?;
     if !current.is_editable() {
         return Err(application::not_editable(current.status));
     }
@@ -268,14 +255,14 @@ pub async fn phone_link(
         &mut tx,
         &token_hash(&token),
         id,
-        session.customer_id,
+        applicant.customer_id,
         slot.as_str(),
         expires_at,
     )
     .await?;
     crate::audit::record(
         &mut tx,
-        &session.actor(),
+        applicant.actor(),
         AuditAction::ApplicationUploadLink,
         application::object(id),
         serde_json::json!({"slot": slot.as_str(), "expires_at": expires_at}),
@@ -334,9 +321,23 @@ pub async fn upload_by_link(
     bytes: Vec<u8>,
 ) -> Result<Uploaded, ServiceError> {
     let (link, slot) = valid_link(app, token).await?;
+    let customer = store::customers::find_by_id(&app.store, link.customer_id)
+        .await?
+        .ok_or_else(link_gone)?;
+    // Whoever holds the phone uploads for the customer, into the application the link was
+    // made for (by the customer or by the counter clerk).
+    let applicant = Applicant {
+        customer_id: customer.id,
+        phone: customer
+            .phone
+            .parse()
+            .map_err(|e| ServiceError::internal("customer phone", e))?,
+        actor: Actor::Customer(customer.id),
+        clerk: None,
+    };
     upload_for(
         app,
-        link.customer_id,
+        &applicant,
         link.application_id,
         slot,
         bytes,

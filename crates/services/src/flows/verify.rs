@@ -29,9 +29,8 @@ use store::WriteTx;
 use store::applications::ApplicationRecord;
 use store::identity_checks::{CheckRecord, NewCheck};
 
-use super::application::{self, Application, not_found};
+use super::application::{self, Applicant, Application};
 use crate::notifications::{self, Recipient, Template};
-use crate::people::accounts::CustomerSession;
 use crate::{App, ErrorKind, ServiceError};
 
 /// Checks one application may ask of the service per party in a day (each costs money).
@@ -123,12 +122,12 @@ fn code_hash(app: &App, reference: &str, code: &str) -> String {
 /// The customer's draft, with the method offered for its holder.
 async fn draft_offering(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     method: Option<Method>,
     party: Party,
 ) -> Result<Application, ServiceError> {
-    let current = application::get(app, session, id).await?;
+    let current = application::get(app, applicant, id).await?;
     if !current.is_editable() {
         return Err(application::not_editable(current.status));
     }
@@ -299,7 +298,7 @@ fn answer_name(result: &Result<Answer, IdentityError>) -> &'static str {
 /// Moves check `check` by `event` and records it.
 async fn settle(
     tx: &mut WriteTx,
-    session: &CustomerSession,
+    applicant: &Applicant,
     check: &CheckRecord,
     method: Method,
     event: CheckEvent,
@@ -322,7 +321,7 @@ async fn settle(
     };
     crate::audit::record(
         tx,
-        &session.actor(),
+        applicant.actor(),
         action,
         application::object(check.application_id),
         serde_json::json!({
@@ -338,7 +337,7 @@ async fn settle(
 async fn insert_settled(
     tx: &mut WriteTx,
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     method: Method,
     result: &Result<Answer, IdentityError>,
@@ -366,7 +365,7 @@ async fn insert_settled(
     } else {
         CheckEvent::Fail
     };
-    settle(tx, session, &check, method, event, answer_name(result)).await?;
+    settle(tx, applicant, &check, method, event, answer_name(result)).await?;
     Ok(check_id)
 }
 
@@ -374,17 +373,15 @@ async fn insert_settled(
 /// message; the application is not touched.
 async fn refuse(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     method: Method,
     result: &Result<Answer, IdentityError>,
 ) -> ServiceError {
     let recorded = async {
         let mut tx = app.store.begin_write().await?;
-        store::applications::find_for_customer_in(&mut tx, id, session.customer_id)
-            .await?
-            .ok_or_else(|| not_found(id))?;
-        insert_settled(&mut tx, app, session, id, method, result).await?;
+        application::own(&mut tx, applicant, id).await?;
+        insert_settled(&mut tx, app, applicant, id, method, result).await?;
         tx.commit().await?;
         Ok::<(), ServiceError>(())
     };
@@ -404,7 +401,7 @@ async fn refuse(
 /// same transaction; anything else is [`refuse`]d.
 async fn record_answer(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     version: i64,
     method: Method,
@@ -412,16 +409,14 @@ async fn record_answer(
     outcome: impl FnOnce(i64, i64) -> Outcome,
 ) -> Result<i64, ServiceError> {
     if !matches!(result, Ok(Answer::Match)) {
-        return Err(refuse(app, session, id, method, result).await);
+        return Err(refuse(app, applicant, id, method, result).await);
     }
     let mut tx = app.store.begin_write().await?;
-    let record = store::applications::find_for_customer_in(&mut tx, id, session.customer_id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let record = application::own(&mut tx, applicant, id).await?;
     if version != record.content_version {
         return Err(application::changed_meanwhile());
     }
-    let check_id = insert_settled(&mut tx, app, session, id, method, result).await?;
+    let check_id = insert_settled(&mut tx, app, applicant, id, method, result).await?;
     let at = tx.now().seconds();
     let new_version = write_outcome(
         &mut tx,
@@ -459,7 +454,7 @@ async fn write_outcome(
 /// representative. Returns the new version.
 async fn legal_representative(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     version: i64,
     method: Method,
@@ -468,7 +463,7 @@ async fn legal_representative(
     if !matches!(method, Method::LegalRepMobile | Method::LegalRepBankCard) {
         return Err(wrong_method(method));
     }
-    let current = draft_offering(app, session, id, Some(method), Party::Organisation).await?;
+    let current = draft_offering(app, applicant, id, Some(method), Party::Organisation).await?;
     let person = LegalRepresentative::parse(form, app.today())?;
     let card = match method {
         Method::LegalRepBankCard => Some(verification::bank_card(
@@ -499,7 +494,7 @@ async fn legal_representative(
         };
         result = verifier.check_person(&check).await;
     }
-    record_answer(app, session, id, version, method, &result, |check, at| {
+    record_answer(app, applicant, id, version, method, &result, |check, at| {
         Outcome::LegalRepresentative {
             method,
             person,
@@ -514,7 +509,7 @@ async fn legal_representative(
 /// the account's number) or bank card ([`Method::AgentBankCard`], with `bank_card`).
 async fn agent(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     version: i64,
     method: Method,
@@ -523,7 +518,7 @@ async fn agent(
     if !matches!(method, Method::AgentMobile | Method::AgentBankCard) {
         return Err(wrong_method(method));
     }
-    let current = draft_offering(app, session, id, Some(method), Party::Agent).await?;
+    let current = draft_offering(app, applicant, id, Some(method), Party::Agent).await?;
     let (person, mobile) = agent_person(&current)?;
     let check = match method {
         Method::AgentBankCard => PersonCheck::BankCard {
@@ -537,7 +532,7 @@ async fn agent(
     };
     within_daily_limit(app, id, Party::Agent).await?;
     let result = app.identity.verifier.check_person(&check).await;
-    record_answer(app, session, id, version, method, &result, |check, at| {
+    record_answer(app, applicant, id, version, method, &result, |check, at| {
         Outcome::Agent { method, check, at }
     })
     .await
@@ -558,13 +553,13 @@ fn wrong_method(method: Method) -> ServiceError {
 /// transfer of the application stops counting.
 async fn send_transfer(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     bank: &str,
     account: &str,
 ) -> Result<(), ServiceError> {
     let method = Method::PennyDrop;
-    let current = draft_offering(app, session, id, Some(method), Party::Organisation).await?;
+    let current = draft_offering(app, applicant, id, Some(method), Party::Organisation).await?;
     let account = CorporateAccount::parse(bank, account)?;
     within_daily_limit(app, id, Party::Organisation).await?;
     let company = company_of(&current, None)?;
@@ -589,18 +584,16 @@ async fn send_transfer(
         result = verifier.send_transfer(&transfer).await;
     }
     if !matches!(result, Ok(Answer::Match)) {
-        return Err(refuse(app, session, id, method, &result).await);
+        return Err(refuse(app, applicant, id, method, &result).await);
     }
     let mut tx = app.store.begin_write().await?;
-    store::applications::find_for_customer_in(&mut tx, id, session.customer_id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    application::own(&mut tx, applicant, id).await?;
     let now = tx.now().seconds();
     // Only the newest transfer's code counts.
     for earlier in store::identity_checks::pending_in(&mut tx, id, method.as_str()).await? {
         settle(
             &mut tx,
-            session,
+            applicant,
             &earlier,
             method,
             CheckEvent::Expire,
@@ -627,7 +620,7 @@ async fn send_transfer(
     .await?;
     crate::audit::record(
         &mut tx,
-        &session.actor(),
+        applicant.actor(),
         AuditAction::ApplicationVerifyStart,
         application::object(id),
         serde_json::json!({
@@ -644,17 +637,15 @@ async fn send_transfer(
 /// counts a try (the third ends the transfer); an expired transfer must be made again.
 pub async fn confirm_transfer(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     version: i64,
     code: &str,
 ) -> Result<i64, ServiceError> {
     let method = Method::PennyDrop;
-    draft_offering(app, session, id, Some(method), Party::Organisation).await?;
+    draft_offering(app, applicant, id, Some(method), Party::Organisation).await?;
     let mut tx = app.store.begin_write().await?;
-    let record = store::applications::find_for_customer_in(&mut tx, id, session.customer_id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let record = application::own(&mut tx, applicant, id).await?;
     let Some(check) = newest_pending_in(&mut tx, id, method).await? else {
         return Err(ServiceError::new(
             ErrorKind::Invalid,
@@ -672,7 +663,7 @@ pub async fn confirm_transfer(
             "the transfer's code has expired: make the transfer again",
             "打款验证码已过期（48小时内有效），请重新发起打款",
         );
-        return Err(end_transfer(tx, session, &check, CheckEvent::Expire, "expired", why).await);
+        return Err(end_transfer(tx, applicant, &check, CheckEvent::Expire, "expired", why).await);
     }
     let typed: String = code.chars().filter(|c| c.is_ascii_digit()).collect();
     let reference = check.reference.clone().unwrap_or_default();
@@ -691,9 +682,15 @@ pub async fn confirm_transfer(
                 "wrong code, for the last time: make the transfer again",
                 "验证码错误次数过多，本次打款已失效，请重新发起打款",
             );
-            return Err(
-                end_transfer(tx, session, &check, CheckEvent::Fail, "too_many_tries", why).await,
-            );
+            return Err(end_transfer(
+                tx,
+                applicant,
+                &check,
+                CheckEvent::Fail,
+                "too_many_tries",
+                why,
+            )
+            .await);
         }
         tx.commit().await?;
         let left = PENNY_DROP_TRIES - tries;
@@ -709,7 +706,15 @@ pub async fn confirm_transfer(
         return Err(application::changed_meanwhile());
     }
     let account: CorporateAccount = open_evidence(app, &check, Party::Organisation)?;
-    settle(&mut tx, session, &check, method, CheckEvent::Pass, "match").await?;
+    settle(
+        &mut tx,
+        applicant,
+        &check,
+        method,
+        CheckEvent::Pass,
+        "match",
+    )
+    .await?;
     let outcome = Outcome::PennyDrop {
         account,
         check: check.id,
@@ -725,14 +730,14 @@ pub async fn confirm_transfer(
 /// commits; gives the customer `why` (`code` is the field), or what stopped the commit.
 async fn end_transfer(
     mut tx: WriteTx,
-    session: &CustomerSession,
+    applicant: &Applicant,
     check: &CheckRecord,
     event: CheckEvent,
     answer: &str,
     why: ServiceError,
 ) -> ServiceError {
     let ended = async {
-        settle(&mut tx, session, check, Method::PennyDrop, event, answer).await?;
+        settle(&mut tx, applicant, check, Method::PennyDrop, event, answer).await?;
         tx.commit().await?;
         Ok::<(), ServiceError>(())
     };
@@ -749,7 +754,7 @@ async fn end_transfer(
 /// [`state`].
 async fn start_face(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     method: Method,
     form: &LegalRepresentativeForm,
@@ -759,7 +764,7 @@ async fn start_face(
     if !matches!(method, Method::LegalRepFace | Method::AgentFace) {
         return Err(wrong_method(method));
     }
-    let current = draft_offering(app, session, id, Some(method), party).await?;
+    let current = draft_offering(app, applicant, id, Some(method), party).await?;
     let (person, mobile, legal) = if party == Party::Organisation {
         let legal = LegalRepresentative::parse(form, app.today())?;
         let person = Person {
@@ -783,18 +788,16 @@ async fn start_face(
         let company = company_of(&current, Some(&legal.name))?;
         let result = verifier.check_company(&company).await;
         if !matches!(result, Ok(Answer::Match)) {
-            return Err(refuse(app, session, id, method, &result).await);
+            return Err(refuse(app, applicant, id, method, &result).await);
         }
     }
     let session_opened = match verifier.start_face(&person).await {
         Ok(opened) => opened,
-        Err(error) => return Err(refuse(app, session, id, method, &Err(error)).await),
+        Err(error) => return Err(refuse(app, applicant, id, method, &Err(error)).await),
     };
     let url = absolute(app, &session_opened.url);
     let mut tx = app.store.begin_write().await?;
-    store::applications::find_for_customer_in(&mut tx, id, session.customer_id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    application::own(&mut tx, applicant, id).await?;
     let now = tx.now().seconds();
     let expires_at = now + session_opened.expires_in;
     let evidence = seal_evidence(
@@ -823,7 +826,7 @@ async fn start_face(
     .await?;
     crate::audit::record(
         &mut tx,
-        &session.actor(),
+        applicant.actor(),
         AuditAction::ApplicationVerifyStart,
         application::object(id),
         serde_json::json!({
@@ -875,7 +878,7 @@ pub struct CheckInput {
 /// match recorded) at once; a penny-drop or a face check is opened and shows as pending.
 pub async fn check(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     version: i64,
     method: Method,
@@ -884,16 +887,23 @@ pub async fn check(
     let legal = &input.legal_representative;
     match method {
         Method::LegalRepMobile | Method::LegalRepBankCard => {
-            legal_representative(app, session, id, version, method, legal).await?;
+            legal_representative(app, applicant, id, version, method, legal).await?;
         }
         Method::AgentMobile | Method::AgentBankCard => {
-            agent(app, session, id, version, method, &input.agent_bank_card).await?;
+            agent(app, applicant, id, version, method, &input.agent_bank_card).await?;
         }
         Method::LegalRepFace | Method::AgentFace => {
-            start_face(app, session, id, method, legal, input.by_sms).await?;
+            start_face(app, applicant, id, method, legal, input.by_sms).await?;
         }
         Method::PennyDrop => {
-            send_transfer(app, session, id, &input.account_bank, &input.account_number).await?;
+            send_transfer(
+                app,
+                applicant,
+                id,
+                &input.account_bank,
+                &input.account_number,
+            )
+            .await?;
         }
     }
     Ok(())
@@ -911,16 +921,14 @@ fn absolute(app: &App, url: &str) -> String {
 /// 上传资料人工审核: the party is left to the reviewer, who checks the documents.
 pub async fn by_documents(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
     version: i64,
     party: Party,
 ) -> Result<i64, ServiceError> {
-    draft_offering(app, session, id, None, party).await?;
+    draft_offering(app, applicant, id, None, party).await?;
     let mut tx = app.store.begin_write().await?;
-    let record = store::applications::find_for_customer_in(&mut tx, id, session.customer_id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let record = application::own(&mut tx, applicant, id).await?;
     let at = tx.now().seconds();
     let new_version = write_outcome(
         &mut tx,
@@ -933,7 +941,7 @@ pub async fn by_documents(
     .await?;
     crate::audit::record(
         &mut tx,
-        &session.actor(),
+        applicant.actor(),
         AuditAction::ApplicationSave,
         application::object(id),
         serde_json::json!({"step": Step::Verification.as_str(), "party": party.as_str(), "method": "documents"}),
@@ -971,10 +979,10 @@ async fn newest_pending_in(
 /// failed one ends). A service that does not answer leaves the check pending.
 pub async fn state(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     id: i64,
 ) -> Result<VerificationState, ServiceError> {
-    let mut current = application::get(app, session, id).await?;
+    let mut current = application::get(app, applicant, id).await?;
     let mut checks = pending_of(app, id, None).await?;
     if current.is_editable() {
         let mut settled = false;
@@ -982,11 +990,11 @@ pub async fn state(
             if let Some(method @ (Method::LegalRepFace | Method::AgentFace)) =
                 Method::parse(&check.method)
             {
-                settled |= settle_face(app, session, check, method).await?;
+                settled |= settle_face(app, applicant, check, method).await?;
             }
         }
         if settled {
-            current = application::get(app, session, id).await?;
+            current = application::get(app, applicant, id).await?;
             checks = pending_of(app, id, None).await?;
         }
     }
@@ -1036,7 +1044,7 @@ pub async fn state(
 /// Asks for face check `check`'s result and records it; true when it ended.
 async fn settle_face(
     app: &App,
-    session: &CustomerSession,
+    applicant: &Applicant,
     check: &CheckRecord,
     method: Method,
 ) -> Result<bool, ServiceError> {
@@ -1061,13 +1069,7 @@ async fn settle_face(
         FaceState::Expired => (CheckEvent::Expire, "expired"),
     };
     let mut tx = app.store.begin_write().await?;
-    let record = store::applications::find_for_customer_in(
-        &mut tx,
-        check.application_id,
-        session.customer_id,
-    )
-    .await?
-    .ok_or_else(|| not_found(check.application_id))?;
+    let record = application::own(&mut tx, applicant, check.application_id).await?;
     // Settled meanwhile by another poll: nothing to do.
     let Some(fresh) =
         store::identity_checks::find_in(&mut tx, check.application_id, check.id).await?
@@ -1077,7 +1079,7 @@ async fn settle_face(
     if fresh.status != CheckStatus::Pending {
         return Ok(false);
     }
-    settle(&mut tx, session, &fresh, method, event, answer).await?;
+    settle(&mut tx, applicant, &fresh, method, event, answer).await?;
     if event == CheckEvent::Pass {
         let at = tx.now().seconds();
         let outcome = match party {

@@ -1,13 +1,13 @@
 //! The operator console's work queues: what waits for each role, how many, and how the
 //! oldest item stands against its promise. Promises are in working days
 //! ([`domain::WorkingCalendar`]): an item that arrives on a day is due at the end of the
-//! promise's last working day after it. Queues of applications are empty until
-//! applications exist (the business flows fill them); the failed-notifications queue is
-//! live. Review and shipping promises come from the channels (the strictest one); the other
+//! promise's last working day after it. Live today: counter applications being filled
+//! in, the review queue and failed notifications; payment, production and shipping fill
+//! theirs with their issues. Review and shipping promises come from the channels (the strictest one); the other
 //! steps have no promise configured, and none is invented here.
 
 use domain::time::{ChinaDate, UnixTime};
-use domain::{MessageStatus, Role};
+use domain::{ApplicationStatus, MessageStatus, Role};
 
 use crate::people::actor::Actor;
 use crate::{App, ServiceError};
@@ -60,14 +60,27 @@ pub async fn summaries(app: &App, actor: &Actor) -> Result<Vec<QueueSummary>, Se
     };
     let (failed, oldest_failed) =
         store::outbox::count_with_status(&app.store, MessageStatus::Failed).await?;
+    let (counter, oldest_counter) = store::applications::count_counter_drafts(&app.store).await?;
+    let (review, oldest_review) = store::applications::count_in_statuses(
+        &app.store,
+        &[ApplicationStatus::Submitted, ApplicationStatus::UnderReview],
+    )
+    .await?;
     let all = vec![
-        summary("counter", Role::Counter, None, 0, None, None),
+        summary(
+            "counter",
+            Role::Counter,
+            Some("/console/counter"),
+            counter,
+            oldest_counter,
+            None,
+        ),
         summary(
             "review",
             Role::Reviewer,
-            None,
-            0,
-            None,
+            Some("/console/reviews"),
+            review,
+            oldest_review,
             strictest(|c| c.review_promise_working_days),
         ),
         summary("payment", Role::Finance, None, 0, None, None),

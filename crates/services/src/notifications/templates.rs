@@ -16,6 +16,9 @@ pub enum Template {
     /// Someone asked to register a number that already has an account: its owner is told,
     /// instead of the stranger (who sees the same answer as for a new number).
     AccountExists { site: String },
+    /// A counter clerk opened an account for a customer who came in person: the customer
+    /// is told how to set a password and follow the application online.
+    CounterAccountOpened { site: String, number: String },
     /// An operator's test of the notification set-up.
     Test { organisation: String },
     /// The application passed review (seed 004: 材料审核完成后…以邮件和短信的形式告知).
@@ -63,6 +66,7 @@ impl Template {
                 ..
             } => "verification_code.sign_application",
             Template::AccountExists { .. } => "account_exists",
+            Template::CounterAccountOpened { .. } => "account.opened_at_counter",
             Template::Test { .. } => "test",
             Template::ApplicationApproved { .. } => "application.approved",
             Template::ApplicationRejected { .. } => "application.rejected",
@@ -133,6 +137,18 @@ impl Template {
                 subject: format!("{site}: registration attempt"),
                 text: format!(
                     "Someone tried to register your number at {site}, which already has an account. If it was you, log in, or use \"Forgot password\". If not, ignore this message."
+                ),
+            },
+            (Template::CounterAccountOpened { site, number }, Lang::Zh) => Rendered {
+                subject: format!("{site}网上营业厅账户已开通"),
+                text: format!(
+                    "您在{site}现场办理的业务（申请单号{number}）已受理，系统已用本手机号为您开通网上营业厅账户。请在登录页点击“忘记密码”设置登录密码，即可在线查看办理进度。"
+                ),
+            },
+            (Template::CounterAccountOpened { site, number }, Lang::En) => Rendered {
+                subject: format!("{site}: your online account"),
+                text: format!(
+                    "Your application {number} was taken at the {site} counter, and an online account was opened for this number. Set a password with \"Forgot password\" on the login page to follow it online."
                 ),
             },
             (Template::Test { organisation }, Lang::Zh) => Rendered {

@@ -186,6 +186,35 @@ pub async fn register(
     Ok(session)
 }
 
+/// The password hash of an account opened at the counter: no password matches it (it is
+/// not a PHC string), so the customer sets one with the reset code before logging in.
+pub(crate) const NO_PASSWORD: &str = "!opened-at-counter";
+
+/// The account of `phone` for counter business, opened (without a password) when there is
+/// none, inside the caller's transaction. Returns the id and whether it was opened now;
+/// opening is audited as the clerk's act.
+pub(crate) async fn open_at_counter(
+    tx: &mut WriteTx,
+    clerk: &Actor,
+    phone: &PhoneNumber,
+) -> Result<(i64, bool), ServiceError> {
+    if let Some(id) = store::customers::insert(tx, phone.as_str(), NO_PASSWORD).await? {
+        crate::audit::record(
+            tx,
+            clerk,
+            AuditAction::CustomerOpenAtCounter,
+            format!("customer:{id}"),
+            serde_json::json!({"phone": phone.masked()}),
+        )
+        .await?;
+        return Ok((id, true));
+    }
+    let existing = store::customers::find_by_phone_in(tx, phone.as_str())
+        .await?
+        .ok_or_else(|| ServiceError::internal("customer", "taken number without an account"))?;
+    Ok((existing.id, false))
+}
+
 /// Logs in with number and password, unless the account or the address has failed too
 /// often lately; then the error says how long to wait. The session of `replaces` (the
 /// cookie the request came with) ends.

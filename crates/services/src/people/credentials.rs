@@ -187,8 +187,10 @@ pub async fn password_matches(password: &str, stored: Option<&str>) -> Result<bo
     let password = Zeroizing::new(password.to_string());
     let stored = stored.map(str::to_string);
     ration(move || match stored {
-        Some(stored) => phc_matches(password.as_bytes(), &stored),
-        None => {
+        // An account without a password (opened at the counter) costs the same time as
+        // a wrong password, so its state does not show.
+        Some(stored) if stored.starts_with('$') => phc_matches(password.as_bytes(), &stored),
+        _ => {
             phc_matches(password.as_bytes(), &DUMMY_HASH);
             false
         }

@@ -6,6 +6,7 @@ use domain::{Address, AddressBookEntry, AddressInput, AuditAction, text};
 use store::profiles::ProfileRecord;
 
 use super::accounts::CustomerSession;
+use super::actor::Actor;
 use crate::{App, ErrorKind, ServiceError};
 
 /// Most addresses one customer keeps.
@@ -227,7 +228,14 @@ pub async fn add_address(
 ) -> Result<i64, ServiceError> {
     let fields = Address::parse(input)?;
     let mut tx = app.store.begin_write().await?;
-    let id = add_address_in(&mut tx, session, &fields, make_default).await?;
+    let id = add_address_in(
+        &mut tx,
+        session.customer_id,
+        &session.actor(),
+        &fields,
+        make_default,
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -236,11 +244,12 @@ pub async fn add_address(
 /// its address in the book in the same transaction).
 pub(crate) async fn add_address_in(
     tx: &mut store::WriteTx,
-    session: &CustomerSession,
+    customer_id: i64,
+    actor: &Actor,
     fields: &Address,
     make_default: bool,
 ) -> Result<i64, ServiceError> {
-    let count = store::profiles::count_addresses(tx, session.customer_id).await?;
+    let count = store::profiles::count_addresses(tx, customer_id).await?;
     if count >= MAX_ADDRESSES {
         return Err(ServiceError::new(
             ErrorKind::Conflict,
@@ -249,14 +258,15 @@ pub(crate) async fn add_address_in(
             format!("最多保存{MAX_ADDRESSES}个地址"),
         ));
     }
-    let id = store::profiles::insert_address(tx, session.customer_id, fields, false).await?;
+    let id = store::profiles::insert_address(tx, customer_id, fields, false).await?;
     if make_default || count == 0 {
-        store::profiles::set_default(tx, session.customer_id, Some(id)).await?;
+        store::profiles::set_default(tx, customer_id, Some(id)).await?;
     }
-    audit(
+    crate::audit::record(
         tx,
-        session,
+        actor,
         AuditAction::CustomerAddressAdd,
+        format!("customer:{customer_id}"),
         serde_json::json!({"address": id}),
     )
     .await?;

@@ -13,7 +13,7 @@ use domain::application::PinRoute;
 use domain::application::{AgentForm, IndividualForm, InvoiceForm, OrganisationForm, Subject};
 use domain::{AddressInput, Lang, Status};
 use serde::{Deserialize, Serialize};
-use services::flows::application::{self, Application, TimelineEntry};
+use services::flows::application::{self, Applicant, Application, TimelineEntry};
 use services::flows::{apply, cancel, edit, print, submit, upload};
 use utoipa::ToSchema;
 
@@ -291,7 +291,7 @@ pub async fn one(
     Path(id): Path<String>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let id = application_id(&id, lang)?;
-    let found = application::get(&state.app, &session, id)
+    let found = application::get(&state.app, &Applicant::customer(&session), id)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     let timeline = application::timeline(&state.app, &session.actor(), id)
@@ -327,7 +327,7 @@ async fn saved(
     id: i64,
     lang: Lang,
 ) -> Result<Json<Saved>, ApiError> {
-    let found = application::get(&state.app, session, id)
+    let found = application::get(&state.app, &Applicant::customer(session), id)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok(Json(Saved {
@@ -353,9 +353,14 @@ pub async fn start(
         years: body.years,
         quantity: body.quantity,
     };
-    let id = apply::start(&state.app, &session, &body.channel, &input)
-        .await
-        .map_err(|e| ApiError::new(e, lang))?;
+    let id = apply::start(
+        &state.app,
+        &Applicant::customer(&session),
+        &body.channel,
+        &input,
+    )
+    .await
+    .map_err(|e| ApiError::new(e, lang))?;
     Ok((
         StatusCode::CREATED,
         saved(&state, &session, id, lang).await?,
@@ -391,9 +396,15 @@ pub async fn choose_product(
         years: body.years,
         quantity: body.quantity,
     };
-    apply::choose_product(&state.app, &session, id, body.version, &input)
-        .await
-        .map_err(|e| ApiError::new(e, lang))?;
+    apply::choose_product(
+        &state.app,
+        &Applicant::customer(&session),
+        id,
+        body.version,
+        &input,
+    )
+    .await
+    .map_err(|e| ApiError::new(e, lang))?;
     saved(&state, &session, id, lang).await
 }
 
@@ -440,9 +451,15 @@ pub async fn describe_subject(
             ));
         }
     };
-    apply::describe_subject(&state.app, &session, id, body.version, &input)
-        .await
-        .map_err(|e| ApiError::new(e, lang))?;
+    apply::describe_subject(
+        &state.app,
+        &Applicant::customer(&session),
+        id,
+        body.version,
+        &input,
+    )
+    .await
+    .map_err(|e| ApiError::new(e, lang))?;
     saved(&state, &session, id, lang).await
 }
 
@@ -467,9 +484,15 @@ pub async fn describe_agent(
     ApiJson(body): ApiJson<AgentBody>,
 ) -> Result<Json<Saved>, ApiError> {
     let id = application_id(&id, lang)?;
-    apply::describe_agent(&state.app, &session, id, body.version, &body.agent)
-        .await
-        .map_err(|e| ApiError::new(e, lang))?;
+    apply::describe_agent(
+        &state.app,
+        &Applicant::customer(&session),
+        id,
+        body.version,
+        &body.agent,
+    )
+    .await
+    .map_err(|e| ApiError::new(e, lang))?;
     saved(&state, &session, id, lang).await
 }
 
@@ -511,9 +534,15 @@ pub async fn choose_delivery(
         save_address: body.save_address,
         invoice: body.invoice,
     };
-    apply::choose_delivery(&state.app, &session, id, body.version, &input)
-        .await
-        .map_err(|e| ApiError::new(e, lang))?;
+    apply::choose_delivery(
+        &state.app,
+        &Applicant::customer(&session),
+        id,
+        body.version,
+        &input,
+    )
+    .await
+    .map_err(|e| ApiError::new(e, lang))?;
     saved(&state, &session, id, lang).await
 }
 
@@ -539,7 +568,7 @@ pub async fn accept_agreement(
     let id = application_id(&id, lang)?;
     apply::accept_agreement(
         &state.app,
-        &session,
+        &Applicant::customer(&session),
         id,
         body.version,
         &body.agreement_version,
@@ -562,7 +591,7 @@ pub async fn send_signing_code(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id = application_id(&id, lang)?;
-    let sent = submit::send_code(&state.app, &session, id, &ip, lang)
+    let sent = submit::send_code(&state.app, &Applicant::customer(&session), id, &ip, lang)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok((
@@ -596,9 +625,15 @@ pub async fn submit_application(
     ApiJson(body): ApiJson<SubmitBody>,
 ) -> Result<Json<SignatureView>, ApiError> {
     let id = application_id(&id, lang)?;
-    let signature = submit::submit(&state.app, &session, id, body.version, &body.code)
-        .await
-        .map_err(|e| ApiError::new(e, lang))?;
+    let signature = submit::submit(
+        &state.app,
+        &Applicant::customer(&session),
+        id,
+        body.version,
+        &body.code,
+    )
+    .await
+    .map_err(|e| ApiError::new(e, lang))?;
     Ok(Json(SignatureView {
         digest: signature.digest,
         at: signature.at,
@@ -617,7 +652,7 @@ pub async fn edit_application(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = application_id(&id, lang)?;
-    edit::edit(&state.app, &session, id)
+    edit::edit(&state.app, &Applicant::customer(&session), id)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok(StatusCode::NO_CONTENT)
@@ -634,7 +669,7 @@ pub async fn cancel_application(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = application_id(&id, lang)?;
-    cancel::cancel(&state.app, &session, id)
+    cancel::cancel(&state.app, &Applicant::customer(&session), id)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok(StatusCode::NO_CONTENT)
@@ -680,9 +715,15 @@ pub async fn upload_document(
     let sent = crate::upload::read(form, limit)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
-    let done = upload::upload(&state.app, &session, id, &slot, sent.bytes)
-        .await
-        .map_err(|e| ApiError::new(e, lang))?;
+    let done = upload::upload(
+        &state.app,
+        &Applicant::customer(&session),
+        id,
+        &slot,
+        sent.bytes,
+    )
+    .await
+    .map_err(|e| ApiError::new(e, lang))?;
     Ok((
         StatusCode::CREATED,
         Json(UploadedView {
@@ -772,7 +813,7 @@ pub async fn make_phone_link(
     Path((id, slot)): Path<(String, String)>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id = application_id(&id, lang)?;
-    let link = upload::phone_link(&state.app, &session, id, &slot)
+    let link = upload::phone_link(&state.app, &Applicant::customer(&session), id, &slot)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok((

@@ -12,6 +12,7 @@ use domain::application::verification::LegalRepresentativeForm;
 use domain::application::{Method, Party};
 use serde::{Deserialize, Serialize};
 use services::ServiceError;
+use services::flows::application::Applicant;
 use services::flows::verify::{self, VerificationState};
 use utoipa::ToSchema;
 
@@ -106,7 +107,7 @@ pub async fn state(
     Path(id): Path<String>,
 ) -> Result<Json<VerificationView>, ApiError> {
     let id = application_id(&id, lang)?;
-    let found = verify::state(&state.app, &session, id)
+    let found = verify::state(&state.app, &Applicant::customer(&session), id)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok(Json(view(found)))
@@ -188,10 +189,17 @@ pub async fn check(
         account_number,
         by_sms: body.by_sms,
     };
-    verify::check(app, &session, id, body.version, method, &input)
-        .await
-        .map_err(|e| ApiError::new(e, lang))?;
-    let found = verify::state(app, &session, id)
+    verify::check(
+        app,
+        &Applicant::customer(&session),
+        id,
+        body.version,
+        method,
+        &input,
+    )
+    .await
+    .map_err(|e| ApiError::new(e, lang))?;
+    let found = verify::state(app, &Applicant::customer(&session), id)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok(Json(view(found)))
@@ -220,10 +228,16 @@ pub async fn code(
     ApiJson(body): ApiJson<CodeBody>,
 ) -> Result<Json<VerificationView>, ApiError> {
     let id = application_id(&id, lang)?;
-    verify::confirm_transfer(&state.app, &session, id, body.version, &body.code)
-        .await
-        .map_err(|e| ApiError::new(e, lang))?;
-    let found = verify::state(&state.app, &session, id)
+    verify::confirm_transfer(
+        &state.app,
+        &Applicant::customer(&session),
+        id,
+        body.version,
+        &body.code,
+    )
+    .await
+    .map_err(|e| ApiError::new(e, lang))?;
+    let found = verify::state(&state.app, &Applicant::customer(&session), id)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok(Json(view(found)))
@@ -263,10 +277,16 @@ pub async fn documents(
             lang,
         )
     })?;
-    verify::by_documents(&state.app, &session, id, body.version, party)
-        .await
-        .map_err(|e| ApiError::new(e, lang))?;
-    let found = verify::state(&state.app, &session, id)
+    verify::by_documents(
+        &state.app,
+        &Applicant::customer(&session),
+        id,
+        body.version,
+        party,
+    )
+    .await
+    .map_err(|e| ApiError::new(e, lang))?;
+    let found = verify::state(&state.app, &Applicant::customer(&session), id)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok(Json(view(found)))

@@ -337,6 +337,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("console.audit", "审计日志", "Audit log"),
     ("console.messages", "发送失败的消息", "Failed messages"),
     ("console.reviews", "审核队列", "Review queue"),
+    ("console.counter", "现场受理", "Counter"),
     ("console.your_roles", "您的角色：", "Your roles: "),
     ("queue.counter", "现场受理", "Counter business"),
     ("queue.review", "待审核", "Awaiting review"),

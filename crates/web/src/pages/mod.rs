@@ -10,6 +10,7 @@
 pub(crate) mod account;
 mod chrome;
 mod console;
+pub(crate) mod desk;
 mod form;
 mod hall;
 pub mod i18n;

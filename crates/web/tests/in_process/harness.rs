@@ -193,6 +193,16 @@ impl TestApp {
     }
 }
 
+/// The value of the first input named `name` in a page (a form's `csrf`, `version`…).
+pub fn input_value(page: &str, name: &str) -> String {
+    let needle = format!("name=\"{name}\" value=\"");
+    let at = page
+        .find(&needle)
+        .unwrap_or_else(|| panic!("no input {name} in the page"))
+        + needle.len();
+    page[at..at + page[at..].find('"').unwrap()].to_string()
+}
+
 /// `prefix` and a suffix no other test run has (process id and the time in nanoseconds),
 /// for a database or bucket of its own.
 fn unique_name(prefix: &str) -> String {
@@ -334,6 +344,27 @@ impl Client<'_> {
             request = request.header("x-csrf-token", token);
         }
         self.send(request.body(Body::from(body)).unwrap()).await
+    }
+
+    /// A page's upload form as a browser posts it: `csrf`, then the image as `file`.
+    pub async fn upload_form(&mut self, path: &str, csrf: &str, bytes: &[u8]) -> Answer {
+        let boundary = "certhall-test-boundary-7d1e";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let request = Request::builder()
+            .method("POST")
+            .uri(path)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
     }
 
     /// A GET whose body is bytes (a PDF, an image): the status and the bytes.

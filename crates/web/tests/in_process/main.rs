@@ -7,6 +7,7 @@ mod harness;
 mod applications;
 mod consent;
 mod console;
+mod counter;
 mod documents;
 mod hardening;
 mod printing;

@@ -12,7 +12,7 @@ use domain::application::Method;
 use domain::channel::PinDelivery;
 use serde_json::{Value, json};
 
-use crate::harness::{Client, TestApp};
+use crate::harness::{Client, TestApp, input_value};
 
 const PHONE: &str = "13800138701";
 
@@ -99,11 +99,7 @@ fn without_timeline(mut application: Value) -> Value {
 
 /// The page's CSRF field.
 fn csrf(page: &str) -> String {
-    let at = page
-        .find("name=\"csrf\" value=\"")
-        .expect("a form with a CSRF field")
-        + 19;
-    page[at..at + page[at..].find('"').unwrap()].to_string()
+    input_value(page, "csrf")
 }
 
 /// Posts the verification step's `action` with `fields` as the page would.

@@ -8,9 +8,11 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use domain::application::verification::LegalRepresentativeForm;
 use domain::application::{
     AgentForm, Content, DocumentSlot, IndividualForm, Invoice, InvoiceForm, Method,
@@ -21,18 +23,42 @@ use domain::channel::{ApplicantKind, Holder, InvoiceKind};
 use domain::{AddressInput, ApplicationStatus};
 use serde::Deserialize;
 use services::ServiceError;
-use services::flows::application::{self, Application, TimelineEntry};
+use services::flows::application::{self, Applicant, Application, TimelineEntry};
 use services::flows::{apply, cancel, edit, print, submit, upload, verify};
 use services::people::accounts::CustomerSession;
-use services::people::profiles;
 
 use super::SignedIn;
 use crate::AppState;
 use crate::client_ip::ClientIp;
+use crate::pages::desk::Desk;
 use crate::pages::{
     Chrome, Form, FormError, PageRequest, error_page, framed, hall_frame, render, run_form,
     see_other, status_and_error,
 };
+
+/// The wizard's routes under `D::BASE`: one application's page, its steps, actions,
+/// verification, documents and printouts.
+pub(crate) fn wizard_routes<D: Desk>() -> Router<AppState> {
+    let at = |tail: &str| format!("{}/{{id}}{tail}", D::BASE);
+    Router::new()
+        .route(&at(""), get(page::<D>))
+        .route(&at("/steps/{step}"), post(save_step::<D>))
+        .route(&at("/{action}"), post(act::<D>))
+        .route(&at("/verification"), get(verification_state::<D>))
+        .route(&at("/verification/{action}"), post(verify_action::<D>))
+        .route(
+            &at("/documents/{slot}"),
+            get(document::<D>)
+                .post(upload_document::<D>)
+                .layer(DefaultBodyLimit::max(
+                    crate::api::applications::UPLOAD_BODY_LIMIT,
+                )),
+        )
+        .route(&at("/documents"), get(documents_state::<D>))
+        .route(&at("/documents/{slot}/phone"), post(phone_link::<D>))
+        .route(&at("/print/{file}"), get(printout::<D>))
+        .route(&at("/documents/{slot}/thumbnail"), get(thumbnail::<D>))
+}
 
 #[derive(Template)]
 #[template(path = "account/applications.html")]
@@ -73,6 +99,10 @@ pub async fn list(
 #[template(path = "account/application.html")]
 struct ApplicationPage {
     chrome: Chrome,
+    /// Where this application's pages are: the hall's or the counter's ([`Desk::BASE`]).
+    base: &'static str,
+    /// The list the crumbs lead back to.
+    list: &'static str,
     app: Application,
     /// The step whose form is shown (a draft), or `Confirm`.
     step: Step,
@@ -144,6 +174,7 @@ impl ApplicationPage {
     fn entry_by(&self, entry: &TimelineEntry) -> String {
         match entry.by.as_str() {
             "customer" => self.chrome.pick("申请人", "Applicant").into(),
+            "counter" => self.chrome.pick("现场受理员", "Counter clerk").into(),
             "operator" => self.chrome.pick("业务审核员", "Reviewer").into(),
             "system" => self.chrome.pick("系统", "System").into(),
             other => other.into(),
@@ -217,6 +248,9 @@ impl Facts for ApplicationPage {
     }
     fn facts_chrome(&self) -> &Chrome {
         &self.chrome
+    }
+    fn document_base(&self) -> String {
+        format!("{}/{}/documents", self.base, self.app.id)
     }
 }
 
@@ -363,7 +397,7 @@ pub(crate) fn status_class(status: ApplicationStatus) -> &'static str {
 fn saved_values(
     content: &Content,
     step: Step,
-    profile: &profiles::Profile,
+    profile: &services::people::profiles::Profile,
     default_address: Option<AddressInput>,
     phone: &str,
 ) -> BTreeMap<String, String> {
@@ -510,40 +544,45 @@ fn parse_id(text: &str) -> Result<i64, ServiceError> {
 
 /// Renders application `id` at `step` (or where it stands), with `posted` values and an
 /// error after a refusal.
-async fn show(
+async fn show<D: Desk>(
     state: &AppState,
     request: &PageRequest,
-    customer: &CustomerSession,
+    desk: &D,
     id: Result<i64, ServiceError>,
     step: Option<Step>,
     posted: Option<(BTreeMap<String, String>, (FormError, StatusCode))>,
     code_sent: bool,
 ) -> Response {
-    show_with(state, request, customer, id, step, posted, code_sent, None).await
+    show_with(state, request, desk, id, step, posted, code_sent, None).await
 }
 
 /// [`show`] with a phone upload link to show.
 #[allow(clippy::too_many_arguments)]
-async fn show_with(
+async fn show_with<D: Desk>(
     state: &AppState,
     request: &PageRequest,
-    customer: &CustomerSession,
+    desk: &D,
     id: Result<i64, ServiceError>,
     step: Option<Step>,
     posted: Option<(BTreeMap<String, String>, (FormError, StatusCode))>,
     code_sent: bool,
     phone: Option<upload::PhoneLink>,
 ) -> Response {
-    let chrome = hall_frame(state, request, Some(customer));
+    let chrome = desk.frame(state, request);
     let found = match id {
-        Ok(id) => application::get(&state.app, customer, id).await,
+        Ok(id) => match desk.applicant(state, id).await {
+            Ok(applicant) => application::get(&state.app, &applicant, id)
+                .await
+                .map(|app| (app, applicant)),
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
-    let app = match found {
-        Ok(app) => app,
+    let (app, applicant) = match found {
+        Ok(found) => found,
         Err(e) => return error_page(chrome, &e),
     };
-    let timeline = application::timeline(&state.app, &customer.actor(), app.id)
+    let timeline = application::timeline(&state.app, &desk.actor(), app.id)
         .await
         .unwrap_or_default();
     // A draft shows the step asked for if its data exist or it is the next one.
@@ -551,14 +590,7 @@ async fn show_with(
         Some(s) if s <= app.next_step => s,
         _ => app.next_step,
     };
-    let profile = profiles::get(&state.app, customer)
-        .await
-        .unwrap_or_default();
-    let default_address = profiles::addresses(&state.app, customer)
-        .await
-        .ok()
-        .and_then(|list| list.into_iter().find(|a| a.is_default))
-        .map(|a| a.address.to_input());
+    let (profile, default_address) = desk.prefill(state).await;
     let (values, error) = match posted {
         Some((values, error)) => (values, Some(error)),
         None => (
@@ -567,7 +599,7 @@ async fn show_with(
                 step,
                 &profile,
                 default_address,
-                customer.phone.as_str(),
+                applicant.phone.as_str(),
             ),
             None,
         ),
@@ -582,7 +614,7 @@ async fn show_with(
         .filter(|s| *s != Step::Verification || verifies)
         .collect();
     let verification = if step == Step::Verification && app.is_editable() {
-        verify::state(&state.app, customer, app.id).await.ok()
+        verify::state(&state.app, &applicant, app.id).await.ok()
     } else {
         None
     };
@@ -590,6 +622,8 @@ async fn show_with(
         status,
         &ApplicationPage {
             chrome,
+            base: D::BASE,
+            list: D::LIST,
             app,
             step,
             steps,
@@ -605,10 +639,10 @@ async fn show_with(
     )
 }
 
-pub async fn page(
+pub async fn page<D: Desk>(
     State(state): State<AppState>,
     request: PageRequest,
-    SignedIn(customer): SignedIn,
+    desk: D,
     Path(id): Path<String>,
     Query(query): Query<StepQuery>,
 ) -> Response {
@@ -616,7 +650,7 @@ pub async fn page(
     show(
         &state,
         &request,
-        &customer,
+        &desk,
         parse_id(&id),
         step,
         None,
@@ -625,22 +659,22 @@ pub async fn page(
     .await
 }
 
-type Posted = Vec<(String, String)>;
+pub(crate) type Posted = Vec<(String, String)>;
 
-fn to_map(posted: &Posted) -> BTreeMap<String, String> {
+pub(crate) fn to_map(posted: &Posted) -> BTreeMap<String, String> {
     posted.iter().cloned().collect()
 }
 
-fn field<'a>(values: &'a BTreeMap<String, String>, key: &str) -> &'a str {
+pub(crate) fn field<'a>(values: &'a BTreeMap<String, String>, key: &str) -> &'a str {
     values.get(key).map(String::as_str).unwrap_or("")
 }
 
 /// A step's post: the CSRF check, the use case, back to the application (its next step)
 /// or the same step again with what was typed and the error.
-pub async fn save_step(
+pub async fn save_step<D: Desk>(
     State(state): State<AppState>,
     request: PageRequest,
-    SignedIn(customer): SignedIn,
+    desk: D,
     Path((id, step)): Path<(String, String)>,
     Form(posted): Form<Posted>,
 ) -> Response {
@@ -650,9 +684,10 @@ pub async fn save_step(
     let result = run_form(
         &request,
         field(&values, "csrf"),
-        Some(&customer.live),
+        Some(desk.live()),
         || async {
             let id = id.clone()?;
+            let applicant = desk.applicant(&state, id).await?;
             let version: i64 = field(&values, "version").parse().unwrap_or(-1);
             let app = &state.app;
             let f = |k: &str| field(&values, k).to_string();
@@ -663,7 +698,7 @@ pub async fn save_step(
                         years: f("years").parse().unwrap_or(0),
                         quantity: f("quantity").parse().unwrap_or(0),
                     };
-                    apply::choose_product(app, &customer, id, version, &input).await?;
+                    apply::choose_product(app, &applicant, id, version, &input).await?;
                 }
                 Some(Step::Subject) => {
                     let input = if field(&values, "holder") == "individual" {
@@ -691,7 +726,7 @@ pub async fn save_step(
                                 .collect(),
                         })
                     };
-                    apply::describe_subject(app, &customer, id, version, &input).await?;
+                    apply::describe_subject(app, &applicant, id, version, &input).await?;
                 }
                 Some(Step::Agent) => {
                     let form = AgentForm {
@@ -701,7 +736,7 @@ pub async fn save_step(
                         position: f("position"),
                         id_number: f("id_number"),
                     };
-                    apply::describe_agent(app, &customer, id, version, &form).await?;
+                    apply::describe_agent(app, &applicant, id, version, &form).await?;
                 }
                 Some(Step::Delivery) => {
                     let postal = f("address.postal_code");
@@ -728,7 +763,7 @@ pub async fn save_step(
                             account: f("invoice.account"),
                         },
                     };
-                    apply::choose_delivery(app, &customer, id, version, &input).await?;
+                    apply::choose_delivery(app, &applicant, id, version, &input).await?;
                 }
                 Some(Step::Agreement) => {
                     if field(&values, "agree") != "on" {
@@ -740,12 +775,12 @@ pub async fn save_step(
                         )
                         .with_field("agree"));
                     }
-                    apply::accept_agreement(app, &customer, id, version, &f("agreement_version"))
+                    apply::accept_agreement(app, &applicant, id, version, &f("agreement_version"))
                         .await?;
                 }
                 _ => return Err(application::not_found(id)),
             }
-            Ok(see_other(&format!("/applications/{id}"), None))
+            Ok(see_other(&format!("{}/{id}", D::BASE), None))
         },
     )
     .await;
@@ -755,7 +790,7 @@ pub async fn save_step(
             show(
                 &state,
                 &request,
-                &customer,
+                &desk,
                 id,
                 step,
                 Some((values, error)),
@@ -767,11 +802,11 @@ pub async fn save_step(
 }
 
 /// Sends the signing code, or submits with it, or takes back / cancels.
-pub async fn act(
+pub async fn act<D: Desk>(
     State(state): State<AppState>,
     request: PageRequest,
     ClientIp(ip): ClientIp,
-    SignedIn(customer): SignedIn,
+    desk: D,
     Path((id, action)): Path<(String, String)>,
     Form(posted): Form<Posted>,
 ) -> Response {
@@ -781,25 +816,26 @@ pub async fn act(
     let result = run_form(
         &request,
         field(&values, "csrf"),
-        Some(&customer.live),
+        Some(desk.live()),
         || async {
             let id = id.clone()?;
+            let applicant = desk.applicant(&state, id).await?;
             let app = &state.app;
-            let back = format!("/applications/{id}");
+            let back = format!("{}/{id}", D::BASE);
             match action.as_str() {
                 "code" => {
-                    submit::send_code(app, &customer, id, &ip, request.lang).await?;
+                    submit::send_code(app, &applicant, id, &ip, request.lang).await?;
                     return Ok(see_other(&format!("{back}?sent=1"), None));
                 }
                 "submit" => {
                     sent = true;
                     let version: i64 = field(&values, "version").parse().unwrap_or(-1);
-                    submit::submit(app, &customer, id, version, field(&values, "code")).await?;
+                    submit::submit(app, &applicant, id, version, field(&values, "code")).await?;
                 }
-                "edit" => edit::edit(app, &customer, id).await?,
+                "edit" => edit::edit(app, &applicant, id).await?,
                 "cancel" => {
-                    cancel::cancel(app, &customer, id).await?;
-                    return Ok(see_other("/applications", None));
+                    cancel::cancel(app, &applicant, id).await?;
+                    return Ok(see_other(D::LIST, None));
                 }
                 _ => return Err(application::not_found(id)),
             }
@@ -813,7 +849,7 @@ pub async fn act(
             show(
                 &state,
                 &request,
-                &customer,
+                &desk,
                 id,
                 Some(Step::Confirm),
                 Some((values, error)),
@@ -824,13 +860,19 @@ pub async fn act(
     }
 }
 
+/// Step 1 of a new application: the hall's (`/c/{code}/apply`) and the counter's, which
+/// also asks for the customer's mobile.
 #[derive(Template)]
 #[template(path = "hall/apply.html")]
-struct StartPage {
-    chrome: Chrome,
-    channel: domain::Channel,
-    values: BTreeMap<String, String>,
-    error: Option<FormError>,
+pub(crate) struct StartPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) channel: domain::Channel,
+    pub(crate) values: BTreeMap<String, String>,
+    pub(crate) error: Option<FormError>,
+    /// Where the form posts.
+    pub(crate) action: String,
+    /// At the counter: the customer's mobile is asked for.
+    pub(crate) counter: bool,
 }
 framed!(StartPage);
 
@@ -864,10 +906,12 @@ async fn start_page(
     render(
         status,
         &StartPage {
+            action: format!("/c/{}/apply", channel.code),
             chrome,
             channel,
             values,
             error,
+            counter: false,
         },
     )
 }
@@ -904,7 +948,8 @@ pub async fn start(
                 years: field(&values, "years").parse().unwrap_or(0),
                 quantity: field(&values, "quantity").parse().unwrap_or(0),
             };
-            let id = apply::start(&state.app, &customer, &code, &input).await?;
+            let applicant = Applicant::customer(&customer);
+            let id = apply::start(&state.app, &applicant, &code, &input).await?;
             Ok(see_other(&format!("/applications/{id}"), None))
         },
     )
@@ -916,10 +961,10 @@ pub async fn start(
 }
 
 /// A document's upload from the documents step (multipart: `csrf`, then `file`).
-pub async fn upload_document(
+pub async fn upload_document<D: Desk>(
     State(state): State<AppState>,
     request: PageRequest,
-    SignedIn(customer): SignedIn,
+    desk: D,
     Path((id, slot)): Path<(String, String)>,
     form: Multipart,
 ) -> Response {
@@ -929,13 +974,11 @@ pub async fn upload_document(
         let sent = crate::upload::read(form, limit)
             .await
             .map_err(|e| FormError::failed(&e, request.lang))?;
-        run_form(&request, &sent.csrf, Some(&customer.live), || async {
+        run_form(&request, &sent.csrf, Some(desk.live()), || async {
             let id = id.clone()?;
-            upload::upload(&state.app, &customer, id, &slot, sent.bytes).await?;
-            Ok(see_other(
-                &format!("/applications/{id}?step=documents"),
-                None,
-            ))
+            let applicant = desk.applicant(&state, id).await?;
+            upload::upload(&state.app, &applicant, id, &slot, sent.bytes).await?;
+            Ok(see_other(&format!("{}/{id}?step=documents", D::BASE), None))
         })
         .await
     }
@@ -947,7 +990,7 @@ pub async fn upload_document(
             show(
                 &state,
                 &request,
-                &customer,
+                &desk,
                 id,
                 Some(Step::Documents),
                 posted,
@@ -958,47 +1001,47 @@ pub async fn upload_document(
     }
 }
 
-async fn serve_document(
+async fn serve_document<D: Desk>(
     state: &AppState,
     request: &PageRequest,
-    customer: &CustomerSession,
+    desk: &D,
     id: &str,
     slot: &str,
     thumbnail: bool,
 ) -> Response {
     let found = match parse_id(id) {
-        Ok(id) => application::document(&state.app, &customer.actor(), id, slot, thumbnail).await,
+        Ok(id) => application::document(&state.app, &desk.actor(), id, slot, thumbnail).await,
         Err(e) => Err(e),
     };
     match found {
         Ok(jpeg) => crate::upload::image_response(jpeg, slot),
-        Err(e) => error_page(hall_frame(state, request, Some(customer)), &e),
+        Err(e) => error_page(desk.frame(state, request), &e),
     }
 }
 
-pub async fn document(
+pub async fn document<D: Desk>(
     State(state): State<AppState>,
     request: PageRequest,
-    SignedIn(customer): SignedIn,
+    desk: D,
     Path((id, slot)): Path<(String, String)>,
 ) -> Response {
-    serve_document(&state, &request, &customer, &id, &slot, false).await
+    serve_document(&state, &request, &desk, &id, &slot, false).await
 }
 
-pub async fn thumbnail(
+pub async fn thumbnail<D: Desk>(
     State(state): State<AppState>,
     request: PageRequest,
-    SignedIn(customer): SignedIn,
+    desk: D,
     Path((id, slot)): Path<(String, String)>,
 ) -> Response {
-    serve_document(&state, &request, &customer, &id, &slot, true).await
+    serve_document(&state, &request, &desk, &id, &slot, true).await
 }
 
 /// The authorisation letter or the application form as a PDF (`letter.pdf`, `form.pdf`).
-pub async fn printout(
+pub async fn printout<D: Desk>(
     State(state): State<AppState>,
     request: PageRequest,
-    SignedIn(customer): SignedIn,
+    desk: D,
     Path((id, file)): Path<(String, String)>,
 ) -> Response {
     let what = file
@@ -1006,27 +1049,29 @@ pub async fn printout(
         .and_then(print::Printable::parse)
         .ok_or_else(|| application::not_found(0));
     let printed = match (parse_id(&id), what) {
-        (Ok(id), Ok(what)) => print::print(&state.app, &customer.actor(), id, what).await,
+        (Ok(id), Ok(what)) => print::print(&state.app, &desk.actor(), id, what).await,
         (Err(e), _) | (_, Err(e)) => Err(e),
     };
     match printed {
         Ok((name, pdf)) => crate::upload::pdf_response(pdf, &name),
-        Err(e) => error_page(hall_frame(&state, &request, Some(&customer)), &e),
+        Err(e) => error_page(desk.frame(&state, &request), &e),
     }
 }
 
 /// Makes a phone upload link for a slot and shows its QR code.
-pub async fn phone_link(
+pub async fn phone_link<D: Desk>(
     State(state): State<AppState>,
     request: PageRequest,
-    SignedIn(customer): SignedIn,
+    desk: D,
     Path((id, slot)): Path<(String, String)>,
     Form(form): Form<crate::pages::CsrfForm>,
 ) -> Response {
     let id = parse_id(&id);
     let mut made = None;
-    let result = run_form(&request, &form.csrf, Some(&customer.live), || async {
-        made = Some(upload::phone_link(&state.app, &customer, id.clone()?, &slot).await?);
+    let result = run_form(&request, &form.csrf, Some(desk.live()), || async {
+        let id = id.clone()?;
+        let applicant = desk.applicant(&state, id).await?;
+        made = Some(upload::phone_link(&state.app, &applicant, id, &slot).await?);
         // The page below is the answer; this one is not sent.
         Ok(().into_response())
     })
@@ -1035,7 +1080,7 @@ pub async fn phone_link(
     show_with(
         &state,
         &request,
-        &customer,
+        &desk,
         id,
         Some(Step::Documents),
         posted,
@@ -1057,13 +1102,16 @@ fn not_stored_json(value: serde_json::Value) -> Response {
     response
 }
 
-pub async fn documents_state(
+pub async fn documents_state<D: Desk>(
     State(state): State<AppState>,
-    SignedIn(customer): SignedIn,
+    desk: D,
     Path(id): Path<String>,
 ) -> Response {
     let found = match parse_id(&id) {
-        Ok(id) => application::get(&state.app, &customer, id).await,
+        Ok(id) => match desk.applicant(&state, id).await {
+            Ok(applicant) => application::get(&state.app, &applicant, id).await,
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     match found {
@@ -1078,10 +1126,10 @@ pub async fn documents_state(
 /// A post of the verification step: start or finish a check, or leave a party to the
 /// reviewer; back to the step (or on, once every party is done), or the step again with
 /// what was typed and the service's answer.
-pub async fn verify_action(
+pub async fn verify_action<D: Desk>(
     State(state): State<AppState>,
     request: PageRequest,
-    SignedIn(customer): SignedIn,
+    desk: D,
     Path((id, action)): Path<(String, String)>,
     Form(posted): Form<Posted>,
 ) -> Response {
@@ -1090,9 +1138,10 @@ pub async fn verify_action(
     let result = run_form(
         &request,
         field(&values, "csrf"),
-        Some(&customer.live),
+        Some(desk.live()),
         || async {
             let id = id.clone()?;
+            let applicant = desk.applicant(&state, id).await?;
             let app = &state.app;
             let f = |k: &str| field(&values, k).to_string();
             let version: i64 = f("version").parse().unwrap_or(-1);
@@ -1110,24 +1159,24 @@ pub async fn verify_action(
                         account_number: f("account.number"),
                         by_sms: f("delivery") == "sms",
                     };
-                    verify::check(app, &customer, id, version, method, &input).await?;
+                    verify::check(app, &applicant, id, version, method, &input).await?;
                 }
                 (None, "penny_drop_code") => {
-                    verify::confirm_transfer(app, &customer, id, version, &f("code")).await?;
+                    verify::confirm_transfer(app, &applicant, id, version, &f("code")).await?;
                 }
                 (None, "documents_organisation") => {
-                    verify::by_documents(app, &customer, id, version, Party::Organisation).await?;
+                    verify::by_documents(app, &applicant, id, version, Party::Organisation).await?;
                 }
                 (None, "documents_agent") => {
-                    verify::by_documents(app, &customer, id, version, Party::Agent).await?;
+                    verify::by_documents(app, &applicant, id, version, Party::Agent).await?;
                 }
                 _ => return Err(application::not_found(id)),
             }
-            let now = application::get(app, &customer, id).await?;
+            let now = application::get(app, &applicant, id).await?;
             let next = if now.next_step == Step::Verification {
-                format!("/applications/{id}?step=verification")
+                format!("{}/{id}?step=verification", D::BASE)
             } else {
-                format!("/applications/{id}")
+                format!("{}/{id}", D::BASE)
             };
             Ok(see_other(&next, None))
         },
@@ -1139,7 +1188,7 @@ pub async fn verify_action(
             show(
                 &state,
                 &request,
-                &customer,
+                &desk,
                 id,
                 Some(Step::Verification),
                 Some((values, error)),
@@ -1152,13 +1201,16 @@ pub async fn verify_action(
 
 /// The verification's state for the page's script while a face check is open: the
 /// version grows when a result arrives (the page then reloads).
-pub async fn verification_state(
+pub async fn verification_state<D: Desk>(
     State(state): State<AppState>,
-    SignedIn(customer): SignedIn,
+    desk: D,
     Path(id): Path<String>,
 ) -> Response {
     let found = match parse_id(&id) {
-        Ok(id) => verify::state(&state.app, &customer, id).await,
+        Ok(id) => match desk.applicant(&state, id).await {
+            Ok(applicant) => verify::state(&state.app, &applicant, id).await,
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     match found {

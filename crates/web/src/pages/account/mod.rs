@@ -12,14 +12,20 @@ mod register;
 mod reset;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::{get, post};
+use domain::AddressInput;
+use services::ServiceError;
+use services::flows::application::Applicant;
 use services::people::accounts::CustomerSession;
+use services::people::actor::Actor;
+use services::people::profiles::{self, Profile};
+use services::people::sessions::LiveSession;
 
 use crate::AppState;
+use crate::pages::desk::Desk;
 use crate::pages::{Chrome, FormError, NavItem, PageRequest, Tr, hall_frame, see_other};
 
 pub fn routes() -> Router<AppState> {
@@ -39,44 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me/addresses/{id}/default", post(addresses::make_default))
         .route("/me/addresses/{id}/delete", post(addresses::delete))
         .route("/applications", get(applications::list))
-        .route("/applications/{id}", get(applications::page))
-        .route(
-            "/applications/{id}/steps/{step}",
-            post(applications::save_step),
-        )
-        .route("/applications/{id}/{action}", post(applications::act))
-        .route(
-            "/applications/{id}/verification",
-            get(applications::verification_state),
-        )
-        .route(
-            "/applications/{id}/verification/{action}",
-            post(applications::verify_action),
-        )
-        .route(
-            "/applications/{id}/documents/{slot}",
-            get(applications::document)
-                .post(applications::upload_document)
-                .layer(DefaultBodyLimit::max(
-                    crate::api::applications::UPLOAD_BODY_LIMIT,
-                )),
-        )
-        .route(
-            "/applications/{id}/documents",
-            get(applications::documents_state),
-        )
-        .route(
-            "/applications/{id}/documents/{slot}/phone",
-            post(applications::phone_link),
-        )
-        .route(
-            "/applications/{id}/print/{file}",
-            get(applications::printout),
-        )
-        .route(
-            "/applications/{id}/documents/{slot}/thumbnail",
-            get(applications::thumbnail),
-        )
+        .merge(applications::wizard_routes::<SignedIn>())
         .route(
             "/c/{code}/apply",
             get(applications::start_form).post(applications::start),
@@ -108,6 +77,33 @@ impl FromRequestParts<AppState> for SignedIn {
                 Err(see_other(&format!("/login?next={next}"), None))
             }
         }
+    }
+}
+
+impl Desk for SignedIn {
+    const BASE: &'static str = "/applications";
+    const LIST: &'static str = "/applications";
+
+    fn live(&self) -> &LiveSession {
+        &self.0.live
+    }
+    fn frame(&self, state: &AppState, request: &PageRequest) -> Chrome {
+        hall_frame(state, request, Some(&self.0))
+    }
+    fn actor(&self) -> Actor {
+        self.0.actor()
+    }
+    async fn applicant(&self, _: &AppState, _: i64) -> Result<Applicant, ServiceError> {
+        Ok(Applicant::customer(&self.0))
+    }
+    async fn prefill(&self, state: &AppState) -> (Profile, Option<AddressInput>) {
+        let profile = profiles::get(&state.app, &self.0).await.unwrap_or_default();
+        let default_address = profiles::addresses(&state.app, &self.0)
+            .await
+            .ok()
+            .and_then(|list| list.into_iter().find(|a| a.is_default))
+            .map(|a| a.address.to_input());
+        (profile, default_address)
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod audit;
 mod channels;
+mod counter;
 mod dashboard;
 mod login;
 mod messages;
@@ -36,6 +37,14 @@ pub fn routes() -> Router<AppState> {
         .route("/console/audit", get(audit::page))
         .route("/console/messages", get(messages::page))
         .route("/console/messages/{id}/retry", post(messages::retry))
+        .route("/console/counter", get(counter::page))
+        .route(
+            "/console/counter/new/{code}",
+            get(counter::start_form).post(counter::start),
+        )
+        .merge(crate::pages::account::applications::wizard_routes::<
+            counter::Clerk,
+        >())
         .route("/console/reviews", get(reviews::queue))
         .route("/console/applications/{id}", get(reviews::page))
         .route("/console/applications/{id}/{action}", post(reviews::act))
@@ -63,8 +72,13 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The console's navigation: each item with the roles that may open it.
-const NAV: [(&str, &str, &[Role]); 6] = [
+const NAV: [(&str, &str, &[Role]); 7] = [
     ("/console", "console.dashboard", &[]),
+    (
+        "/console/counter",
+        "console.counter",
+        &[Role::Counter, Role::Admin],
+    ),
     (
         "/console/reviews",
         "console.reviews",
@@ -96,6 +110,17 @@ async fn require_operator(
         .to_string();
         return Err(see_other(&format!("/console/login?next={next}"), None));
     };
+    let chrome = console_frame(state, request, &operator);
+    if !roles.is_empty()
+        && let Err(e) = operator.actor().require_any(roles)
+    {
+        return Err(error_page(chrome, &e));
+    }
+    Ok((operator, chrome))
+}
+
+/// The console's frame for `operator`: the header and the navigation they may open.
+fn console_frame(state: &AppState, request: &PageRequest, operator: &OperatorSession) -> Chrome {
     let mut chrome = request.chrome(
         state,
         Area::Console,
@@ -112,12 +137,7 @@ async fn require_operator(
             current: path == href || (href != "/console" && path.starts_with(href)),
         })
         .collect();
-    if !roles.is_empty()
-        && let Err(e) = operator.actor().require_any(roles)
-    {
-        return Err(error_page(chrome, &e));
-    }
-    Ok((operator, chrome))
+    chrome
 }
 
 /// [`require_operator`] for a form post: its `csrf` field must be the session's token.
