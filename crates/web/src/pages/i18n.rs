@@ -238,6 +238,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("me.addresses", "地址维护", "Addresses"),
     ("me.applications", "我的申请", "My applications"),
+    ("me.orders", "我的订单", "My orders"),
     ("me.logout_everywhere", "退出所有设备", "Log out everywhere"),
     (
         "me.logout_everywhere_help",
@@ -337,6 +338,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("console.audit", "审计日志", "Audit log"),
     ("console.messages", "发送失败的消息", "Failed messages"),
     ("console.reviews", "审核队列", "Review queue"),
+    ("console.payments", "财务核款", "Payments to confirm"),
     ("console.counter", "现场受理", "Counter"),
     ("console.your_roles", "您的角色：", "Your roles: "),
     ("queue.counter", "现场受理", "Counter business"),

@@ -1,0 +1,132 @@
+// Counter business (现场办理) in a real browser: an administrator adds a counter clerk;
+// the clerk takes a zgjg application (new certificates only at the counter, seed 001) for a
+// customer who has no account yet, goes through the wizard in the console, signs with the
+// code the customer received; the customer, told by SMS, sets a password and finds the
+// application online with the counter clerk in its timeline.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startCertHall, startBrowser, smsCode, smsMessages, shoot } from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startCertHall(['--sms-resend-after', '0']);
+  browser = await startBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const CUSTOMER = '13800138300';
+const byId = (page, id) => page.locator(`[id="${id}"]`);
+
+async function consoleLogin(username, password) {
+  const page = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
+  await page.goto(server.base + '/console/login');
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(password);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL(/\/console$/);
+  return page;
+}
+
+test('a counter clerk applies for a customer who came in person', async () => {
+  const adminPassword = readFileSync(join(server.dataDir, 'initial-admin-password'), 'utf8').trim();
+  const admin = await consoleLogin('admin', adminPassword);
+  await admin.goto(server.base + '/console/operators');
+  await admin.locator('#username').fill('guitai1');
+  await admin.locator('#display_name').fill('柜台受理员');
+  await admin.locator('form[action="/console/operators"] input[value=counter]').check();
+  await admin.getByRole('button', { name: '新增操作员' }).click();
+  const clerkPassword = await admin.locator('[data-testid=new-password] code').innerText();
+
+  const clerk = await consoleLogin('guitai1', clerkPassword);
+  await clerk.getByRole('link', { name: '现场受理' }).first().click();
+  await clerk.waitForURL('**/console/counter');
+  await clerk.locator('[data-testid=counter-empty]').waitFor();
+  await shoot(clerk, 'counter');
+  await clerk.locator('[data-testid=counter-channel-zgjg]').click();
+  await clerk.waitForURL('**/console/counter/new/zgjg');
+
+  // A number with a digit missing is refused beside the field, the form kept.
+  await byId(clerk, 'phone').fill('1380013830');
+  await clerk.getByRole('button', { name: '下一步' }).click();
+  await clerk.locator('#phone[aria-invalid=true]').waitFor();
+  await shoot(clerk, 'counter-start-refused');
+  await byId(clerk, 'phone').fill(CUSTOMER);
+  await clerk.getByRole('button', { name: '下一步' }).click();
+  await clerk.waitForURL(/\/console\/counter\/applications\/\d+$/);
+  const opened = await smsMessages(server.dataDir, CUSTOMER, 'account.opened_at_counter');
+  assert.match(opened[0].text, /忘记密码/);
+
+  // The customer's wizard, in the console's frame.
+  await byId(clerk, 'name').fill('中直机关某采购中心');
+  await clerk.locator('#industry').selectOption('S');
+  await clerk.locator('input[name=three_in_one][value=yes]').check();
+  await byId(clerk, 'uscc').fill('91350100M000100Y43');
+  await byId(clerk, 'department').fill('办公室');
+  await shoot(clerk, 'counter-subject');
+  await clerk.getByRole('button', { name: '保存，下一步' }).click();
+  await byId(clerk, 'name').fill('王五');
+  await byId(clerk, 'email').fill('wangwu@example.cn');
+  await byId(clerk, 'position').fill('采购专员');
+  await byId(clerk, 'id_number').fill('11010519491231002X');
+  await clerk.getByRole('button', { name: '保存，下一步' }).click();
+  await clerk.locator('h2', { hasText: '配送与发票' }).waitFor();
+  await clerk.getByRole('button', { name: '保存，下一步' }).click();
+  await clerk.locator('h2', { hasText: '资料上传' }).waitFor();
+  const image = await clerk.screenshot({ type: 'png', clip: { x: 0, y: 0, width: 400, height: 300 } });
+  for (const slot of await clerk.locator('[data-testid^=slot-]').all()) {
+    await slot.locator('input[type=file]').setInputFiles({ name: 'scan.png', mimeType: 'image/png', buffer: image });
+    await slot.getByRole('button', { name: '上传', exact: true }).click();
+    await clerk.locator('h2', { hasText: '资料上传' }).waitFor();
+  }
+  await shoot(clerk, 'counter-documents');
+  await clerk.getByRole('link', { name: '下一步' }).click();
+  await clerk.locator('#agree').check();
+  await clerk.getByRole('button', { name: '同意，下一步' }).click();
+
+  // The code goes to the customer's phone (masked on the page), read out at the counter.
+  await clerk.locator('h2', { hasText: '确认申请信息' }).waitFor();
+  assert.match(await clerk.locator('main').innerText(), /138\*{4}8300|138\*+8300/);
+  await clerk.getByRole('button', { name: '获取短信验证码' }).click();
+  await clerk.locator('p.notice').waitFor();
+  await shoot(clerk, 'counter-confirm');
+  const { code } = await smsCode(server.dataDir, CUSTOMER, 'sign_application');
+  await byId(clerk, 'code').fill(code);
+  await clerk.getByRole('button', { name: '签名并提交' }).click();
+  await clerk.locator('[data-testid=status]', { hasText: '待审核' }).waitFor();
+  const number = (await clerk.locator('.crumbs').innerText()).match(/SQ\d+/)[0];
+  await shoot(clerk, 'counter-submitted');
+  await clerk.goto(server.base + '/console/counter');
+  await clerk.locator('[data-testid=counter-row]', { hasText: number }).waitFor();
+  await shoot(clerk, 'counter-list');
+
+  // The customer sets a password with 忘记密码 and follows the application online.
+  const customer = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
+  await customer.goto(server.base + '/password-reset');
+  await customer.locator('#phone').fill(CUSTOMER);
+  await customer.getByRole('button', { name: '获取验证码' }).click();
+  await customer.locator('.notice').waitFor();
+  const reset = await smsCode(server.dataDir, CUSTOMER, 'reset_password');
+  await customer.locator('#code').fill(reset.code);
+  await customer.locator('#new_password').fill('Counter2026pass');
+  await customer.locator('#password_confirm').fill('Counter2026pass');
+  await customer.getByRole('button', { name: '重置密码' }).click();
+  await customer.waitForURL('**/login?notice=password_reset');
+  await customer.locator('#phone').fill(CUSTOMER);
+  await customer.locator('#password').fill('Counter2026pass');
+  await customer.getByRole('button', { name: '登录', exact: true }).click();
+  await customer.goto(server.base + '/applications');
+  await customer.getByRole('link', { name: number }).click();
+  await customer.locator('[data-testid=status]', { hasText: '待审核' }).waitFor();
+  const timeline = await customer.locator('main').innerText();
+  assert.match(timeline, /现场受理员/);
+  assert.ok(!timeline.includes('guitai1'), 'the clerk is not named to the customer');
+  await shoot(customer, 'counter-customer-application');
+});
