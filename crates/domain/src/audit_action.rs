@@ -93,6 +93,18 @@ audit_actions! {
     ApplicationVerifyPass = "application.verify_pass", "实名认证通过", "Real-name verification passed";
     ApplicationVerifyFail = "application.verify_fail", "实名认证未通过", "Real-name verification failed";
     ApplicationVerifyExpire = "application.verify_expire", "实名认证已过期", "Real-name verification expired";
+    ApplicationOrder = "application.order", "下单", "Application put into an order";
+    ApplicationPay = "application.pay", "已支付", "Application paid";
+    ApplicationPaymentFailed = "application.payment_failed", "支付异常", "Payment problem on the application's order";
+    ApplicationAwaitPayment = "application.await_payment", "等待支付", "Application waits for payment again";
+    OrderPlace = "order.place", "下单", "Order placed";
+    OrderView = "order.view", "查看订单", "Order viewed by an operator";
+    OrderVoucher = "order.voucher", "上传汇款底单", "Transfer voucher uploaded";
+    OrderConfirm = "order.confirm", "财务核款", "Payment confirmed by finance";
+    OrderException = "order.exception", "标记支付异常", "Payment exception marked";
+    OrderCancel = "order.cancel", "取消订单", "Order cancelled";
+    OrderClose = "order.close", "关闭未支付订单", "Unpaid order closed";
+    OrderRemind = "order.remind", "提醒支付", "Payment reminder sent";
 }
 
 impl AuditAction {

@@ -58,6 +58,59 @@ pub struct Channel {
     /// reviewer only.
     #[serde(default)]
     pub verification: VerificationOptions,
+    /// Documents asked for beyond the standard ones (huanbao: the ten-ring certificate).
+    #[serde(default)]
+    pub documents: Vec<ExtraDocument>,
+    /// Where payment sits: before review (seed 000: pay, then the CA reviews) or after
+    /// it, before production (seed 003, the default).
+    #[serde(default)]
+    pub payment: PaymentTiming,
+    /// Paper the customer mails in after submitting (seed 003: the stamped form with the
+    /// receipt, 回执单); none: nothing is mailed.
+    #[serde(default)]
+    pub mail_in: Option<MailIn>,
+}
+
+/// Where a channel puts payment in an application's life.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentTiming {
+    /// Paid once submitted; reviewed once paid (seed 000).
+    BeforeReview,
+    /// Reviewed once submitted; paid before production (seed 003).
+    #[default]
+    BeforeProduction,
+}
+
+/// A document a channel lists beyond the standard ones, uploaded like them (an image,
+/// checked and sealed) and required of the holders it names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraDocument {
+    /// 2 to 24 lowercase letters, digits or '_'; the slot is `extra.{code}`.
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    #[serde(default)]
+    pub help_zh: String,
+    #[serde(default)]
+    pub help_en: String,
+    /// Asked of organisations or of individuals; none: of both.
+    #[serde(default)]
+    pub holder: Option<Holder>,
+}
+
+/// What the customer mails in, and where, printed on the receipt (回执单).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailIn {
+    /// One line per item in the envelope, in Chinese and in English (as many of each).
+    pub items_zh: Vec<String>,
+    pub items_en: Vec<String>,
+    pub address_zh: String,
+    pub address_en: String,
+    pub recipient: String,
+    pub phone: String,
 }
 
 /// The real-name verification a channel offers.
@@ -198,6 +251,20 @@ pub enum PaymentMethod {
 }
 
 impl PaymentMethod {
+    pub const ALL: [PaymentMethod; 2] = [PaymentMethod::Online, PaymentMethod::BankTransfer];
+
+    /// The stored and configured name (`online`, `bank_transfer`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Online => "online",
+            PaymentMethod::BankTransfer => "bank_transfer",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<PaymentMethod> {
+        Self::ALL.into_iter().find(|m| m.as_str() == text)
+    }
+
     pub fn name_zh(self) -> &'static str {
         match self {
             PaymentMethod::Online => "在线支付（微信、支付宝）",
@@ -305,6 +372,9 @@ pub struct Lifecycle {
     pub auto_revoke_days_after_expiry: u32,
     /// SMS reminder for an order unpaid this many days.
     pub unpaid_reminder_days: u32,
+    /// An order unpaid this many days is closed; its applications wait for a new one.
+    #[serde(default = "fifteen")]
+    pub close_unpaid_after_days: u32,
     /// The medium's warranty from first issuance.
     pub medium_warranty_months: u32,
     /// Expiry reminders, days before expiry.
@@ -380,6 +450,10 @@ pub struct Counter {
     pub address_zh: String,
     pub address_en: String,
     pub hours: String,
+}
+
+fn fifteen() -> u32 {
+    15
 }
 
 fn err(field: impl Into<String>, en: impl Into<String>, zh: impl Into<String>) -> FieldError {
@@ -459,6 +533,7 @@ impl Channel {
                 return Err(err(format!("{at}.key"), "used twice", "重复"));
             }
         }
+        self.validate_documents()?;
         for (i, method) in self.verification.methods.iter().enumerate() {
             if self.verification.methods[..i].contains(method) {
                 return Err(err(
@@ -484,6 +559,41 @@ impl Channel {
                 "1 to 60 working days",
                 "应为1至60个工作日",
             ));
+        }
+        Ok(())
+    }
+
+    fn validate_documents(&self) -> Result<(), FieldError> {
+        for (i, document) in self.documents.iter().enumerate() {
+            let at = format!("documents[{i}]");
+            if !is_code(&document.code, '_') || document.code.len() > 24 {
+                return Err(err(
+                    format!("{at}.code"),
+                    "2 to 24 lowercase letters, digits or '_', starting with a letter",
+                    "2至24位小写字母、数字或“_”，以字母开头",
+                ));
+            }
+            non_empty(&format!("{at}.name_zh"), &document.name_zh)?;
+            non_empty(&format!("{at}.name_en"), &document.name_en)?;
+            if self.documents[..i].iter().any(|d| d.code == document.code) {
+                return Err(err(format!("{at}.code"), "used twice", "重复"));
+            }
+        }
+        if let Some(mail) = &self.mail_in {
+            if mail.items_zh.is_empty() || mail.items_zh.len() != mail.items_en.len() {
+                return Err(err(
+                    "mail_in.items_en",
+                    "list at least one item, as many in English as in Chinese",
+                    "至少列出一项，中英文条数相同",
+                ));
+            }
+            for (field, value) in [
+                ("mail_in.address_zh", &mail.address_zh),
+                ("mail_in.recipient", &mail.recipient),
+                ("mail_in.phone", &mail.phone),
+            ] {
+                non_empty(field, value)?;
+            }
         }
         Ok(())
     }

@@ -21,6 +21,7 @@ pub mod lang;
 pub mod licence_number;
 pub mod message;
 pub mod money;
+pub mod order;
 pub mod organisation_code;
 pub mod password;
 pub mod phone;

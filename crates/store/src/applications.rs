@@ -29,6 +29,10 @@ pub struct ApplicationRecord {
     pub submitted_at: Option<i64>,
     pub reviewer_id: Option<i64>,
     pub reject_reason: Option<String>,
+    /// The open or paid order holding it.
+    pub order_id: Option<i64>,
+    /// When its order was paid.
+    pub paid_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -54,6 +58,8 @@ impl sqlx::FromRow<'_, sqlx::any::AnyRow> for ApplicationRecord {
             submitted_at: row.try_get("submitted_at")?,
             reviewer_id: row.try_get("reviewer_id")?,
             reject_reason: row.try_get("reject_reason")?,
+            order_id: row.try_get("order_id")?,
+            paid_at: row.try_get("paid_at")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
         })
@@ -62,7 +68,7 @@ impl sqlx::FromRow<'_, sqlx::any::AnyRow> for ApplicationRecord {
 
 const SELECT: &str = "SELECT id, customer_id, channel_code, business, status, next_step, holder_name, \
      subject_key, content, content_version, entered_by, signed_digest, signed_at, signed_phone, submitted_at, \
-     reviewer_id, reject_reason, created_at, updated_at FROM applications";
+     reviewer_id, reject_reason, order_id, paid_at, created_at, updated_at FROM applications";
 
 /// A new draft.
 pub struct NewApplication<'a> {
@@ -327,5 +333,42 @@ pub async fn set_review(
     .bind(id)
     .execute(&mut ***tx)
     .await?;
+    Ok(())
+}
+
+/// Puts application `id` into order `order_id` if it is in none: false when another order
+/// took it first.
+pub async fn join_order(tx: &mut WriteTx, id: i64, order_id: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE applications SET order_id = $1, updated_at = $2 WHERE id = $3 AND order_id IS NULL",
+    )
+    .bind(order_id)
+    .bind(tx.now().seconds())
+    .bind(id)
+    .execute(&mut ***tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Lets the unpaid applications of order `order_id` go (it was cancelled or closed).
+pub async fn leave_order(tx: &mut WriteTx, order_id: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE applications SET order_id = NULL, updated_at = $1 WHERE order_id = $2 AND paid_at IS NULL",
+    )
+    .bind(tx.now().seconds())
+    .bind(order_id)
+    .execute(&mut ***tx)
+    .await?;
+    Ok(())
+}
+
+/// Records that the applications of order `order_id` are paid.
+pub async fn mark_paid(tx: &mut WriteTx, order_id: i64) -> Result<(), StoreError> {
+    let now = tx.now().seconds();
+    sqlx::query("UPDATE applications SET paid_at = $1, updated_at = $1 WHERE order_id = $2")
+        .bind(now)
+        .bind(order_id)
+        .execute(&mut ***tx)
+        .await?;
     Ok(())
 }

@@ -60,6 +60,17 @@ pub async fn find_by_id(store: &Store, id: i64) -> Result<Option<CustomerRecord>
         .await?)
 }
 
+/// The customer `id`, inside a write transaction.
+pub async fn find_by_id_in(
+    tx: &mut WriteTx,
+    id: i64,
+) -> Result<Option<CustomerRecord>, StoreError> {
+    Ok(sqlx::query_as(&format!("{CUSTOMER} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut ***tx)
+        .await?)
+}
+
 pub async fn set_password(
     tx: &mut WriteTx,
     id: i64,

@@ -28,6 +28,7 @@ pub mod leases;
 pub mod login_failures;
 pub mod ocsp_responders;
 pub mod operators;
+pub mod orders;
 pub mod outbox;
 pub mod profiles;
 pub mod revocations;

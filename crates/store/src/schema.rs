@@ -46,6 +46,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(9, "0009_upload_links"),
     migration!(10, "0010_hardening"),
     migration!(11, "0011_identity_checks"),
+    migration!(12, "0012_orders"),
 ];
 
 fn for_backend(backend: Backend, sql: &str) -> String {

@@ -24,6 +24,10 @@ impl StatusTable for domain::application::CheckStatus {
     const TABLE: &'static str = "identity_checks";
 }
 
+impl StatusTable for domain::order::OrderStatus {
+    const TABLE: &'static str = "orders";
+}
+
 impl StatusTable for domain::MessageStatus {
     const TABLE: &'static str = "outbox";
 }

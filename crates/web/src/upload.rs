@@ -1,8 +1,8 @@
 //! Reading an uploaded file from a `multipart/form-data` body, for pages and the API alike:
 //! at most one `file` field, counted as it streams so that a body over the limit stops at
 //! the limit (the route's body limit is the upload limit plus a little for the framing),
-//! an optional `csrf` field first (page forms), nothing else. Image checks are the use
-//! case's.
+//! an optional `csrf` field first (page forms) and the short text fields the form names
+//! (a voucher's remitter and date), nothing else. Image checks are the use case's.
 
 use axum::extract::Multipart;
 use axum::extract::multipart::MultipartError;
@@ -16,8 +16,20 @@ pub const FRAMING_BYTES: usize = 16 * 1024;
 /// What a form posted.
 pub struct Upload {
     pub csrf: String,
+    /// The text fields the caller named, as posted before the file.
+    pub fields: std::collections::BTreeMap<String, String>,
     pub bytes: Vec<u8>,
 }
+
+impl Upload {
+    /// A named text field, empty when it was not posted.
+    pub fn field(&self, name: &str) -> String {
+        self.fields.get(name).cloned().unwrap_or_default()
+    }
+}
+
+/// The most a text field of an upload form may hold.
+const FIELD_BYTES: usize = 1024;
 
 fn unreadable(e: MultipartError) -> ServiceError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -38,14 +50,46 @@ fn unreadable(e: MultipartError) -> ServiceError {
     .with_field("file")
 }
 
-/// Reads the form: the file (at most `limit` bytes) and the `csrf` field if any.
-pub async fn read(mut form: Multipart, limit: usize) -> Result<Upload, ServiceError> {
+/// Reads the form: the file (at most `limit` bytes), the `csrf` field if any, and the text
+/// fields named in `text_fields` (each at most 1 KiB), all before the file.
+pub async fn read(
+    mut form: Multipart,
+    limit: usize,
+    text_fields: &[&str],
+) -> Result<Upload, ServiceError> {
     let mut csrf = String::new();
+    let mut fields = std::collections::BTreeMap::new();
     let mut file: Option<Vec<u8>> = None;
     while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
-        match field.name() {
+        let name = field.name().map(str::to_string);
+        match name.as_deref() {
             Some("csrf") if file.is_none() => {
                 csrf = field.text().await.map_err(unreadable)?;
+            }
+            Some(name) if file.is_none() && text_fields.contains(&name) => {
+                let mut value = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                    if value.len() + chunk.len() > FIELD_BYTES {
+                        return Err(ServiceError::new(
+                            ErrorKind::Invalid,
+                            "field_too_long",
+                            format!("{name} is too long"),
+                            "填写的内容过长",
+                        )
+                        .with_field(name));
+                    }
+                    value.extend_from_slice(&chunk);
+                }
+                let text = String::from_utf8(value).map_err(|_| {
+                    ServiceError::new(
+                        ErrorKind::Invalid,
+                        "invalid_upload",
+                        format!("{name} is not UTF-8 text"),
+                        "填写的内容无法识别",
+                    )
+                    .with_field(name)
+                })?;
+                fields.insert(name.to_string(), text);
             }
             Some("file") if file.is_none() => {
                 let mut bytes = Vec::new();
@@ -62,7 +106,7 @@ pub async fn read(mut form: Multipart, limit: usize) -> Result<Upload, ServiceEr
                     ErrorKind::Invalid,
                     "invalid_upload",
                     format!(
-                        "one field `file` (and `csrf` before it) only, not {:?}",
+                        "one field `file` (and `csrf` and the form's fields before it) only, not {:?}",
                         other.unwrap_or("")
                     ),
                     "上传表单只能包含一个文件",
@@ -80,7 +124,11 @@ pub async fn read(mut form: Multipart, limit: usize) -> Result<Upload, ServiceEr
         )
         .with_field("file")
     })?;
-    Ok(Upload { csrf, bytes })
+    Ok(Upload {
+        csrf,
+        fields,
+        bytes,
+    })
 }
 
 /// An image of a document: never cached, never sniffed, never run as anything.

@@ -828,7 +828,7 @@ impl Content {
             Step::Delivery
         } else if !self.verified(channel) {
             Step::Verification
-        } else if !self.missing_documents().is_empty() {
+        } else if !self.missing_documents(channel).is_empty() {
             Step::Documents
         } else if self.agreement.is_none() {
             Step::Agreement
@@ -838,8 +838,8 @@ impl Content {
     }
 
     /// The documents still to upload.
-    pub fn missing_documents(&self) -> Vec<DocumentSlot> {
-        DocumentSlot::required(self)
+    pub fn missing_documents(&self, channel: &Channel) -> Vec<DocumentSlot> {
+        DocumentSlot::required(self, channel)
             .into_iter()
             .filter(|slot| !self.documents.contains_key(slot))
             .collect()
@@ -902,13 +902,14 @@ mod tests {
         let mut content = Content::new(choice, holder);
         content.subject = Some(subject);
         assert_eq!(
-            DocumentSlot::required(&content),
+            DocumentSlot::required(&content, &channel),
             [
                 DocumentSlot::BusinessLicence,
                 DocumentSlot::OrganisationCodeCertificate,
                 DocumentSlot::AgentIdFront,
                 DocumentSlot::AgentIdBack,
                 DocumentSlot::AuthorisationLetter,
+                DocumentSlot::parse("extra.ten_ring_certificate").unwrap(),
             ]
         );
         form.organisation_code = "60003734-2".into();

@@ -14,5 +14,5 @@ pub use content::{
 };
 pub use document::{DocumentRef, DocumentSlot};
 pub use reject_reason::RejectReason;
-pub use status::{ApplicationEvent, ApplicationStatus, Delivery, Pipeline};
+pub use status::{ApplicationEvent, ApplicationStatus, Delivery, PaymentStep, Pipeline};
 pub use verification::{CheckEvent, CheckStatus, Method, Outcome, Party, PinRoute, Verification};

@@ -14,13 +14,23 @@
 //!                                      ├── produced (issued onto the customer's own key) ──▶ Completed
 //!                                      └── production_failed ──▶ Approved (produced again)
 //!  Approved ── complete ──▶ Completed   (nothing to produce: unlock, revocation)
+//!
+//!  payment, by the pipeline (the channel's rule; nothing to pay: no payment step):
+//!  before review (seed 000):     Draft ── submit ──▶ AwaitingPayment ── pay ──▶ Submitted
+//!  before production (seed 003): UnderReview ── approve ──▶ AwaitingPayment ── pay ──▶ Paid
+//!                                (Paid is then where fulfilment starts, instead of Approved)
+//!  AwaitingPayment ── payment_failed ──▶ PaymentException ── pay ──▶ (as above)
+//!  PaymentException ── await_payment ──▶ AwaitingPayment   (a new voucher; its order dropped)
 //! ```
 //!
-//! Which fulfilment steps an application has is data, its [`Pipeline`]: the business type
-//! says whether something is produced and delivered, the customer's delivery choice says
-//! how. The transition table takes the pipeline, so an unlock can never be "shipped" and a
-//! new key never "completed" before it is produced. Payment (the next issue) enters the
-//! same table the same way: as a step the channel's pipeline has, before review or after.
+//! Which steps an application has is data, its [`Pipeline`]: the business type says
+//! whether something is produced and delivered, the customer's delivery choice says how,
+//! the channel says where payment sits and the fee whether there is any. The transition
+//! table takes the pipeline, so an unlock can never be "shipped", a new key never
+//! "completed" before it is produced, and nothing produced before it is paid for. Payment
+//! itself is the order's ([`crate::order`]); the flows move the applications of an order
+//! as it is paid, and an application paid already (rejected, edited and resubmitted) is
+//! moved on at once.
 
 use crate::business::BusinessType;
 use crate::transition::{Refused, Status, Transition, UnknownState};
@@ -38,6 +48,12 @@ pub enum ApplicationStatus {
     Rejected,
     /// 审核通过.
     Approved,
+    /// 待支付: waiting for its order to be placed and paid.
+    AwaitingPayment,
+    /// 支付异常: finance found a problem with its order's payment.
+    PaymentException,
+    /// 已支付: approved and paid (payment after review); production is next.
+    Paid,
     /// 制证中.
     Producing,
     /// 可领取: made, waiting at the counter.
@@ -73,6 +89,13 @@ pub enum ApplicationEvent {
     Ship,
     /// Received, picked up, or (nothing to produce) carried out.
     Complete,
+    /// Its order is paid (transfer confirmed by finance, or paid online).
+    Pay,
+    /// Finance marked a problem with its order's payment.
+    PaymentFailed,
+    /// It waits for payment again: a new voucher was uploaded after an exception, or its
+    /// order was cancelled or closed unpaid (it waits for a new order).
+    AwaitPayment,
 }
 
 /// How what the application asks for reaches the customer.
@@ -86,17 +109,30 @@ pub enum Delivery {
     None,
 }
 
-/// The fulfilment steps of one application.
+/// Where payment sits in an application's life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaymentStep {
+    /// Nothing to pay (a free business).
+    None,
+    /// Paid after submission, before the CA reviews it (seed 000).
+    BeforeReview,
+    /// Reviewed first, paid before production (seed 003).
+    BeforeProduction,
+}
+
+/// The steps of one application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Pipeline {
+    pub payment: PaymentStep,
     /// A key is produced or a certificate issued after approval.
     pub production: bool,
     pub delivery: Delivery,
 }
 
 impl Pipeline {
-    /// The steps of `business`, delivered by courier (`ships`) or at the counter.
-    pub fn of(business: BusinessType, ships: bool) -> Pipeline {
+    /// The steps of `business`, delivered by courier (`ships`) or at the counter, paid
+    /// where `payment` says.
+    pub fn of(business: BusinessType, ships: bool, payment: PaymentStep) -> Pipeline {
         let new_key = if ships {
             Delivery::Ship
         } else {
@@ -105,37 +141,94 @@ impl Pipeline {
         match business {
             BusinessType::New | BusinessType::LossReplacement | BusinessType::DamageReplacement => {
                 Pipeline {
+                    payment,
                     production: true,
                     delivery: new_key,
                 }
             }
             // A new certificate onto the key the customer already holds.
             BusinessType::Renewal | BusinessType::Change => Pipeline {
+                payment,
                 production: true,
                 delivery: Delivery::None,
             },
             BusinessType::Unlock | BusinessType::Revocation => Pipeline {
+                payment,
                 production: false,
                 delivery: Delivery::None,
             },
         }
     }
 
-    /// Every distinct pipeline (the exhaustive tests walk them).
-    pub const ALL: [Pipeline; 4] = [
+    /// Where fulfilment starts: approved, or approved and paid when payment follows review.
+    pub fn ready(self) -> ApplicationStatus {
+        if self.payment == PaymentStep::BeforeProduction {
+            ApplicationStatus::Paid
+        } else {
+            ApplicationStatus::Approved
+        }
+    }
+
+    /// Every distinct pipeline (the exhaustive tests walk them): the four ways of
+    /// fulfilment, without payment, paid before review, paid before production.
+    pub const ALL: [Pipeline; 12] = [
         Pipeline {
+            payment: PaymentStep::None,
             production: true,
             delivery: Delivery::Ship,
         },
         Pipeline {
+            payment: PaymentStep::None,
             production: true,
             delivery: Delivery::Pickup,
         },
         Pipeline {
+            payment: PaymentStep::None,
             production: true,
             delivery: Delivery::None,
         },
         Pipeline {
+            payment: PaymentStep::None,
+            production: false,
+            delivery: Delivery::None,
+        },
+        Pipeline {
+            payment: PaymentStep::BeforeReview,
+            production: true,
+            delivery: Delivery::Ship,
+        },
+        Pipeline {
+            payment: PaymentStep::BeforeReview,
+            production: true,
+            delivery: Delivery::Pickup,
+        },
+        Pipeline {
+            payment: PaymentStep::BeforeReview,
+            production: true,
+            delivery: Delivery::None,
+        },
+        Pipeline {
+            payment: PaymentStep::BeforeReview,
+            production: false,
+            delivery: Delivery::None,
+        },
+        Pipeline {
+            payment: PaymentStep::BeforeProduction,
+            production: true,
+            delivery: Delivery::Ship,
+        },
+        Pipeline {
+            payment: PaymentStep::BeforeProduction,
+            production: true,
+            delivery: Delivery::Pickup,
+        },
+        Pipeline {
+            payment: PaymentStep::BeforeProduction,
+            production: true,
+            delivery: Delivery::None,
+        },
+        Pipeline {
+            payment: PaymentStep::BeforeProduction,
             production: false,
             delivery: Delivery::None,
         },
@@ -143,7 +236,7 @@ impl Pipeline {
 }
 
 impl ApplicationEvent {
-    pub const ALL: [ApplicationEvent; 12] = [
+    pub const ALL: [ApplicationEvent; 15] = [
         ApplicationEvent::Submit,
         ApplicationEvent::Edit,
         ApplicationEvent::Take,
@@ -156,6 +249,9 @@ impl ApplicationEvent {
         ApplicationEvent::ProductionFailed,
         ApplicationEvent::Ship,
         ApplicationEvent::Complete,
+        ApplicationEvent::Pay,
+        ApplicationEvent::PaymentFailed,
+        ApplicationEvent::AwaitPayment,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -172,6 +268,9 @@ impl ApplicationEvent {
             ApplicationEvent::ProductionFailed => "production_failed",
             ApplicationEvent::Ship => "ship",
             ApplicationEvent::Complete => "complete",
+            ApplicationEvent::Pay => "pay",
+            ApplicationEvent::PaymentFailed => "payment_failed",
+            ApplicationEvent::AwaitPayment => "await_payment",
         }
     }
 }
@@ -183,6 +282,9 @@ impl Status for ApplicationStatus {
         ApplicationStatus::UnderReview,
         ApplicationStatus::Rejected,
         ApplicationStatus::Approved,
+        ApplicationStatus::AwaitingPayment,
+        ApplicationStatus::PaymentException,
+        ApplicationStatus::Paid,
         ApplicationStatus::Producing,
         ApplicationStatus::ReadyForPickup,
         ApplicationStatus::Shipped,
@@ -197,6 +299,9 @@ impl Status for ApplicationStatus {
             ApplicationStatus::UnderReview => "under_review",
             ApplicationStatus::Rejected => "rejected",
             ApplicationStatus::Approved => "approved",
+            ApplicationStatus::AwaitingPayment => "awaiting_payment",
+            ApplicationStatus::PaymentException => "payment_exception",
+            ApplicationStatus::Paid => "paid",
             ApplicationStatus::Producing => "producing",
             ApplicationStatus::ReadyForPickup => "ready_for_pickup",
             ApplicationStatus::Shipped => "shipped",
@@ -222,6 +327,9 @@ impl ApplicationStatus {
             ApplicationStatus::UnderReview => "申请受理中",
             ApplicationStatus::Rejected => "审核拒绝",
             ApplicationStatus::Approved => "审核通过",
+            ApplicationStatus::AwaitingPayment => "待支付",
+            ApplicationStatus::PaymentException => "支付异常",
+            ApplicationStatus::Paid => "已支付",
             ApplicationStatus::Producing => "制证中",
             ApplicationStatus::ReadyForPickup => "可领取",
             ApplicationStatus::Shipped => "已寄出",
@@ -237,6 +345,9 @@ impl ApplicationStatus {
             ApplicationStatus::UnderReview => "Under review",
             ApplicationStatus::Rejected => "Rejected",
             ApplicationStatus::Approved => "Approved",
+            ApplicationStatus::AwaitingPayment => "Awaiting payment",
+            ApplicationStatus::PaymentException => "Payment problem",
+            ApplicationStatus::Paid => "Paid",
             ApplicationStatus::Producing => "In production",
             ApplicationStatus::ReadyForPickup => "Ready for pickup",
             ApplicationStatus::Shipped => "Shipped",
@@ -259,17 +370,39 @@ impl ApplicationStatus {
     ) -> Result<Transition<ApplicationStatus>, Refused> {
         use ApplicationEvent as E;
         use ApplicationStatus as S;
+        let ready = pipeline.ready();
+        let paid = |pipeline: Pipeline| match pipeline.payment {
+            PaymentStep::BeforeReview => Some(S::Submitted),
+            PaymentStep::BeforeProduction => Some(S::Paid),
+            PaymentStep::None => None,
+        };
         let to = match (self, event) {
+            (S::Draft, E::Submit) if pipeline.payment == PaymentStep::BeforeReview => {
+                S::AwaitingPayment
+            }
             (S::Draft, E::Submit) => S::Submitted,
             (S::Submitted | S::Rejected, E::Edit) => S::Draft,
-            (S::Draft | S::Submitted | S::Rejected, E::Cancel) => S::Cancelled,
+            (S::AwaitingPayment, E::Edit) if pipeline.payment == PaymentStep::BeforeReview => {
+                S::Draft
+            }
+            (S::Draft | S::Submitted | S::Rejected | S::AwaitingPayment, E::Cancel) => S::Cancelled,
             (S::Submitted, E::Take) => S::UnderReview,
             (S::UnderReview, E::Release) => S::Submitted,
+            (S::UnderReview, E::Approve) if pipeline.payment == PaymentStep::BeforeProduction => {
+                S::AwaitingPayment
+            }
             (S::UnderReview, E::Approve) => S::Approved,
             (S::UnderReview, E::Reject) => S::Rejected,
-            (S::Approved, E::StartProduction) if pipeline.production => S::Producing,
-            (S::Approved, E::Complete) if !pipeline.production => S::Completed,
-            (S::Producing, E::ProductionFailed) if pipeline.production => S::Approved,
+            (S::AwaitingPayment | S::PaymentException, E::Pay) if paid(pipeline).is_some() => {
+                paid(pipeline).unwrap_or(S::Submitted)
+            }
+            (S::AwaitingPayment, E::PaymentFailed) if pipeline.payment != PaymentStep::None => {
+                S::PaymentException
+            }
+            (S::PaymentException, E::AwaitPayment) => S::AwaitingPayment,
+            (from, E::StartProduction) if from == ready && pipeline.production => S::Producing,
+            (from, E::Complete) if from == ready && !pipeline.production => S::Completed,
+            (S::Producing, E::ProductionFailed) if pipeline.production => ready,
             (S::Producing, E::Produced) if pipeline.delivery == Delivery::Pickup => {
                 S::ReadyForPickup
             }
@@ -298,44 +431,116 @@ mod tests {
     use ApplicationEvent as E;
     use ApplicationStatus as S;
 
-    const SHIP: Pipeline = Pipeline::ALL[0];
-    const PICKUP: Pipeline = Pipeline::ALL[1];
-    const ONTO_OWN_KEY: Pipeline = Pipeline::ALL[2];
-    const NOTHING_MADE: Pipeline = Pipeline::ALL[3];
+    /// Which pipelines a row of the table holds for.
+    type Holds = fn(&Pipeline) -> bool;
+
+    fn any(_: &Pipeline) -> bool {
+        true
+    }
+    fn before_review(p: &Pipeline) -> bool {
+        p.payment == PaymentStep::BeforeReview
+    }
+    fn before_production(p: &Pipeline) -> bool {
+        p.payment == PaymentStep::BeforeProduction
+    }
+    fn paying(p: &Pipeline) -> bool {
+        p.payment != PaymentStep::None
+    }
+    fn approved_starts(p: &Pipeline) -> bool {
+        p.payment != PaymentStep::BeforeProduction
+    }
+    fn approved_and_made(p: &Pipeline) -> bool {
+        approved_starts(p) && p.production
+    }
+    fn approved_and_nothing_made(p: &Pipeline) -> bool {
+        approved_starts(p) && !p.production
+    }
+    fn paid_and_made(p: &Pipeline) -> bool {
+        before_production(p) && p.production
+    }
+    fn paid_and_nothing_made(p: &Pipeline) -> bool {
+        before_production(p) && !p.production
+    }
+    fn picked_up(p: &Pipeline) -> bool {
+        p.delivery == Delivery::Pickup
+    }
+    fn onto_own_key(p: &Pipeline) -> bool {
+        p.production && p.delivery == Delivery::None
+    }
+    fn shipped(p: &Pipeline) -> bool {
+        p.delivery == Delivery::Ship
+    }
 
     /// (from, event, the pipelines it is allowed in, to): the table written out again, by
     /// hand, so that a change to one is caught by the other.
-    fn expected() -> Vec<(S, E, Vec<Pipeline>, S)> {
-        let all = Pipeline::ALL.to_vec();
+    fn expected() -> Vec<(S, E, Holds, S)> {
         vec![
-            (S::Draft, E::Submit, all.clone(), S::Submitted),
-            (S::Submitted, E::Edit, all.clone(), S::Draft),
-            (S::Rejected, E::Edit, all.clone(), S::Draft),
-            (S::Draft, E::Cancel, all.clone(), S::Cancelled),
-            (S::Submitted, E::Cancel, all.clone(), S::Cancelled),
-            (S::Rejected, E::Cancel, all.clone(), S::Cancelled),
-            (S::Submitted, E::Take, all.clone(), S::UnderReview),
-            (S::UnderReview, E::Release, all.clone(), S::Submitted),
-            (S::UnderReview, E::Approve, all.clone(), S::Approved),
-            (S::UnderReview, E::Reject, all.clone(), S::Rejected),
+            (S::Draft, E::Submit, |p| !before_review(p), S::Submitted),
+            (S::Draft, E::Submit, before_review, S::AwaitingPayment),
+            (S::Submitted, E::Edit, any, S::Draft),
+            (S::Rejected, E::Edit, any, S::Draft),
+            (S::AwaitingPayment, E::Edit, before_review, S::Draft),
+            (S::Draft, E::Cancel, any, S::Cancelled),
+            (S::Submitted, E::Cancel, any, S::Cancelled),
+            (S::Rejected, E::Cancel, any, S::Cancelled),
+            (S::AwaitingPayment, E::Cancel, any, S::Cancelled),
+            (S::Submitted, E::Take, any, S::UnderReview),
+            (S::UnderReview, E::Release, any, S::Submitted),
+            (
+                S::UnderReview,
+                E::Approve,
+                |p| !before_production(p),
+                S::Approved,
+            ),
+            (
+                S::UnderReview,
+                E::Approve,
+                before_production,
+                S::AwaitingPayment,
+            ),
+            (S::UnderReview, E::Reject, any, S::Rejected),
+            (S::AwaitingPayment, E::Pay, before_review, S::Submitted),
+            (S::PaymentException, E::Pay, before_review, S::Submitted),
+            (S::AwaitingPayment, E::Pay, before_production, S::Paid),
+            (S::PaymentException, E::Pay, before_production, S::Paid),
+            (
+                S::AwaitingPayment,
+                E::PaymentFailed,
+                paying,
+                S::PaymentException,
+            ),
+            (
+                S::PaymentException,
+                E::AwaitPayment,
+                any,
+                S::AwaitingPayment,
+            ),
             (
                 S::Approved,
                 E::StartProduction,
-                vec![SHIP, PICKUP, ONTO_OWN_KEY],
+                approved_and_made,
                 S::Producing,
             ),
-            (S::Approved, E::Complete, vec![NOTHING_MADE], S::Completed),
+            (S::Paid, E::StartProduction, paid_and_made, S::Producing),
+            (
+                S::Approved,
+                E::Complete,
+                approved_and_nothing_made,
+                S::Completed,
+            ),
+            (S::Paid, E::Complete, paid_and_nothing_made, S::Completed),
             (
                 S::Producing,
                 E::ProductionFailed,
-                vec![SHIP, PICKUP, ONTO_OWN_KEY],
+                approved_and_made,
                 S::Approved,
             ),
-            (S::Producing, E::Produced, vec![PICKUP], S::ReadyForPickup),
-            (S::Producing, E::Produced, vec![ONTO_OWN_KEY], S::Completed),
-            (S::Producing, E::Ship, vec![SHIP], S::Shipped),
-            (S::Shipped, E::Complete, all.clone(), S::Completed),
-            (S::ReadyForPickup, E::Complete, all, S::Completed),
+            (S::Producing, E::ProductionFailed, paid_and_made, S::Paid),
+            (S::Producing, E::Produced, picked_up, S::ReadyForPickup),
+            (S::Producing, E::Produced, onto_own_key, S::Completed),
+            (S::Producing, E::Ship, shipped, S::Shipped),
+            (S::Shipped, E::Complete, any, S::Completed),
+            (S::ReadyForPickup, E::Complete, any, S::Completed),
         ]
     }
 
@@ -347,7 +552,7 @@ mod tests {
                 for pipeline in Pipeline::ALL {
                     let want = table
                         .iter()
-                        .find(|(f, e, p, _)| *f == from && *e == event && p.contains(&pipeline))
+                        .find(|(f, e, holds, _)| *f == from && *e == event && holds(&pipeline))
                         .map(|(_, _, _, to)| *to);
                     let got = from.apply(event, pipeline);
                     assert_eq!(
@@ -373,7 +578,10 @@ mod tests {
             }
         }
         assert_eq!(
-            S::Completed.apply(E::Cancel, SHIP).unwrap_err().to_string(),
+            S::Completed
+                .apply(E::Cancel, Pipeline::ALL[0])
+                .unwrap_err()
+                .to_string(),
             "application: cancel is not allowed when completed"
         );
     }
@@ -399,11 +607,60 @@ mod tests {
 
     #[test]
     fn business_types_have_the_pipelines_the_product_describes() {
-        assert_eq!(Pipeline::of(BusinessType::New, true), SHIP);
-        assert_eq!(Pipeline::of(BusinessType::New, false), PICKUP);
-        assert_eq!(Pipeline::of(BusinessType::Renewal, true), ONTO_OWN_KEY);
-        assert_eq!(Pipeline::of(BusinessType::Unlock, true), NOTHING_MADE);
-        assert_eq!(Pipeline::of(BusinessType::Revocation, false), NOTHING_MADE);
+        let of = |business, ships| Pipeline::of(business, ships, PaymentStep::BeforeProduction);
+        let pipeline = |production, delivery| Pipeline {
+            payment: PaymentStep::BeforeProduction,
+            production,
+            delivery,
+        };
+        assert_eq!(of(BusinessType::New, true), pipeline(true, Delivery::Ship));
+        assert_eq!(
+            of(BusinessType::New, false),
+            pipeline(true, Delivery::Pickup)
+        );
+        assert_eq!(
+            of(BusinessType::Renewal, true),
+            pipeline(true, Delivery::None)
+        );
+        assert_eq!(
+            of(BusinessType::Unlock, true),
+            pipeline(false, Delivery::None)
+        );
+        assert_eq!(
+            of(BusinessType::Revocation, false),
+            pipeline(false, Delivery::None)
+        );
+        assert!(
+            Pipeline::ALL
+                .iter()
+                .all(|p| Pipeline::ALL.iter().filter(|q| q == &p).count() == 1)
+        );
+    }
+
+    #[test]
+    fn nothing_is_produced_before_it_is_paid() {
+        // Walk every path from a draft: production never starts in a paying pipeline
+        // without a `Pay` on the way.
+        for pipeline in Pipeline::ALL.into_iter().filter(paying) {
+            let mut seen = vec![(S::Draft, false)];
+            let mut i = 0;
+            while i < seen.len() {
+                let (from, paid) = seen[i];
+                for event in ApplicationEvent::ALL {
+                    if let Ok(t) = from.apply(event, pipeline) {
+                        if t.to() == S::Producing {
+                            assert!(paid || event != E::StartProduction, "{pipeline:?}");
+                        }
+                        let next = (t.to(), paid || event == E::Pay);
+                        if !seen.contains(&next) {
+                            seen.push(next);
+                        }
+                    }
+                }
+                i += 1;
+            }
+            assert!(seen.iter().any(|(s, _)| *s == S::Completed), "{pipeline:?}");
+        }
     }
 
     #[test]

@@ -1,8 +1,9 @@
-//! Documents of applications (资料): images taken in ([`image`]), sealed and kept in the
-//! blob store. Each stored object (the normalised image, its thumbnail) is encrypted with
-//! its own random key (AES-256-GCM), and that key is wrapped by the documents key derived
-//! from the master key; both are bound to the object key, the application and the slot,
-//! so an object copied under another row does not open. The store only sees ciphertext
+//! Documents of applications (资料) and the vouchers of orders (汇款底单): images taken in
+//! ([`take_in`], [`image`]), sealed and kept in the blob store. Each stored object (the
+//! normalised image, its thumbnail) is encrypted with its own random key (AES-256-GCM), and
+//! that key is wrapped by the documents key derived from the master key; both are bound to
+//! the object key and what the object belongs to ([`Binding`]: the application and the
+//! slot, or the order), so an object copied under another row does not open. The store only sees ciphertext
 //! under random keys; the database keeps the wrapped keys. Deleting a row shreds its
 //! document: without the wrapped key no copy of the object can be opened.
 
@@ -40,12 +41,50 @@ pub(crate) struct Sealed {
     pub wrapped_key: Vec<u8>,
 }
 
-fn context(object_key: &str, application_id: i64, slot: DocumentSlot) -> Vec<u8> {
-    format!(
-        "certhall-doc v1|{object_key}|{application_id}|{}",
-        slot.as_str()
-    )
+/// What a sealed object belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Binding {
+    /// A document in a slot of an application.
+    Document {
+        application_id: i64,
+        slot: DocumentSlot,
+    },
+    /// A voucher of an order's bank transfer.
+    Voucher { order_id: i64 },
+}
+
+fn context(object_key: &str, binding: &Binding) -> Vec<u8> {
+    match binding {
+        Binding::Document {
+            application_id,
+            slot,
+        } => format!(
+            "certhall-doc v1|{object_key}|{application_id}|{}",
+            slot.as_str()
+        ),
+        Binding::Voucher { order_id } => {
+            format!("certhall-doc v1|{object_key}|order:{order_id}|voucher")
+        }
+    }
     .into_bytes()
+}
+
+/// Takes an uploaded image in ([`image::ingest`]) off the async threads, at most
+/// `decode_at_once` at a time.
+pub(crate) async fn take_in(app: &App, bytes: Vec<u8>) -> Result<image::Ingested, ServiceError> {
+    let max = app.documents.max_upload_bytes;
+    let permit = app
+        .decoding
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| ServiceError::internal("decoding", e))?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        image::ingest(&bytes, max)
+    })
+    .await
+    .map_err(|e| ServiceError::internal("decoding", e))?
 }
 
 pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], ServiceError> {
@@ -56,15 +95,10 @@ pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], ServiceError> {
     Ok(bytes)
 }
 
-/// Seals `plain` under a fresh key, for a new object of application `id`'s `slot`.
-pub(crate) fn seal(
-    app: &App,
-    application_id: i64,
-    slot: DocumentSlot,
-    plain: &[u8],
-) -> Result<Sealed, ServiceError> {
+/// Seals `plain` under a fresh key, for a new object belonging to `binding`.
+pub(crate) fn seal(app: &App, binding: &Binding, plain: &[u8]) -> Result<Sealed, ServiceError> {
     let key = format!("docs/{}", hex::encode(random_bytes::<16>()?));
-    let aad = context(&key, application_id, slot);
+    let aad = context(&key, binding);
     let data_key = zeroize::Zeroizing::new(random_bytes::<32>()?);
     let sealer =
         MasterKey::from_bytes(&data_key[..]).map_err(|e| ServiceError::internal("seal", e))?;
@@ -83,15 +117,14 @@ pub(crate) fn seal(
     })
 }
 
-/// Opens object `key` of application `id`'s `slot` with its wrapped key.
+/// Opens object `key` belonging to `binding` with its wrapped key.
 pub(crate) async fn open(
     app: &App,
-    application_id: i64,
-    slot: DocumentSlot,
+    binding: &Binding,
     key: &str,
     wrapped_key: &[u8],
 ) -> Result<Vec<u8>, ServiceError> {
-    let aad = context(key, application_id, slot);
+    let aad = context(key, binding);
     let data_key = app
         .secrets
         .documents()

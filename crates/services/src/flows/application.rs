@@ -7,7 +7,8 @@
 //! `Transition` through `store::transition` and appends the audit event, in the caller's
 //! transaction. The timeline is the application's audit events.
 
-use domain::application::{Content, Pipeline, Step, Subject};
+use domain::application::{Content, PaymentStep, Pipeline, Step, Subject};
+use domain::channel::PaymentTiming;
 use domain::{
     ApplicationEvent, ApplicationStatus, AuditAction, BusinessType, Channel, Fen, Role, Status,
 };
@@ -171,6 +172,18 @@ fn open_content(app: &App, record: &ApplicationRecord) -> Result<Content, Servic
 }
 
 /// The application of a stored row (the channel's current definition).
+/// Where payment sits for an application: nowhere when it costs nothing, else where its
+/// channel puts it.
+fn payment_step(channel: &Channel, content: &Content) -> PaymentStep {
+    match content.product.price(channel) {
+        Some(price) if price > Fen::ZERO => match channel.payment {
+            PaymentTiming::BeforeReview => PaymentStep::BeforeReview,
+            PaymentTiming::BeforeProduction => PaymentStep::BeforeProduction,
+        },
+        _ => PaymentStep::None,
+    }
+}
+
 pub(crate) async fn assemble(
     app: &App,
     record: &ApplicationRecord,
@@ -188,7 +201,7 @@ pub(crate) async fn assemble(
         number: number(record.id, record.created_at),
         customer_id: record.customer_id,
         price: content.product.price(&channel),
-        pipeline: Pipeline::of(business, channel.ships()),
+        pipeline: Pipeline::of(business, channel.ships(), payment_step(&channel, &content)),
         channel,
         business,
         status: record.status,
@@ -478,6 +491,35 @@ pub(crate) async fn change_status(
     Ok(transition.to())
 }
 
+/// An application whose order was paid already (rejected after payment, edited and
+/// resubmitted; or paid while still under review when payment follows review) moves on
+/// from 待支付 at once, in the caller's transaction.
+pub(crate) async fn settle_payment(
+    tx: &mut WriteTx,
+    app: &App,
+    actor: &Actor,
+    id: i64,
+) -> Result<(), ServiceError> {
+    let Some(record) = store::applications::find_in(tx, id).await? else {
+        return Ok(());
+    };
+    if record.status != ApplicationStatus::AwaitingPayment || record.paid_at.is_none() {
+        return Ok(());
+    }
+    let current = assemble(app, &record).await?;
+    change_status(
+        tx,
+        actor,
+        &record,
+        current.pipeline,
+        ApplicationEvent::Pay,
+        AuditAction::ApplicationPay,
+        serde_json::json!({"paid_before": true}),
+    )
+    .await?;
+    Ok(())
+}
+
 /// An image of application `id`'s document in `slot` (its thumbnail when asked), for its
 /// customer or an operator whose role allows it; each operator's look is audited.
 pub async fn document(
@@ -517,8 +559,8 @@ pub async fn document(
             ServiceError::new(
                 ErrorKind::NotFound,
                 "unknown_document",
-                format!("no {} uploaded", slot.name_en()),
-                format!("尚未上传“{}”", slot.name_zh()),
+                format!("no document uploaded in slot {}", slot.as_str()),
+                "尚未上传该资料",
             )
             .with_field("slot")
         })?;
@@ -527,5 +569,9 @@ pub async fn document(
     } else {
         (&found.object_key, &found.wrapped_key)
     };
-    crate::documents::open(app, id, slot, key, wrapped).await
+    let binding = crate::documents::Binding::Document {
+        application_id: id,
+        slot,
+    };
+    crate::documents::open(app, &binding, key, wrapped).await
 }

@@ -1,7 +1,9 @@
 //! Taking an application back to change it (修改 / 立即修改): from 待审核 (not yet taken by
 //! a reviewer) or 审核拒绝. It becomes a draft again, its signature is void (what was
 //! signed is no longer what will be submitted), and it must be confirmed and signed again.
-//! Transitions: `Submitted → Draft`, `Rejected → Draft`.
+//! Where payment comes first, an application waiting for payment may be edited too, but
+//! not while an open order holds it. Transitions: `Submitted → Draft`, `Rejected → Draft`,
+//! `AwaitingPayment → Draft`.
 
 use domain::{ApplicationEvent, AuditAction};
 
@@ -12,6 +14,7 @@ pub async fn edit(app: &App, applicant: &Applicant, id: i64) -> Result<(), Servi
     let mut tx = app.store.begin_write().await?;
     let record = application::own(&mut tx, applicant, id).await?;
     let current = application::assemble(app, &record).await?;
+    super::order::check_free(&mut tx, &record, false).await?;
     // A draft for the same holder started meanwhile (继续申请) would make two unfinished.
     if let Some(key) = &record.subject_key
         && let Some(other) = store::applications::unfinished_for_subject(

@@ -2,10 +2,13 @@
 //! through one pipeline (apply → pay → review → produce → ship), and each verb is one file
 //! here, named as the customer or clerk says it: [`apply`], [`submit`], [`edit`],
 //! [`cancel`], [`review`], [`upload`], [`print`], [`verify`], [`counter`] (现场办理: a clerk
-//! applies for a customer who came in person, through the same verbs); `pay.rs`, `confirm_payment.rs`, `produce.rs`, `ship.rs`,
-//! `renew.rs`, `unlock.rs`, `replace.rs`, `change.rs`, `invoice.rs` follow with their issues.
+//! applies for a customer who came in person, through the same verbs), [`place`] (下单:
+//! applications into an order), [`pay`] (the transfer's voucher), [`confirm_payment`]
+//! (finance's 核款 and 支付异常); `produce.rs`, `ship.rs`, `renew.rs`, `unlock.rs`,
+//! `replace.rs`, `change.rs`, `invoice.rs` follow with their issues.
 //! [`application`] holds what they share: loading with authorization, sealing the content,
-//! saving it, and [`application::change_status`], the one way a flow changes a status.
+//! saving it, and [`application::change_status`], the one way a flow changes a status;
+//! [`order`] the same for orders.
 //!
 //! Each follows the shape of [`crate::ca::revoke`]: it takes `&App` and the acting
 //! session, checks the role and the separation of duties ([`crate::people::actor`]), and in
@@ -18,8 +21,12 @@
 pub mod application;
 pub mod apply;
 pub mod cancel;
+pub mod confirm_payment;
 pub mod counter;
 pub mod edit;
+pub mod order;
+pub mod pay;
+pub mod place;
 pub mod print;
 pub mod review;
 pub mod submit;

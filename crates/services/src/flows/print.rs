@@ -4,10 +4,13 @@
 //! Each carries a check code over exactly the data printed; the console shows the code
 //! the current data give, so a letter printed before a change does not pass for the
 //! current one. Where the channel says so (seed 002) the form is not printable once the
-//! application is reviewed. Transitions: none.
+//! application is reviewed. Where the channel has paper mailed in (seed 003), the receipt
+//! (申请回执单) of a submitted application says what goes in the envelope and where it
+//! goes. Transitions: none.
 
 use domain::ApplicationStatus;
 use domain::application::{Registration, Subject};
+use domain::time::{ChinaDate, UnixTime};
 
 use super::application::{self, Application, not_found};
 use crate::documents::pdf::{self, Row, Sheet};
@@ -19,6 +22,8 @@ use crate::{App, ErrorKind, ServiceError};
 pub enum Printable {
     AuthorisationLetter,
     ApplicationForm,
+    /// 申请回执单: mailed with the stamped papers, where the channel wants paper.
+    Receipt,
 }
 
 impl Printable {
@@ -26,6 +31,7 @@ impl Printable {
         match text {
             "letter" => Some(Printable::AuthorisationLetter),
             "form" => Some(Printable::ApplicationForm),
+            "receipt" => Some(Printable::Receipt),
             _ => None,
         }
     }
@@ -34,6 +40,7 @@ impl Printable {
         match self {
             Printable::AuthorisationLetter => "letter",
             Printable::ApplicationForm => "form",
+            Printable::Receipt => "receipt",
         }
     }
 }
@@ -55,7 +62,7 @@ fn registration_rows(registration: &Registration) -> Vec<Row> {
     }
 }
 
-fn product_line(a: &Application) -> String {
+pub(crate) fn product_line(a: &Application) -> String {
     let product = a
         .channel
         .products
@@ -80,6 +87,9 @@ fn rows(a: &Application, what: Printable) -> Result<Vec<Row>, ServiceError> {
         ));
     };
     let mut rows: Vec<Row> = Vec::new();
+    if what == Printable::Receipt {
+        return Ok(receipt_rows(a, subject, agent));
+    }
     match subject {
         Subject::Organisation(o) => {
             rows.push(("单位名称".into(), o.name.clone()));
@@ -134,6 +144,37 @@ fn rows(a: &Application, what: Printable) -> Result<Vec<Row>, ServiceError> {
     Ok(rows)
 }
 
+/// The receipt names the holder and the business, not the identity numbers: it travels
+/// on top of the papers.
+fn receipt_rows(
+    a: &Application,
+    subject: &Subject,
+    agent: &domain::application::Agent,
+) -> Vec<Row> {
+    let mut rows: Vec<Row> = Vec::new();
+    match subject {
+        Subject::Organisation(o) => {
+            rows.push(("单位名称".into(), o.name.clone()));
+            rows.extend(registration_rows(&o.registration));
+        }
+        Subject::Individual(i) => rows.push(("姓名".into(), i.name.clone())),
+    }
+    rows.push(("经办人".into(), format!("{} {}", agent.name, agent.mobile)));
+    rows.push(("业务渠道".into(), a.channel.name_zh.clone()));
+    rows.push(("申请业务".into(), product_line(a)));
+    if let Some(signed) = &a.signed {
+        rows.push((
+            "提交日期".into(),
+            chinese_date(UnixTime::from_seconds(signed.at).china_date()),
+        ));
+    }
+    rows
+}
+
+fn chinese_date(day: ChinaDate) -> String {
+    format!("{}年{:02}月{:02}日", day.year(), day.month(), day.day())
+}
+
 /// The check code of `rows`: 8 characters of an HMAC over exactly what is printed.
 fn check_code(app: &App, a: &Application, what: Printable, rows: &[Row]) -> String {
     let message = serde_json::json!({"kind": what.as_str(), "number": a.number, "rows": rows});
@@ -172,15 +213,35 @@ fn sheet(app: &App, a: &Application, what: Printable) -> Result<Sheet, ServiceEr
     if a.status == ApplicationStatus::Cancelled {
         return Err(unavailable("the application is cancelled", "申请已取消"));
     }
+    // What goes in the envelope, and where it goes: the receipt's paragraphs.
+    let mut mailing = Vec::new();
+    if what == Printable::Receipt {
+        let Some(mail) = &a.channel.mail_in else {
+            return Err(unavailable(
+                "this channel needs nothing mailed in",
+                "本渠道无需邮寄纸质材料",
+            ));
+        };
+        if a.status == ApplicationStatus::Draft {
+            return Err(unavailable(
+                "the receipt is printed once the application is submitted",
+                "申请提交后才能打印回执单",
+            ));
+        }
+        mailing.push(format!(
+            "请将以下材料一并邮寄至：{}（{} 收，电话 {}）。收到材料后我们开始办理，办理进度可在“我的申请”中查看。",
+            mail.address_zh, mail.recipient, mail.phone
+        ));
+        mailing.extend(
+            mail.items_zh
+                .iter()
+                .enumerate()
+                .map(|(i, item)| format!("{}. {item}", i + 1)),
+        );
+    }
     let rows = rows(a, what)?;
     let code = check_code(app, a, what, &rows);
-    let today = app.today();
-    let date = format!(
-        "{}年{:02}月{:02}日",
-        today.year(),
-        today.month(),
-        today.day()
-    );
+    let date = chinese_date(app.today());
     let site = &app.hall.site;
     let footer = format!("{} · 服务热线 {}", site.ca_name_zh, site.hotline);
     let organisation = matches!(a.content.subject, Some(Subject::Organisation(_)));
@@ -214,6 +275,16 @@ fn sheet(app: &App, a: &Application, what: Printable) -> Result<Sheet, ServiceEr
             } else {
                 "（申请人签字）".into()
             }),
+            date,
+            check_code: code,
+            footer,
+        },
+        Printable::Receipt => Sheet {
+            title: "申请回执单".into(),
+            number: a.number.clone(),
+            rows,
+            paragraphs: mailing,
+            seal: None,
             date,
             check_code: code,
             footer,

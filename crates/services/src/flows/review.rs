@@ -55,12 +55,23 @@ pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<QueueItem>, ServiceEr
     Ok(items)
 }
 
-/// The duties already done on the application by operators (for separation of duties).
-fn duties_done(record: &ApplicationRecord) -> Vec<(Duty, i64)> {
-    record
+/// The duties already done on the application by operators (for separation of duties):
+/// the clerk who entered it, and the finance operator who confirmed its order's payment.
+async fn duties_done(
+    tx: &mut WriteTx,
+    record: &ApplicationRecord,
+) -> Result<Vec<(Duty, i64)>, ServiceError> {
+    let mut done: Vec<(Duty, i64)> = record
         .entered_by
-        .map(|clerk| vec![(Duty::CounterAccept, clerk)])
-        .unwrap_or_default()
+        .map(|clerk| (Duty::CounterAccept, clerk))
+        .into_iter()
+        .collect();
+    if let Some(order_id) = record.order_id
+        && let Some(order) = store::orders::find_in(tx, order_id).await?
+    {
+        done.extend(order.confirmed_by.map(|id| (Duty::ConfirmPayment, id)));
+    }
+    Ok(done)
 }
 
 fn operator_id(actor: &Actor) -> Option<i64> {
@@ -110,7 +121,7 @@ pub async fn take(app: &App, actor: &Actor, id: i64) -> Result<(), ServiceError>
     actor.require_duty(
         Duty::Review,
         &app.hall.separation_of_duties,
-        &duties_done(&record),
+        &duties_done(&mut tx, &record).await?,
     )?;
     application::change_status(
         &mut tx,
@@ -190,7 +201,7 @@ pub async fn approve(app: &App, actor: &Actor, id: i64) -> Result<(), ServiceErr
     actor.require_duty(
         Duty::Review,
         &app.hall.separation_of_duties,
-        &duties_done(&record),
+        &duties_done(&mut tx, &record).await?,
     )?;
     check_holder(actor, &record)?;
     application::change_status(
@@ -203,6 +214,7 @@ pub async fn approve(app: &App, actor: &Actor, id: i64) -> Result<(), ServiceErr
         serde_json::json!({}),
     )
     .await?;
+    application::settle_payment(&mut tx, app, actor, id).await?;
     let template = Template::ApplicationApproved {
         number: application.number.clone(),
         holder: holder_of(&application),
@@ -262,7 +274,7 @@ pub async fn reject(
     actor.require_duty(
         Duty::Review,
         &app.hall.separation_of_duties,
-        &duties_done(&record),
+        &duties_done(&mut tx, &record).await?,
     )?;
     check_holder(actor, &record)?;
     application::change_status(

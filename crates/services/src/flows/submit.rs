@@ -105,6 +105,7 @@ pub async fn submit(
     )
     .await?;
     store::applications::set_signature(&mut tx, id, &digest, &phone).await?;
+    application::settle_payment(&mut tx, app, applicant.actor(), id).await?;
     let at = tx.now().seconds();
     tx.commit().await?;
     Ok(Signature { digest, at, phone })

@@ -11,7 +11,7 @@ use domain::{ApplicationStatus, AuditAction};
 use store::documents::NewDocument;
 
 use super::application::{self, Applicant};
-use crate::documents::{self, Sealed};
+use crate::documents::{self, Binding, Sealed};
 use crate::people::actor::Actor;
 use crate::{App, ErrorKind, ServiceError};
 
@@ -39,12 +39,12 @@ pub(crate) fn parse_slot(text: &str) -> Result<DocumentSlot, ServiceError> {
     })
 }
 
-fn slot_not_needed(slot: DocumentSlot) -> ServiceError {
+fn slot_not_needed(slot: DocumentSlot, channel: &domain::Channel) -> ServiceError {
     ServiceError::new(
         ErrorKind::Invalid,
         "slot_not_needed",
-        format!("this application does not take a {}", slot.name_en()),
-        format!("本申请无需上传“{}”", slot.name_zh()),
+        format!("this application does not take a {}", slot.name_en(channel)),
+        format!("本申请无需上传“{}”", slot.name_zh(channel)),
     )
     .with_field("slot")
 }
@@ -76,28 +76,20 @@ async fn upload_for(
     if !current.is_editable() {
         return Err(application::not_editable(current.status));
     }
-    if !DocumentSlot::required(&current.content).contains(&slot) {
-        return Err(slot_not_needed(slot));
+    if !DocumentSlot::required(&current.content, &current.channel).contains(&slot) {
+        return Err(slot_not_needed(slot, &current.channel));
     }
-    let max = app.documents.max_upload_bytes;
-    let permit = app
-        .decoding
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|e| ServiceError::internal("decoding", e))?;
-    let ingested = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        documents::image::ingest(&bytes, max)
-    })
-    .await
-    .map_err(|e| ServiceError::internal("decoding", e))??;
+    let ingested = documents::take_in(app, bytes).await?;
     let sha256 = hex::encode(aws_lc_rs::digest::digest(
         &aws_lc_rs::digest::SHA256,
         &ingested.jpeg,
     ));
-    let image = documents::seal(app, id, slot, &ingested.jpeg)?;
-    let thumbnail = documents::seal(app, id, slot, &ingested.thumbnail)?;
+    let binding = Binding::Document {
+        application_id: id,
+        slot,
+    };
+    let image = documents::seal(app, &binding, &ingested.jpeg)?;
+    let thumbnail = documents::seal(app, &binding, &ingested.thumbnail)?;
     documents::store_all(app, &[&image, &thumbnail]).await?;
     let recorded = record(
         app, applicant, link, &current, slot, &sha256, &image, &thumbnail, &ingested,
@@ -242,8 +234,8 @@ pub async fn phone_link(
     if !current.is_editable() {
         return Err(application::not_editable(current.status));
     }
-    if !DocumentSlot::required(&current.content).contains(&slot) {
-        return Err(slot_not_needed(slot));
+    if !DocumentSlot::required(&current.content, &current.channel).contains(&slot) {
+        return Err(slot_not_needed(slot, &current.channel));
     }
     let mut token = [0u8; 32];
     aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut token)
@@ -284,6 +276,8 @@ pub async fn phone_link(
 pub struct LinkTarget {
     pub number: String,
     pub slot: DocumentSlot,
+    /// The slot's name in Chinese and English (a channel names its own slots).
+    pub slot_name: (String, String),
     pub expires_at: i64,
 }
 
@@ -306,9 +300,14 @@ pub async fn link_target(app: &App, token: &str) -> Result<LinkTarget, ServiceEr
         store::applications::find_for_customer(&app.store, link.application_id, link.customer_id)
             .await?
             .ok_or_else(link_gone)?;
+    let channel = crate::hall::channels::stored_definition(app, &record.channel_code).await?;
     Ok(LinkTarget {
         number: application::number(record.id, record.created_at),
         slot,
+        slot_name: (
+            slot.name_zh(&channel).to_string(),
+            slot.name_en(&channel).to_string(),
+        ),
         expires_at: link.expires_at,
     })
 }

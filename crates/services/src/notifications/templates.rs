@@ -29,6 +29,17 @@ pub enum Template {
         holder: String,
         reason: String,
     },
+    /// An order still unpaid some days after it was placed (seed 000: 订单提交后3个自然日仍未支付).
+    OrderUnpaid {
+        number: String,
+        amount: String,
+        /// Days after placing when it is closed.
+        days: u32,
+    },
+    /// Finance found a problem with the order's payment (支付异常), with the reason.
+    PaymentException { number: String, reason: String },
+    /// The order is paid (finance confirmed the transfer).
+    OrderPaid { number: String, amount: String },
     /// The face check's link for the person to verify (seed 004: 刷脸验证链接会以短信形式
     /// 发送给法定代表人).
     FaceCheckLink {
@@ -71,6 +82,9 @@ impl Template {
             Template::ApplicationApproved { .. } => "application.approved",
             Template::ApplicationRejected { .. } => "application.rejected",
             Template::FaceCheckLink { .. } => "verification.face_link",
+            Template::OrderUnpaid { .. } => "order.unpaid",
+            Template::PaymentException { .. } => "order.payment_exception",
+            Template::OrderPaid { .. } => "order.paid",
         }
     }
 
@@ -183,6 +197,54 @@ impl Template {
                 subject: "Face verification".into(),
                 text: format!(
                     "{holder} is applying for a digital certificate. Please open this link on your phone within {minutes} minutes and complete the face check yourself: {url} If this is not your business, ignore this message."
+                ),
+            },
+            (
+                Template::OrderUnpaid {
+                    number,
+                    amount,
+                    days,
+                },
+                Lang::Zh,
+            ) => Rendered {
+                subject: format!("订单{number}待支付"),
+                text: format!(
+                    "您的订单{number}（金额{amount}元）尚未支付，请登录网上业务大厅在“我的订单”中完成支付或上传汇款底单；下单{days}天后仍未支付的订单将自动关闭。"
+                ),
+            },
+            (
+                Template::OrderUnpaid {
+                    number,
+                    amount,
+                    days,
+                },
+                Lang::En,
+            ) => Rendered {
+                subject: format!("Order {number} awaits payment"),
+                text: format!(
+                    "Your order {number} (CNY {amount}) is not paid yet. Log in to the online hall and pay it, or upload the transfer voucher, under My orders; orders unpaid {days} days after they were placed are closed."
+                ),
+            },
+            (Template::PaymentException { number, reason }, Lang::Zh) => Rendered {
+                subject: format!("订单{number}支付异常"),
+                text: format!(
+                    "您的订单{number}支付异常，原因：{reason}。请登录网上业务大厅，在“我的订单”中查看订单详情并重新上传汇款凭证。"
+                ),
+            },
+            (Template::PaymentException { number, reason }, Lang::En) => Rendered {
+                subject: format!("Payment problem on order {number}"),
+                text: format!(
+                    "There is a problem with the payment of order {number}: {reason}. Log in to the online hall, open the order under My orders and upload the transfer voucher again."
+                ),
+            },
+            (Template::OrderPaid { number, amount }, Lang::Zh) => Rendered {
+                subject: format!("订单{number}已支付"),
+                text: format!("您的订单{number}（金额{amount}元）已确认收款，我们将尽快为您办理。"),
+            },
+            (Template::OrderPaid { number, amount }, Lang::En) => Rendered {
+                subject: format!("Order {number} paid"),
+                text: format!(
+                    "The payment of your order {number} (CNY {amount}) is confirmed; we will process it shortly."
                 ),
             },
             (Template::ApplicationApproved { number, holder }, Lang::Zh) => Rendered {

@@ -227,7 +227,7 @@ pub(crate) fn view(
             .collect(),
         missing_documents: a
             .content
-            .missing_documents()
+            .missing_documents(&a.channel)
             .into_iter()
             .map(|s| s.as_str().to_string())
             .collect(),
@@ -712,7 +712,7 @@ pub async fn upload_document(
 ) -> Result<impl IntoResponse, ApiError> {
     let id = application_id(&id, lang)?;
     let limit = state.app.documents.max_upload_bytes;
-    let sent = crate::upload::read(form, limit)
+    let sent = crate::upload::read(form, limit, &[])
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     let done = upload::upload(
@@ -741,7 +741,7 @@ pub async fn upload_document(
 pub struct DocumentQuery {
     /// The 320-pixel thumbnail instead of the image.
     #[serde(default)]
-    thumbnail: bool,
+    pub(crate) thumbnail: bool,
 }
 
 impl DocumentQuery {
@@ -768,11 +768,12 @@ pub async fn get_document(
     Ok(crate::upload::image_response(jpeg, &slot))
 }
 
-/// The authorisation letter (`letter`, organisations) or the application form (`form`) as
-/// an A4 PDF made from the application's data, with its check code.
-#[utoipa::path(get, path = "/api/v1/applications/{id}/pdf/{kind}", security(("customer" = [])), params(("id" = i64, Path), ("kind" = String, Path, description = "`letter` or `form`")), responses(
+/// The authorisation letter (`letter`, organisations), the application form (`form`) or the
+/// receipt to mail with the papers (`receipt`, where the channel wants paper) as an A4 PDF
+/// made from the application's data, with its check code.
+#[utoipa::path(get, path = "/api/v1/applications/{id}/pdf/{kind}", security(("customer" = [])), params(("id" = i64, Path), ("kind" = String, Path, description = "`letter`, `form` or `receipt`")), responses(
     (status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = ErrorBody),
-    (status = 409, body = ErrorBody, description = "not printable now (holder or agent missing; the form after review where the channel forbids it)"),
+    (status = 409, body = ErrorBody, description = "not printable now (holder or agent missing; the form after review where the channel forbids it; the receipt before submission or where the channel wants no paper)"),
     (status = 422, body = ErrorBody, description = "a character the font lacks"),
 ))]
 pub async fn get_pdf(

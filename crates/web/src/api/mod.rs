@@ -8,6 +8,7 @@ pub mod certificates;
 pub mod channels;
 pub mod console;
 pub mod openapi;
+pub mod orders;
 pub mod profile;
 pub mod verification;
 
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .merge(channels::routes())
         .merge(profile::routes())
         .merge(applications::routes())
+        .merge(orders::routes())
         .merge(verification::routes())
         .merge(console::routes())
         .layer(axum::middleware::map_response(not_stored))

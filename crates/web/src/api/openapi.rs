@@ -5,7 +5,9 @@ use axum::Json;
 use axum::response::IntoResponse;
 use utoipa::OpenApi;
 
-use super::{accounts, applications, certificates, channels, console, profile, verification};
+use super::{
+    accounts, applications, certificates, channels, console, orders, profile, verification,
+};
 use crate::error::ErrorBody;
 
 #[derive(OpenApi)]
@@ -32,6 +34,8 @@ use crate::error::ErrorBody;
         verification::state, verification::check, verification::code, verification::documents,
         console::reviews::queue, console::reviews::one, console::reviews::take,
         console::reviews::release, console::reviews::approve, console::reviews::reject,
+        orders::list, orders::awaiting, orders::place_order, orders::one, orders::cancel_order,
+        orders::upload_voucher, orders::get_voucher,
     ),
     components(schemas(
         certificates::CaView, certificates::IssueBody, certificates::CertificateView,
@@ -50,6 +54,8 @@ use crate::error::ErrorBody;
         applications::DeliveryBody, applications::AgreementBody, applications::SubmitBody,
         console::reviews::QueueItemView, console::reviews::RejectBody,
         applications::UploadForm, applications::UploadedView, applications::DocumentView, applications::PhoneLinkView,
+        orders::OrderView, orders::LineView, orders::VoucherView, orders::RemittanceView,
+        orders::AwaitingView, orders::PlaceBody, orders::VoucherForm,
     )),
     modifiers(&CommonResponses)
 )]
@@ -230,7 +236,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 55, "every operation of the API is described");
+        assert_eq!(checked, 62, "every operation of the API is described");
         let phone = &doc["components"]["schemas"]["CodeRequest"]["properties"]["phone"];
         assert_eq!(phone["pattern"], "^1[3-9][0-9]{9}$");
         let purpose = &doc["components"]["schemas"]["CodePurposeName"]["enum"];

@@ -65,12 +65,15 @@ async fn filled(client: &mut Client<'_>, uscc: &str) -> (i64, i64) {
         version = answer.json()["version"].as_i64().unwrap();
     }
     let photo = jpeg(64, 48);
-    for slot in [
-        "business_licence",
-        "agent_id_front",
-        "agent_id_back",
-        "authorisation_letter",
-    ] {
+    // Whatever the application still needs: the standard slots and the channel's own
+    // (huanbao's ten-ring certificate).
+    let missing = get(client, id).await["missing_documents"].clone();
+    let missing: Vec<String> = serde_json::from_value(missing).unwrap();
+    assert!(
+        missing.contains(&"business_licence".to_string()),
+        "{missing:?}"
+    );
+    for slot in missing {
         let answer = client
             .upload(
                 &format!("/api/v1/applications/{id}/documents/{slot}"),
@@ -227,6 +230,21 @@ async fn the_whole_flow(test: TestApp) {
     let signed = answer.json();
     assert_eq!(signed["digest"].as_str().unwrap().len(), 64);
     assert_eq!(signed["phone"], "138****8101");
+    // huanbao is paid before review (seed 000): 待支付 until its order is paid.
+    let shown = get(&mut customer, id).await;
+    assert_eq!(
+        (shown["status"].as_str(), shown["status_name"].as_str()),
+        (Some("awaiting_payment"), Some("待支付"))
+    );
+    let mut reviewer = test.operator("lisi", "reviewer").await;
+    let queue = reviewer
+        .call("GET", "/api/v1/console/reviews", json!(null))
+        .await;
+    assert!(
+        queue.json().as_array().unwrap().is_empty(),
+        "not reviewed unpaid"
+    );
+    crate::orders::pay_by_transfer(&test, &mut customer, &[id], "caiwu").await;
     let shown = get(&mut customer, id).await;
     assert_eq!(
         (shown["status"].as_str(), shown["status_name"].as_str()),
@@ -257,7 +275,6 @@ async fn the_whole_flow(test: TestApp) {
         )
         .await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
-    let mut reviewer = test.operator("lisi", "reviewer").await;
     let queue = reviewer
         .call("GET", "/api/v1/console/reviews", json!(null))
         .await;
@@ -364,6 +381,8 @@ async fn the_whole_flow(test: TestApp) {
     assert_eq!(answer.status, StatusCode::OK);
     let version = answer.json()["version"].as_i64().unwrap();
     let resigned = sign_and_submit(&test, &mut customer, id, version).await;
+    // Paid already: back in the review queue at once, not waiting for payment again.
+    assert_eq!(get(&mut customer, id).await["status"], "submitted");
     assert_ne!(
         resigned["digest"], signed["digest"],
         "a new content, a new digest"
@@ -422,19 +441,23 @@ async fn the_whole_flow(test: TestApp) {
         "application.upload",
         "application.upload",
         "application.upload",
+        "application.upload",
         "application.save",
         "application.submit",
+        "application.order",
+        "application.pay",
         "application.take",
         "application.reject",
         "application.edit",
         "application.save",
         "application.submit",
+        "application.pay",
         "application.take",
         "application.approve",
     ];
     assert_eq!(actions, expected);
 
-    let reject = &shown["timeline"][11];
+    let reject = &shown["timeline"][14];
     assert_eq!(
         (reject["by"].as_str(), reject["status"].as_str()),
         (Some("operator"), Some("rejected"))
@@ -447,7 +470,7 @@ async fn the_whole_flow(test: TestApp) {
         )
         .await;
     assert!(
-        console.json()["timeline"][11]["by"]
+        console.json()["timeline"][14]["by"]
             .as_str()
             .unwrap()
             .starts_with("operator:"),

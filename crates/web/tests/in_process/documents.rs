@@ -135,7 +135,12 @@ async fn only_real_images_within_the_limit_are_kept_and_nothing_of_a_refusal() {
     assert_eq!(shown.json()["documents"][0]["sha256"], sha.as_str());
     assert_eq!(
         shown.json()["missing_documents"],
-        json!(["agent_id_front", "agent_id_back", "authorisation_letter"])
+        json!([
+            "agent_id_front",
+            "agent_id_back",
+            "authorisation_letter",
+            "extra.ten_ring_certificate"
+        ])
     );
 
     // Replacing it shreds the old one.

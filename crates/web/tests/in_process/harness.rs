@@ -329,11 +329,27 @@ impl Client<'_> {
     /// A `multipart/form-data` upload of `bytes` as the field `file` (API: the CSRF token
     /// goes in its header).
     pub async fn upload(&mut self, path: &str, bytes: &[u8]) -> Answer {
+        self.upload_with(path, &[], bytes).await
+    }
+
+    /// [`Client::upload`] with text fields before the file (a voucher's remitter and date).
+    pub async fn upload_with(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        bytes: &[u8],
+    ) -> Answer {
         let boundary = "certhall-test-boundary-7d1e";
-        let mut body = format!(
+        let mut body = String::new();
+        for (name, value) in fields {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            ));
+        }
+        body.push_str(&format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo.png\"\r\nContent-Type: image/png\r\n\r\n"
-        )
-        .into_bytes();
+        ));
+        let mut body = body.into_bytes();
         body.extend_from_slice(bytes);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let mut request = Request::builder().method("POST").uri(path).header(

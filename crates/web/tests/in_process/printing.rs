@@ -233,3 +233,133 @@ async fn a_name_with_a_character_the_font_lacks_is_refused_with_the_character() 
             .contains("𠀀")
     );
 }
+
+/// fjca wants paper (seed 003): once an application is submitted, its receipt (回执单)
+/// lists what goes in the envelope and where it goes; not before, and not in a channel
+/// that wants nothing mailed. A slot only another channel lists is refused by name.
+#[tokio::test]
+async fn the_receipt_says_what_to_mail_once_submitted() {
+    let test = TestApp::new().await;
+    let mut customer = test.customer(PHONE, [10, 3, 0, 3]).await;
+    let start = json!({"channel": "fjca", "product": "person-cert", "years": 1, "quantity": 1});
+    let answer = customer.call("POST", "/api/v1/applications", start).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let id = answer.json()["id"].as_i64().unwrap();
+    let person = json!({"name": "李四", "id_number": "11010519491231002X", "address": "福州市鼓楼区五四路1号"});
+    let agent =
+        json!({"name": "李四", "email": "li@example.cn", "id_number": "11010519491231002X"});
+    let delivery = json!({
+        "courier": "ems", "save_address": false,
+        "address": {"recipient": "李四", "phone": PHONE, "province": "福建省", "city": "福州市",
+                    "district": "鼓楼区", "detail": "五四路1号", "postal_code": "350001"},
+        "invoice": {"needed": false},
+    });
+    let mut version = 1;
+    for (step, mut body) in [
+        ("subject", json!({"individual": person})),
+        ("agent", json!({"agent": agent})),
+        ("delivery", delivery),
+    ] {
+        body["version"] = json!(version);
+        let answer = customer
+            .call("PUT", &format!("/api/v1/applications/{id}/{step}"), body)
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{step}: {}", answer.text);
+        version = answer.json()["version"].as_i64().unwrap();
+    }
+    let photo = crate::harness::jpeg(64, 48);
+    let refused = customer
+        .upload(
+            &format!("/api/v1/applications/{id}/documents/extra.ten_ring_certificate"),
+            &photo,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.json()["error"]["code"], "slot_not_needed");
+    for slot in ["holder_id_front", "holder_id_back"] {
+        let answer = customer
+            .upload(
+                &format!("/api/v1/applications/{id}/documents/{slot}"),
+                &photo,
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "{slot}: {}",
+            answer.text
+        );
+        version = answer.json()["version"].as_i64().unwrap();
+    }
+    let shown = customer
+        .call("GET", &format!("/api/v1/applications/{id}"), json!(null))
+        .await
+        .json();
+    let body = json!({"version": version, "agreement_version": shown["agreement_version"]});
+    let answer = customer
+        .call("PUT", &format!("/api/v1/applications/{id}/agreement"), body)
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    version = answer.json()["version"].as_i64().unwrap();
+
+    let receipt = format!("/api/v1/applications/{id}/pdf/receipt");
+    let before = customer.call("GET", &receipt, json!(null)).await;
+    assert_eq!(before.status, StatusCode::CONFLICT);
+    assert_eq!(
+        before.json()["error"]["message"],
+        "申请提交后才能打印回执单"
+    );
+    let answer = customer
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/signing-code"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.text);
+    let code = test.sms_code(PHONE).await;
+    let answer = customer
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/submission"),
+            json!({"version": version, "code": code}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+
+    let (status, pdf) = customer.bytes(&receipt).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = squeeze(&poppler("pdftotext", &["-raw"], &pdf));
+    let number = answer_number(&mut customer, id).await;
+    for expected in [
+        "申请回执单",
+        number.as_str(),
+        "李四",
+        "福建CA网上业务大厅",
+        "请将以下材料一并邮寄至",
+        "福建CA受理中心收，电话0591-968975",
+        "1.本回执单",
+        "4.经办人身份证复印件",
+        "提交日期",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    // The receipt travels on top of the papers: no identity number on it.
+    assert!(!text.contains("11010519491231002X"), "{text}");
+    // The customer's page offers it, with the list of papers.
+    let page = customer.page(&format!("/applications/{id}")).await;
+    assert!(page.text.contains("receipt.pdf"), "{}", page.text);
+    assert!(page.text.contains("邮寄纸质材料"));
+
+    // huanbao wants no paper.
+    let other = described(&mut customer).await;
+    let answer = customer
+        .call(
+            "GET",
+            &format!("/api/v1/applications/{other}/pdf/receipt"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CONFLICT);
+    assert_eq!(answer.json()["error"]["code"], "not_printable");
+}

@@ -39,25 +39,25 @@ use crate::pages::{
 /// The wizard's routes under `D::BASE`: one application's page, its steps, actions,
 /// verification, documents and printouts.
 pub(crate) fn wizard_routes<D: Desk>() -> Router<AppState> {
-    let at = |tail: &str| format!("{}/{{id}}{tail}", D::BASE);
+    let under = |tail: &str| format!("{}/{{id}}{tail}", D::BASE);
     Router::new()
-        .route(&at(""), get(page::<D>))
-        .route(&at("/steps/{step}"), post(save_step::<D>))
-        .route(&at("/{action}"), post(act::<D>))
-        .route(&at("/verification"), get(verification_state::<D>))
-        .route(&at("/verification/{action}"), post(verify_action::<D>))
+        .route(&under(""), get(page::<D>))
+        .route(&under("/steps/{step}"), post(save_step::<D>))
+        .route(&under("/{action}"), post(act::<D>))
+        .route(&under("/verification"), get(verification_state::<D>))
+        .route(&under("/verification/{action}"), post(verify_action::<D>))
         .route(
-            &at("/documents/{slot}"),
+            &under("/documents/{slot}"),
             get(document::<D>)
                 .post(upload_document::<D>)
                 .layer(DefaultBodyLimit::max(
                     crate::api::applications::UPLOAD_BODY_LIMIT,
                 )),
         )
-        .route(&at("/documents"), get(documents_state::<D>))
-        .route(&at("/documents/{slot}/phone"), post(phone_link::<D>))
-        .route(&at("/print/{file}"), get(printout::<D>))
-        .route(&at("/documents/{slot}/thumbnail"), get(thumbnail::<D>))
+        .route(&under("/documents"), get(documents_state::<D>))
+        .route(&under("/documents/{slot}/phone"), post(phone_link::<D>))
+        .route(&under("/print/{file}"), get(printout::<D>))
+        .route(&under("/documents/{slot}/thumbnail"), get(thumbnail::<D>))
 }
 
 #[derive(Template)]
@@ -103,6 +103,8 @@ struct ApplicationPage {
     base: &'static str,
     /// The list the crumbs lead back to.
     list: &'static str,
+    /// Where the signing code goes (the customer's number, masked).
+    agent_phone: String,
     app: Application,
     /// The step whose form is shown (a draft), or `Confirm`.
     step: Step,
@@ -187,7 +189,7 @@ impl ApplicationPage {
             .unwrap_or_default()
     }
     fn slots(&self) -> Vec<DocumentSlot> {
-        DocumentSlot::required(&self.app.content)
+        DocumentSlot::required(&self.app.content, &self.app.channel)
     }
     fn uploaded(&self, slot: &DocumentSlot) -> bool {
         self.app.content.documents.contains_key(slot)
@@ -195,8 +197,15 @@ impl ApplicationPage {
     fn phone_for(&self, slot: &DocumentSlot) -> Option<&upload::PhoneLink> {
         self.phone.as_ref().filter(|p| p.slot == *slot)
     }
-    fn slot_name(&self, slot: &DocumentSlot) -> &str {
-        self.chrome.pick(slot.name_zh(), slot.name_en())
+    fn slot_name<'a>(&'a self, slot: &'a DocumentSlot) -> &'a str {
+        self.chrome.pick(
+            slot.name_zh(&self.app.channel),
+            slot.name_en(&self.app.channel),
+        )
+    }
+    fn slot_help(&self, slot: &DocumentSlot) -> &str {
+        let (zh, en) = slot.help(&self.app.channel);
+        self.chrome.pick(zh, en)
     }
     fn can_edit(&self) -> bool {
         matches!(
@@ -384,8 +393,11 @@ pub(crate) trait Facts {
 /// The CSS class of a status badge.
 pub(crate) fn status_class(status: ApplicationStatus) -> &'static str {
     match status {
-        ApplicationStatus::Rejected | ApplicationStatus::Cancelled => "bad",
+        ApplicationStatus::Rejected
+        | ApplicationStatus::Cancelled
+        | ApplicationStatus::PaymentException => "bad",
         ApplicationStatus::Approved
+        | ApplicationStatus::Paid
         | ApplicationStatus::Completed
         | ApplicationStatus::Shipped
         | ApplicationStatus::ReadyForPickup => "good",
@@ -624,6 +636,7 @@ async fn show_with<D: Desk>(
             chrome,
             base: D::BASE,
             list: D::LIST,
+            agent_phone: applicant.phone.masked(),
             app,
             step,
             steps,
@@ -971,7 +984,7 @@ pub async fn upload_document<D: Desk>(
     let id = parse_id(&id);
     let result: Result<Response, (FormError, StatusCode)> = async {
         let limit = state.app.documents.max_upload_bytes;
-        let sent = crate::upload::read(form, limit)
+        let sent = crate::upload::read(form, limit, &[])
             .await
             .map_err(|e| FormError::failed(&e, request.lang))?;
         run_form(&request, &sent.csrf, Some(desk.live()), || async {

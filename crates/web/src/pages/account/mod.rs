@@ -6,6 +6,7 @@ mod addresses;
 pub(crate) mod applications;
 pub(crate) mod code_form;
 mod login;
+pub(crate) mod orders;
 mod password;
 mod profile;
 mod register;
@@ -45,6 +46,17 @@ pub fn routes() -> Router<AppState> {
         .route("/me/addresses/{id}/default", post(addresses::make_default))
         .route("/me/addresses/{id}/delete", post(addresses::delete))
         .route("/applications", get(applications::list))
+        .route("/orders", get(orders::list).post(orders::place_order))
+        .route("/orders/new", get(orders::new_form))
+        .route("/orders/{id}", get(orders::page))
+        .route("/orders/{id}/cancel", post(orders::cancel_order))
+        .route(
+            "/orders/{id}/voucher",
+            post(orders::upload_voucher).layer(axum::extract::DefaultBodyLimit::max(
+                crate::api::applications::UPLOAD_BODY_LIMIT,
+            )),
+        )
+        .route("/orders/{id}/vouchers/{voucher}", get(orders::voucher))
         .merge(applications::wizard_routes::<SignedIn>())
         .route(
             "/c/{code}/apply",
@@ -118,6 +130,7 @@ fn personal(
     chrome.nav = [
         ("/me", "me.profile"),
         ("/applications", "me.applications"),
+        ("/orders", "me.orders"),
         ("/me/addresses", "me.addresses"),
         ("/me/password", "me.password"),
     ]

@@ -10,6 +10,7 @@ mod dashboard;
 mod login;
 mod messages;
 mod operators;
+pub(crate) mod payments;
 mod reviews;
 
 use axum::Router;
@@ -64,6 +65,13 @@ pub fn routes() -> Router<AppState> {
             "/console/applications/{id}/documents/{slot}/view",
             get(reviews::viewer),
         )
+        .route("/console/payments", get(payments::queue))
+        .route("/console/orders/{id}", get(payments::page))
+        .route("/console/orders/{id}/{action}", post(payments::act))
+        .route(
+            "/console/orders/{id}/vouchers/{voucher}",
+            get(payments::voucher),
+        )
         .route("/console/channels", get(channels::page))
         .route(
             "/console/channels/{code}",
@@ -72,7 +80,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The console's navigation: each item with the roles that may open it.
-const NAV: [(&str, &str, &[Role]); 7] = [
+const NAV: [(&str, &str, &[Role]); 8] = [
     ("/console", "console.dashboard", &[]),
     (
         "/console/counter",
@@ -83,6 +91,11 @@ const NAV: [(&str, &str, &[Role]); 7] = [
         "/console/reviews",
         "console.reviews",
         &[Role::Reviewer, Role::Admin],
+    ),
+    (
+        "/console/payments",
+        "console.payments",
+        &[Role::Finance, Role::Admin],
     ),
     ("/console/operators", "console.operators", &[Role::Admin]),
     ("/console/channels", "console.channels", &[Role::Admin]),

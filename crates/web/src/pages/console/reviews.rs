@@ -261,7 +261,7 @@ struct ViewerPage {
     chrome: Chrome,
     id: i64,
     number: String,
-    slot: &'static str,
+    slot: String,
     name: String,
 }
 framed!(ViewerPage);
@@ -287,14 +287,16 @@ pub async fn viewer(
     else {
         return error_page(chrome, &application::not_found(id));
     };
-    let name = chrome.pick(slot.name_zh(), slot.name_en()).to_string();
+    let name = chrome
+        .pick(slot.name_zh(&app.channel), slot.name_en(&app.channel))
+        .to_string();
     render(
         StatusCode::OK,
         &ViewerPage {
             chrome,
             id,
             number: app.number,
-            slot: slot.as_str(),
+            slot: slot.as_str().to_string(),
             name,
         },
     )

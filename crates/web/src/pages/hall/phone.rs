@@ -7,7 +7,6 @@ use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use domain::application::DocumentSlot;
 use services::flows::upload;
 
 use crate::AppState;
@@ -18,15 +17,16 @@ use crate::pages::{Chrome, FormError, PageRequest, framed, local_time, render};
 struct PhonePage {
     chrome: Chrome,
     token: String,
-    target: Option<(String, DocumentSlot, String)>,
+    /// The application's number, the slot's names (zh, en) and when the link expires.
+    target: Option<(String, (String, String), String)>,
     done: bool,
     error: Option<FormError>,
 }
 framed!(PhonePage);
 
 impl PhonePage {
-    fn slot_name(&self, slot: &DocumentSlot) -> &str {
-        self.chrome.pick(slot.name_zh(), slot.name_en())
+    fn slot_name<'a>(&'a self, names: &'a (String, String)) -> &'a str {
+        self.chrome.pick(&names.0, &names.1)
     }
 }
 
@@ -41,7 +41,7 @@ async fn page(
     let target = upload::link_target(&state.app, &token)
         .await
         .ok()
-        .map(|t| (t.number, t.slot, local_time(t.expires_at)));
+        .map(|t| (t.number, t.slot_name, local_time(t.expires_at)));
     let (status, error) = match (error, &target, done) {
         (Some((e, status)), _, _) => (status, Some(e)),
         (None, None, false) => {
@@ -88,7 +88,7 @@ pub async fn submit(
     form: Multipart,
 ) -> Response {
     let limit = state.app.documents.max_upload_bytes;
-    let result = match crate::upload::read(form, limit).await {
+    let result = match crate::upload::read(form, limit, &[]).await {
         Ok(sent) => upload::upload_by_link(&state.app, &token, sent.bytes).await,
         Err(e) => Err(e),
     };

@@ -1,0 +1,683 @@
+//! Orders and bank transfers on the in-process application: placing an order of one
+//! holder's submitted applications (priced from the channel's fees, methods by business),
+//! the voucher, finance's exception and confirmation through the console's pages, what
+//! that does to the applications (payment after review in fjca: an application approved
+//! after its order was paid is 已支付 at once), another customer reaching nothing, and the
+//! unpaid order reminded once and closed on the settable clock. On SQLite and PostgreSQL.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::harness::{Client, TestApp, input_value, jpeg};
+
+const PHONE: &str = "13800138501";
+
+fn organisation(name: &str, uscc: &str) -> Value {
+    json!({"name": name, "nature": "enterprise", "industry": "C", "three_in_one": true,
+           "uscc": uscc, "department": "财务部"})
+}
+
+/// A submitted fjca organisation application; its id.
+pub(crate) async fn submitted_fjca(
+    test: &TestApp,
+    client: &mut Client<'_>,
+    phone: &str,
+    org: Value,
+) -> i64 {
+    let start = json!({"channel": "fjca", "product": "org-cert", "years": 1, "quantity": 1});
+    let answer = client.call("POST", "/api/v1/applications", start).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let id = answer.json()["id"].as_i64().unwrap();
+    let agent =
+        json!({"name": "陈七", "email": "chen@example.cn", "id_number": "11010519491231002X"});
+    let delivery = json!({
+        "courier": "ems", "save_address": false,
+        "address": {"recipient": "陈七", "phone": phone, "province": "福建省", "city": "福州市",
+                    "district": "鼓楼区", "detail": "五四路2号", "postal_code": "350001"},
+        "invoice": {"needed": true, "kind": "electronic_normal", "email": "fp@example.cn"},
+    });
+    let mut version = 1;
+    for (step, mut body) in [
+        ("subject", json!({"organisation": org})),
+        ("agent", json!({"agent": agent})),
+        ("delivery", delivery),
+    ] {
+        body["version"] = json!(version);
+        let answer = client
+            .call("PUT", &format!("/api/v1/applications/{id}/{step}"), body)
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{step}: {}", answer.text);
+        version = answer.json()["version"].as_i64().unwrap();
+    }
+    let shown = client
+        .call("GET", &format!("/api/v1/applications/{id}"), json!(null))
+        .await
+        .json();
+    let photo = jpeg(64, 48);
+    for slot in shown["missing_documents"].as_array().unwrap() {
+        let slot = slot.as_str().unwrap();
+        let answer = client
+            .upload(
+                &format!("/api/v1/applications/{id}/documents/{slot}"),
+                &photo,
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "{slot}: {}",
+            answer.text
+        );
+        version = answer.json()["version"].as_i64().unwrap();
+    }
+    let body = json!({"version": version, "agreement_version": shown["agreement_version"]});
+    let answer = client
+        .call("PUT", &format!("/api/v1/applications/{id}/agreement"), body)
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    version = answer.json()["version"].as_i64().unwrap();
+    test.clock.advance(std::time::Duration::from_secs(61));
+    let answer = client
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/signing-code"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.text);
+    let code = test.sms_code(phone).await;
+    let answer = client
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/submission"),
+            json!({"version": version, "code": code}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    id
+}
+
+async fn status_of(client: &mut Client<'_>, id: i64) -> String {
+    client
+        .call("GET", &format!("/api/v1/applications/{id}"), json!(null))
+        .await
+        .json()["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Posts a console form of `page` (its CSRF token read from the page).
+async fn console_post(
+    client: &mut Client<'_>,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let shown = client.page(page).await;
+    assert_eq!(shown.status, StatusCode::OK, "{page}: {}", shown.text);
+    let csrf = input_value(&shown.text, "csrf");
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    let answer = client.form(action, &all).await;
+    (answer.status, answer.text)
+}
+
+async fn transfer_flow(test: TestApp) {
+    let mut customer = test.customer(PHONE, [10, 5, 0, 1]).await;
+    let first = submitted_fjca(
+        &test,
+        &mut customer,
+        PHONE,
+        organisation("福州某某科技有限公司", "91350100M000100Y43"),
+    )
+    .await;
+    // 继续申请: a second key for the same organisation, and one for another organisation.
+    let second = submitted_fjca(
+        &test,
+        &mut customer,
+        PHONE,
+        organisation("福州某某科技有限公司", "91350100M000100Y43"),
+    )
+    .await;
+    let other = submitted_fjca(
+        &test,
+        &mut customer,
+        PHONE,
+        organisation("厦门另一家有限公司", "91110108MA01KPGK0L"),
+    )
+    .await;
+    // fjca reviews first and is paid before production: submitted, not waiting for payment.
+    assert_eq!(status_of(&mut customer, first).await, "submitted");
+    let waiting = customer
+        .call("GET", "/api/v1/orders/awaiting-applications", json!(null))
+        .await
+        .json();
+    assert_eq!(waiting.as_array().unwrap().len(), 3, "{waiting}");
+    assert_eq!(waiting[0]["methods"], json!(["bank_transfer"]));
+
+    // One holder per order; fjca takes new certificates by transfer only.
+    let place = |ids: Vec<i64>, method: &str| json!({"applications": ids, "method": method});
+    let answer = customer
+        .call(
+            "POST",
+            "/api/v1/orders",
+            place(vec![first, other], "bank_transfer"),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.json()["error"]["code"], "mixed_holders");
+    let answer = customer
+        .call(
+            "POST",
+            "/api/v1/orders",
+            place(vec![first, second], "online"),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.json()["error"]["field"], "method");
+    assert_eq!(
+        answer.json()["error"]["message"],
+        "本渠道的证书新办业务不支持在线支付（微信、支付宝）"
+    );
+    let answer = customer
+        .call(
+            "POST",
+            "/api/v1/orders",
+            place(vec![first, second], "bank_transfer"),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let order = answer.json();
+    let id = order["id"].as_i64().unwrap();
+    assert_eq!(order["status"], "awaiting_payment");
+    assert_eq!(order["amount_fen"], 2 * 26000);
+    assert_eq!(order["amount"], "520.00");
+    assert_eq!(order["lines"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        order["remittance"]["payee"],
+        "福建省数字安全证书管理有限公司"
+    );
+    assert!(order["number"].as_str().unwrap().starts_with("DD2026"));
+    // An application is in one order at a time.
+    let answer = customer
+        .call(
+            "POST",
+            "/api/v1/orders",
+            place(vec![first], "bank_transfer"),
+        )
+        .await;
+    assert_eq!(answer.json()["error"]["code"], "not_orderable");
+    // While the order holds them, the applications are neither edited nor cancelled.
+    for action in ["edit", "cancellation"] {
+        let answer = customer
+            .call(
+                "POST",
+                &format!("/api/v1/applications/{first}/{action}"),
+                json!(null),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CONFLICT,
+            "{action}: {}",
+            answer.text
+        );
+        assert_eq!(answer.json()["error"]["code"], "in_order");
+    }
+
+    // Another customer reaches nothing of the order by any URL.
+    let mut stranger = test.customer("13900139501", [10, 5, 0, 2]).await;
+    let voucher_url = format!("/api/v1/orders/{id}/voucher");
+    let photo = jpeg(80, 60);
+    for (method, path) in [
+        ("GET", format!("/api/v1/orders/{id}")),
+        ("POST", format!("/api/v1/orders/{id}/cancellation")),
+    ] {
+        let answer = stranger.call(method, &path, json!(null)).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let fields = [
+        ("remitter", "福州某某科技有限公司"),
+        ("remitted_on", "2026-11-02"),
+    ];
+    let answer = stranger.upload_with(&voucher_url, &fields, &photo).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert!(
+        stranger
+            .call("GET", "/api/v1/orders", json!(null))
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let page = stranger.page(&format!("/orders/{id}")).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+
+    // The voucher: its fields checked, then an image checked by content.
+    for (fields, field) in [
+        (
+            [("remitter", " "), ("remitted_on", "2026-11-02")],
+            "remitter",
+        ),
+        (
+            [
+                ("remitter", "福州某某科技有限公司"),
+                ("remitted_on", "2026/11/02"),
+            ],
+            "remitted_on",
+        ),
+        (
+            [
+                ("remitter", "福州某某科技有限公司"),
+                ("remitted_on", "2026-11-09"),
+            ],
+            "remitted_on",
+        ),
+    ] {
+        let answer = customer.upload_with(&voucher_url, &fields, &photo).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert_eq!(answer.json()["error"]["field"], field);
+    }
+    let answer = customer
+        .upload_with(&voucher_url, &fields, b"%PDF-1.7 not an image")
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.json()["error"]["field"], "file");
+    let answer = customer.upload_with(&voucher_url, &fields, &photo).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    assert_eq!(answer.json()["status"], "awaiting_confirmation");
+    let voucher = answer.json()["vouchers"][0]["id"].as_i64().unwrap();
+    let (status, image) = customer
+        .bytes(&format!("/api/v1/orders/{id}/vouchers/{voucher}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(image.starts_with(&[0xFF, 0xD8]), "a re-encoded JPEG");
+    let (status, _) = stranger
+        .bytes(&format!("/api/v1/orders/{id}/vouchers/{voucher}"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Finance: a reviewer is refused the queue; finance marks an exception with a reason.
+    let mut reviewer = test.operator("shen", "reviewer").await;
+    assert_eq!(
+        reviewer.page("/console/payments").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut finance = test.operator("caiwu", "finance").await;
+    let queue = finance.page("/console/payments").await;
+    assert!(
+        queue.text.contains(order["number"].as_str().unwrap()),
+        "{}",
+        queue.text
+    );
+    let order_page = format!("/console/orders/{id}");
+    let (status, text) = console_post(
+        &mut finance,
+        &order_page,
+        &format!("{order_page}/exception"),
+        &[("reason", " ")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    assert!(
+        text.contains("aria-invalid=\"true\""),
+        "the reason is named"
+    );
+    let (status, _) = console_post(
+        &mut finance,
+        &order_page,
+        &format!("{order_page}/exception"),
+        &[("reason", "未查到该笔汇款，请核对金额")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    test.run_jobs().await;
+    let sms = test.sms.delivered_to(PHONE).last().unwrap().text.clone();
+    assert!(
+        sms.contains("支付异常") && sms.contains("未查到该笔汇款"),
+        "{sms}"
+    );
+    let shown = customer
+        .call("GET", &format!("/api/v1/orders/{id}"), json!(null))
+        .await
+        .json();
+    assert_eq!(shown["status"], "payment_exception");
+    assert_eq!(shown["exception_reason"], "未查到该笔汇款，请核对金额");
+    // Under review first in fjca: the applications are not touched by the order's exception.
+    assert_eq!(status_of(&mut customer, first).await, "submitted");
+    // A confirmation now is refused: nothing waits to be confirmed.
+    let (status, _) = console_post(
+        &mut finance,
+        &order_page,
+        &format!("{order_page}/confirm"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // A new voucher (seed 000 图15), then finance confirms; the customer is told.
+    let answer = customer
+        .upload_with(&voucher_url, &fields, &jpeg(90, 70))
+        .await;
+    assert_eq!(answer.json()["status"], "awaiting_confirmation");
+    assert_eq!(answer.json()["vouchers"].as_array().unwrap().len(), 2);
+    let (status, _) = console_post(
+        &mut finance,
+        &order_page,
+        &format!("{order_page}/confirm"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    test.run_jobs().await;
+    assert!(
+        test.sms
+            .delivered_to(PHONE)
+            .last()
+            .unwrap()
+            .text
+            .contains("已确认收款")
+    );
+    let shown = customer
+        .call("GET", &format!("/api/v1/orders/{id}"), json!(null))
+        .await
+        .json();
+    assert_eq!(shown["status"], "paid");
+    assert!(shown["paid_at"].is_i64());
+    // A paid order is neither cancelled nor given another voucher.
+    let answer = customer
+        .call(
+            "POST",
+            &format!("/api/v1/orders/{id}/cancellation"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CONFLICT);
+    let answer = customer.upload_with(&voucher_url, &fields, &photo).await;
+    assert_eq!(answer.status, StatusCode::CONFLICT);
+    // A paid application is not cancelled by a click (a refund is finance's).
+    let answer = customer
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{first}/cancellation"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(answer.json()["error"]["code"], "paid");
+
+    // The reviewer approves: payment after review, already paid, so 已支付 at once.
+    for action in ["take", "approve"] {
+        let answer = reviewer
+            .call(
+                "POST",
+                &format!("/api/v1/console/applications/{first}/{action}"),
+                json!(null),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::NO_CONTENT,
+            "{action}: {}",
+            answer.text
+        );
+    }
+    let shown = customer
+        .call("GET", &format!("/api/v1/applications/{first}"), json!(null))
+        .await
+        .json();
+    assert_eq!(
+        (shown["status"].as_str(), shown["status_name"].as_str()),
+        (Some("paid"), Some("已支付"))
+    );
+    let actions: Vec<&str> = shown["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.ends_with(&[
+            "application.order",
+            "application.take",
+            "application.approve",
+            "application.pay"
+        ]),
+        "{actions:?}"
+    );
+    // The other holder's application still waits for an order of its own.
+    let waiting = customer
+        .call("GET", "/api/v1/orders/awaiting-applications", json!(null))
+        .await
+        .json();
+    assert_eq!(
+        waiting
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        vec![other]
+    );
+
+    // The order's life in the audit log, and the customer's pages.
+    let mut admin = test.operator("guanli", "admin").await;
+    let log = admin
+        .call(
+            "GET",
+            &format!("/api/v1/console/audit?object=order:{id}"),
+            json!(null),
+        )
+        .await;
+    let logged: Vec<String> = log
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_string())
+        .collect();
+    for action in [
+        "order.place",
+        "order.voucher",
+        "order.exception",
+        "order.confirm",
+        "order.view",
+    ] {
+        assert!(logged.iter().any(|a| a == action), "{action} in {logged:?}");
+    }
+    let list = customer.page("/orders").await;
+    assert!(list.text.contains(order["number"].as_str().unwrap()) && list.text.contains("已支付"));
+    assert!(
+        list.text.contains("/orders/new"),
+        "the waiting application is pointed out"
+    );
+}
+
+#[tokio::test]
+async fn a_transfer_is_excepted_then_confirmed_and_pays_the_applications() {
+    transfer_flow(TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn the_same_transfer_on_postgresql() {
+    transfer_flow(TestApp::on_postgres().await).await;
+}
+
+#[tokio::test]
+async fn whoever_confirmed_the_payment_does_not_review() {
+    let test = TestApp::new().await;
+    let mut customer = test.customer(PHONE, [10, 5, 1, 1]).await;
+    let first = submitted_fjca(
+        &test,
+        &mut customer,
+        PHONE,
+        organisation("福州某某科技有限公司", "91350100M000100Y43"),
+    )
+    .await;
+    let order = customer
+        .call(
+            "POST",
+            "/api/v1/orders",
+            json!({"applications": [first], "method": "bank_transfer"}),
+        )
+        .await
+        .json();
+    let id = order["id"].as_i64().unwrap();
+    let fields = [
+        ("remitter", "福州某某科技有限公司"),
+        ("remitted_on", "2026-11-02"),
+    ];
+    customer
+        .upload_with(
+            &format!("/api/v1/orders/{id}/voucher"),
+            &fields,
+            &jpeg(64, 48),
+        )
+        .await;
+    let mut both = test.operator("jianren", "finance,reviewer").await;
+    let page = format!("/console/orders/{id}");
+    let (status, _) = console_post(&mut both, &page, &format!("{page}/confirm"), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let answer = both
+        .call(
+            "POST",
+            &format!("/api/v1/console/applications/{first}/take"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.text);
+    assert_eq!(answer.json()["error"]["code"], "duty_conflict");
+}
+
+#[tokio::test]
+async fn an_unpaid_order_is_reminded_once_then_closed_and_its_applications_freed() {
+    let test = TestApp::new().await;
+    let mut customer = test.customer(PHONE, [10, 5, 2, 1]).await;
+    let first = submitted_fjca(
+        &test,
+        &mut customer,
+        PHONE,
+        organisation("福州某某科技有限公司", "91350100M000100Y43"),
+    )
+    .await;
+    let place = json!({"applications": [first], "method": "bank_transfer"});
+    let id = customer
+        .call("POST", "/api/v1/orders", place.clone())
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let sms_before = test.sms.delivered_to(PHONE).len();
+    let day = std::time::Duration::from_secs(86_400);
+    // Two days: nothing yet (fjca reminds after 3 natural days).
+    test.clock.advance(day * 2);
+    let round = services::jobs::unpaid_orders::run_once(&test.app)
+        .await
+        .unwrap();
+    assert_eq!((round.reminded, round.closed), (0, 0));
+    // Three days: one reminder, and only one however often the job runs.
+    test.clock.advance(day);
+    let round = services::jobs::unpaid_orders::run_once(&test.app)
+        .await
+        .unwrap();
+    assert_eq!((round.reminded, round.closed), (1, 0));
+    let round = services::jobs::unpaid_orders::run_once(&test.app)
+        .await
+        .unwrap();
+    assert_eq!((round.reminded, round.closed), (0, 0));
+    test.run_jobs().await;
+    let delivered = test.sms.delivered_to(PHONE);
+    assert_eq!(delivered.len(), sms_before + 1);
+    assert!(
+        delivered.last().unwrap().text.contains("尚未支付"),
+        "{}",
+        delivered.last().unwrap().text
+    );
+    // Fifteen days: closed; the application waits for a new order, which can be placed.
+    test.clock.advance(day * 12);
+    let round = services::jobs::unpaid_orders::run_once(&test.app)
+        .await
+        .unwrap();
+    assert_eq!((round.reminded, round.closed), (0, 1));
+    // The session did not last two weeks: the customer logs in again.
+    let mut customer = test.client([10, 5, 2, 1]);
+    let login = json!({"phone": PHONE, "password": "goodpass123"});
+    let answer = customer.call("POST", "/api/v1/sessions", login).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let shown = customer
+        .call("GET", &format!("/api/v1/orders/{id}"), json!(null))
+        .await
+        .json();
+    assert_eq!(
+        (shown["status"].as_str(), shown["status_name"].as_str()),
+        (Some("closed"), Some("已关闭")),
+        "{shown}"
+    );
+    let answer = customer
+        .upload_with(
+            &format!("/api/v1/orders/{id}/voucher"),
+            &[("remitter", "x公司"), ("remitted_on", "2026-11-02")],
+            &jpeg(64, 48),
+        )
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::CONFLICT,
+        "a closed order takes no voucher"
+    );
+    let again = customer.call("POST", "/api/v1/orders", place.clone()).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.text);
+    // Cancelled by the customer: freed the same way.
+    let again_id = again.json()["id"].as_i64().unwrap();
+    let answer = customer
+        .call(
+            "POST",
+            &format!("/api/v1/orders/{again_id}/cancellation"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(answer.json()["status"], "cancelled");
+    let answer = customer.call("POST", "/api/v1/orders", place).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+}
+
+/// Pays applications `ids` of `customer` by bank transfer: the order placed, the voucher
+/// uploaded, the payment confirmed by a new finance operator `finance`. The order's id.
+pub(crate) async fn pay_by_transfer(
+    test: &TestApp,
+    customer: &mut Client<'_>,
+    ids: &[i64],
+    finance: &str,
+) -> i64 {
+    let answer = customer
+        .call(
+            "POST",
+            "/api/v1/orders",
+            json!({"applications": ids, "method": "bank_transfer"}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let id = answer.json()["id"].as_i64().unwrap();
+    let fields = [
+        (
+            "remitter",
+            answer.json()["holder_name"].as_str().unwrap().to_string(),
+        ),
+        ("remitted_on", "2026-11-02".to_string()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let answer = customer
+        .upload_with(
+            &format!("/api/v1/orders/{id}/voucher"),
+            &fields,
+            &jpeg(64, 48),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let mut finance = test.operator(finance, "finance").await;
+    let page = format!("/console/orders/{id}");
+    let (status, text) = console_post(&mut finance, &page, &format!("{page}/confirm"), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{text}");
+    id
+}
