@@ -180,7 +180,8 @@ test('huanbao: wizard, errors, leave and continue, signed submission, duplicates
   await shoot(page, 'apply-code-error');
   await byId(page, 'code').fill(first.code);
   await page.getByRole('button', { name: '签名并提交' }).click();
-  await page.locator('[data-testid=status]', { hasText: '待审核' }).waitFor();
+  // huanbao is paid before review (seed 000): 待支付 until finance confirms.
+  await page.locator('[data-testid=status]', { hasText: '待支付' }).waitFor();
   assert.match(await page.locator('main').innerText(), /SHA-256 [0-9a-f]{64}/);
   assert.match(await page.locator('[data-testid=timeline]').innerText(), /签名提交申请/);
   await shoot(page, 'application-submitted');
@@ -221,6 +222,7 @@ test('huanbao: wizard, errors, leave and continue, signed submission, duplicates
   };
   const reviewerPassword = await newOperator('shenhe1', 'reviewer');
   const shipperPassword = await newOperator('fahuo1', 'shipper');
+  const financePassword = await newOperator('caiwu1', 'finance');
   const login = async (username, password) => {
     const p = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
     await p.goto(server.base + '/console/login');
@@ -233,6 +235,66 @@ test('huanbao: wizard, errors, leave and continue, signed submission, duplicates
   const shipper = await login('fahuo1', shipperPassword);
   const denied = await shipper.goto(server.base + '/console/reviews');
   assert.equal(denied.status(), 403);
+  assert.equal((await shipper.goto(server.base + '/console/payments')).status(), 403);
+
+  // 下单缴费 by bank transfer: the order, the voucher, an exception, a new voucher, 核款.
+  await page.goto(server.base + '/applications');
+  await page.locator('[data-testid=application-row]', { hasText: number }).getByRole('link', { name: '查看' }).click();
+  await page.locator('[data-testid=place-order]').click();
+  await page.waitForURL('**/orders/new?application=*');
+  assert.ok(await page.locator(`input[name=applications]`).first().isChecked());
+  await page.getByLabel('银行汇款/对公转账').check();
+  await shoot(page, 'order-new');
+  await page.getByRole('button', { name: '提交订单' }).click();
+  await page.waitForURL(/\/orders\/\d+$/);
+  await page.locator('[data-testid=status]', { hasText: '待支付' }).waitFor();
+  assert.match(await page.locator('[data-testid=remittance]').innerText(), /天威诚信|户名/);
+  const orderNumber = (await page.locator('h1').innerText()).match(/DD\d+/)[0];
+  await shoot(page, 'order-awaiting-payment');
+  // A date in the future is named beside the field, what was typed kept.
+  const voucher = await photo(page);
+  await byId(page, 'remitted_on').fill('2099-01-01');
+  await page.locator('#file').setInputFiles({ name: 'voucher.png', mimeType: 'image/png', buffer: voucher });
+  await page.getByRole('button', { name: '上传汇款底单' }).click();
+  await page.locator('#remitted_on[aria-invalid=true]').waitFor();
+  await shoot(page, 'order-voucher-refused');
+  const today = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+  await byId(page, 'remitted_on').fill(today);
+  await page.locator('#file').setInputFiles({ name: 'voucher.png', mimeType: 'image/png', buffer: voucher });
+  await page.getByRole('button', { name: '上传汇款底单' }).click();
+  await page.locator('[data-testid=status]', { hasText: '待核款' }).waitFor();
+  await shoot(page, 'order-awaiting-confirmation');
+
+  const finance = await login('caiwu1', financePassword);
+  await finance.getByRole('link', { name: '财务核款' }).click();
+  await finance.locator('[data-testid=payment-row]', { hasText: orderNumber }).waitFor();
+  await shoot(finance, 'console-payments');
+  await finance.getByRole('link', { name: orderNumber }).click();
+  await finance.locator('img.voucher').first().waitFor();
+  assert.ok(await finance.locator('img.voucher').first().evaluate((img) => img.complete && img.naturalWidth > 0), 'the voucher shows');
+  await finance.locator('#reason').fill('未查到该笔汇款，请核对金额后重新上传');
+  await finance.getByRole('button', { name: '标记支付异常' }).click();
+  await finance.waitForURL('**/console/payments');
+  await page.reload();
+  await page.locator('[data-testid=status]', { hasText: '支付异常' }).waitFor();
+  assert.match(await page.locator('[data-testid=exception]').innerText(), /未查到该笔汇款/);
+  await shoot(page, 'order-payment-exception');
+  await page.locator('#file').setInputFiles({ name: 'voucher2.png', mimeType: 'image/png', buffer: voucher });
+  await byId(page, 'remitted_on').fill(today);
+  await page.getByRole('button', { name: '上传汇款底单' }).click();
+  await page.locator('[data-testid=status]', { hasText: '待核款' }).waitFor();
+  await finance.goto(server.base + '/console/payments');
+  await finance.getByRole('link', { name: orderNumber }).click();
+  await shoot(finance, 'console-order');
+  await finance.getByRole('button', { name: '确认到账（核款）' }).click();
+  await finance.waitForURL('**/console/payments');
+  await page.reload();
+  await page.locator('[data-testid=status]', { hasText: '已支付' }).waitFor();
+  await page.locator('[data-testid=paid]').waitFor();
+  await shoot(page, 'order-paid');
+  await page.goto(server.base + '/orders');
+  await page.locator('[data-testid=order-row]', { hasText: orderNumber }).waitFor();
+  await shoot(page, 'orders');
   const reviewer = await login('shenhe1', reviewerPassword);
   await reviewer.getByRole('link', { name: '审核队列' }).click();
   await reviewer.locator('[data-testid=review-row]', { hasText: number }).waitFor();

@@ -113,6 +113,10 @@ pub struct Application {
     pub reject_reason: Option<String>,
     /// Counter business: the clerk's operator id.
     pub entered_by: Option<i64>,
+    /// The open or paid order holding it.
+    pub order_id: Option<i64>,
+    /// Its order is paid.
+    pub paid: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -223,6 +227,8 @@ pub(crate) async fn assemble(
         submitted_at: record.submitted_at,
         reviewer_id: record.reviewer_id,
         reject_reason: record.reject_reason.clone(),
+        order_id: record.order_id,
+        paid: record.paid_at.is_some(),
         entered_by: record.entered_by,
         created_at: record.created_at,
         updated_at: record.updated_at,

@@ -181,11 +181,28 @@ pub(crate) async fn own(
         .ok_or_else(|| not_found(id))
 }
 
+/// The payment methods offered for `business` in `channel` on this installation: the
+/// channel's, less online payment while no online provider is configured (its adapters
+/// come next), so that no order waits for a payment that cannot be made.
+pub fn offered_methods(channel: &Channel, business: domain::BusinessType) -> Vec<PaymentMethod> {
+    channel
+        .business
+        .get(&business)
+        .map(|rule| {
+            rule.payment_methods
+                .iter()
+                .copied()
+                .filter(|m| *m == PaymentMethod::BankTransfer)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Whether `application` may go into a new order now: submitted (not a draft, not being
 /// edited, not cancelled), with something to pay, not paid and in no order.
-pub fn waits_for_order(application: &Application, in_order: bool, paid: bool) -> bool {
-    !in_order
-        && !paid
+pub fn waits_for_order(application: &Application) -> bool {
+    application.order_id.is_none()
+        && !application.paid
         && application.pipeline.payment != domain::application::PaymentStep::None
         && matches!(
             application.status,
@@ -207,7 +224,7 @@ pub async fn awaiting_order(
             continue;
         }
         let application = application::assemble(app, &record).await?;
-        if waits_for_order(&application, false, false) {
+        if waits_for_order(&application) {
             waiting.push(application);
         }
     }

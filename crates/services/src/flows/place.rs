@@ -54,11 +54,7 @@ pub async fn place(
     for id in &ids {
         let record = application::own(&mut tx, &applicant, *id).await?;
         let current = application::assemble(app, &record).await?;
-        if !order::waits_for_order(
-            &current,
-            record.order_id.is_some(),
-            record.paid_at.is_some(),
-        ) {
+        if !order::waits_for_order(&current) {
             return Err(refused(
                 "not_orderable",
                 format!("application {} is not waiting for an order", current.number),
@@ -90,11 +86,22 @@ pub async fn place(
     }
     let channel = &first_app.channel;
     for (_, current) in &records {
-        let offered = channel
-            .business
-            .get(&current.business)
-            .is_some_and(|rule| rule.payment_methods.contains(&input.method));
-        if !offered {
+        if !order::offered_methods(channel, current.business).contains(&input.method) {
+            // Online payment the channel offers, on an installation without its provider.
+            let online_unconfigured = input.method == PaymentMethod::Online
+                && channel
+                    .business
+                    .get(&current.business)
+                    .is_some_and(|rule| rule.payment_methods.contains(&input.method));
+            if online_unconfigured {
+                return Err(refused(
+                    "method_unavailable",
+                    "online payment is not configured on this installation; pay by bank transfer"
+                        .into(),
+                    "本系统尚未开通在线支付，请选择银行汇款/对公转账".into(),
+                    "method",
+                ));
+            }
             return Err(refused(
                 "method_not_offered",
                 format!(
@@ -110,17 +117,6 @@ pub async fn place(
                 "method",
             ));
         }
-    }
-    if input.method == domain::channel::PaymentMethod::Online {
-        // The online providers come with their adapters; until one is configured the
-        // method is not offered, and an order is not left waiting for a payment that
-        // cannot be made.
-        return Err(refused(
-            "method_unavailable",
-            "online payment is not configured on this installation; pay by bank transfer".into(),
-            "本系统尚未开通在线支付，请选择银行汇款/对公转账".into(),
-            "method",
-        ));
     }
     let mut total = domain::Fen::ZERO;
     let mut items = Vec::with_capacity(records.len());

@@ -2,8 +2,8 @@
 //! oldest item stands against its promise. Promises are in working days
 //! ([`domain::WorkingCalendar`]): an item that arrives on a day is due at the end of the
 //! promise's last working day after it. Live today: counter applications being filled
-//! in, the review queue and failed notifications; payment, production and shipping fill
-//! theirs with their issues. Review and shipping promises come from the channels (the strictest one); the other
+//! in, the review queue, transfers to confirm and failed notifications; production and
+//! shipping fill theirs with their issues. Review and shipping promises come from the channels (the strictest one); the other
 //! steps have no promise configured, and none is invented here.
 
 use domain::time::{ChinaDate, UnixTime};
@@ -66,6 +66,11 @@ pub async fn summaries(app: &App, actor: &Actor) -> Result<Vec<QueueSummary>, Se
         &[ApplicationStatus::Submitted, ApplicationStatus::UnderReview],
     )
     .await?;
+    let (payment, oldest_payment) = store::orders::count_in_statuses(
+        &app.store,
+        &[domain::order::OrderStatus::AwaitingConfirmation],
+    )
+    .await?;
     let all = vec![
         summary(
             "counter",
@@ -83,7 +88,14 @@ pub async fn summaries(app: &App, actor: &Actor) -> Result<Vec<QueueSummary>, Se
             oldest_review,
             strictest(|c| c.review_promise_working_days),
         ),
-        summary("payment", Role::Finance, None, 0, None, None),
+        summary(
+            "payment",
+            Role::Finance,
+            Some("/console/payments"),
+            payment,
+            oldest_payment,
+            None,
+        ),
         summary("production", Role::Producer, None, 0, None, None),
         summary(
             "shipping",

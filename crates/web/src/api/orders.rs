@@ -165,7 +165,7 @@ pub struct AwaitingView {
     holder_name: String,
     business: String,
     amount_fen: u64,
-    /// The payment methods the channel offers for it.
+    /// The payment methods offered for it (the channel's; online once a provider is configured).
     methods: Vec<String>,
 }
 
@@ -183,17 +183,10 @@ pub async fn awaiting(
         waiting
             .into_iter()
             .map(|a| AwaitingView {
-                methods: a
-                    .channel
-                    .business
-                    .get(&a.business)
-                    .map(|rule| {
-                        rule.payment_methods
-                            .iter()
-                            .map(|m| m.as_str().to_string())
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                methods: order::offered_methods(&a.channel, a.business)
+                    .into_iter()
+                    .map(|m| m.as_str().to_string())
+                    .collect(),
                 id: a.id,
                 number: a.number,
                 channel: a.channel.code.clone(),

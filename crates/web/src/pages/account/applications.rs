@@ -72,8 +72,8 @@ impl ListPage {
     fn badge(&self, status: &ApplicationStatus) -> &'static str {
         status_class(*status)
     }
-    fn submitted(&self, status: &ApplicationStatus) -> bool {
-        *status == ApplicationStatus::Submitted
+    fn can_cancel(&self, app: &Application) -> bool {
+        cancellable(app)
     }
 }
 
@@ -203,15 +203,21 @@ impl ApplicationPage {
             slot.name_en(&self.app.channel),
         )
     }
+    fn waits_for_order(&self) -> bool {
+        services::flows::order::waits_for_order(&self.app)
+    }
     fn slot_help(&self, slot: &DocumentSlot) -> &str {
         let (zh, en) = slot.help(&self.app.channel);
         self.chrome.pick(zh, en)
     }
+    /// What the state machine allows, less what an open order holds (the use case refuses
+    /// the same).
     fn can_edit(&self) -> bool {
-        matches!(
-            self.app.status,
-            ApplicationStatus::Submitted | ApplicationStatus::Rejected
-        )
+        self.app
+            .status
+            .apply(domain::ApplicationEvent::Edit, self.app.pipeline)
+            .is_ok()
+            && (self.app.order_id.is_none() || self.app.paid)
     }
     fn outcome_time(&self, outcome: &Outcome) -> String {
         crate::pages::local_time(outcome.at())
@@ -244,10 +250,7 @@ impl ApplicationPage {
         })
     }
     fn can_cancel(&self) -> bool {
-        matches!(
-            self.app.status,
-            ApplicationStatus::Draft | ApplicationStatus::Submitted | ApplicationStatus::Rejected
-        )
+        cancellable(&self.app)
     }
 }
 
@@ -391,6 +394,16 @@ pub(crate) trait Facts {
 }
 
 /// The CSS class of a status badge.
+/// Whether the customer may cancel `app` now: what the state machine allows, less what an
+/// open order holds or what is paid (the use case refuses the same).
+fn cancellable(app: &Application) -> bool {
+    app.status
+        .apply(domain::ApplicationEvent::Cancel, app.pipeline)
+        .is_ok()
+        && app.order_id.is_none()
+        && !app.paid
+}
+
 pub(crate) fn status_class(status: ApplicationStatus) -> &'static str {
     match status {
         ApplicationStatus::Rejected

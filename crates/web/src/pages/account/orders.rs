@@ -109,12 +109,7 @@ fn grouped(waiting: Vec<Application>) -> Vec<Group> {
             .as_ref()
             .map(|s| s.name().to_string())
             .unwrap_or_default();
-        let methods: Vec<PaymentMethod> = a
-            .channel
-            .business
-            .get(&a.business)
-            .map(|rule| rule.payment_methods.clone())
-            .unwrap_or_default();
+        let methods = order::offered_methods(&a.channel, a.business);
         let group = groups
             .entry((a.channel.code.clone(), holder.clone()))
             .or_insert_with(|| Group {
@@ -249,6 +244,9 @@ impl OrderPage {
             self.order.status,
             OrderStatus::AwaitingPayment | OrderStatus::PaymentException
         )
+    }
+    fn in_exception(&self) -> bool {
+        self.order.status == OrderStatus::PaymentException
     }
     fn is_transfer(&self) -> bool {
         self.order.method == PaymentMethod::BankTransfer

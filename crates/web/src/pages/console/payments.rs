@@ -98,6 +98,9 @@ impl OrderPage {
     fn badge(&self) -> &'static str {
         order_class(self.order.status)
     }
+    fn in_exception(&self) -> bool {
+        self.order.status == OrderStatus::PaymentException
+    }
     fn awaits_confirmation(&self) -> bool {
         self.order.status == OrderStatus::AwaitingConfirmation
     }
