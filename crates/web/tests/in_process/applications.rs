@@ -99,26 +99,7 @@ async fn filled(client: &mut Client<'_>, uscc: &str) -> (i64, i64) {
 }
 
 async fn sign_and_submit(test: &TestApp, client: &mut Client<'_>, id: i64, version: i64) -> Value {
-    // A new code may be asked for a minute after the last one.
-    test.clock.advance(std::time::Duration::from_secs(61));
-    let answer = client
-        .call(
-            "POST",
-            &format!("/api/v1/applications/{id}/signing-code"),
-            json!(null),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.text);
-    let code = test.sms_code(PHONE).await;
-    let answer = client
-        .call(
-            "POST",
-            &format!("/api/v1/applications/{id}/submission"),
-            json!({"version": version, "code": code}),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
-    answer.json()
+    test.sign_and_submit(client, PHONE, id, version).await
 }
 
 async fn the_whole_flow(test: TestApp) {

@@ -175,6 +175,37 @@ impl TestApp {
             .expect("CRL round");
     }
 
+    /// Signs and submits application `id` of `client` (version `version`) with the code the
+    /// customer's `phone` receives: the submission's answer.
+    pub async fn sign_and_submit(
+        &self,
+        client: &mut Client<'_>,
+        phone: &str,
+        id: i64,
+        version: i64,
+    ) -> serde_json::Value {
+        // A new code may be asked for a minute after the last one.
+        self.clock.advance(std::time::Duration::from_secs(61));
+        let answer = client
+            .call(
+                "POST",
+                &format!("/api/v1/applications/{id}/signing-code"),
+                serde_json::Value::Null,
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.text);
+        let code = self.sms_code(phone).await;
+        let answer = client
+            .call(
+                "POST",
+                &format!("/api/v1/applications/{id}/submission"),
+                serde_json::json!({"version": version, "code": code}),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        answer.json()
+    }
+
     /// The newest SMS code delivered to `phone` (delivering what is due first).
     pub async fn sms_code(&self, phone: &str) -> String {
         self.run_jobs().await;

@@ -76,24 +76,7 @@ pub(crate) async fn submitted_fjca(
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     version = answer.json()["version"].as_i64().unwrap();
-    test.clock.advance(std::time::Duration::from_secs(61));
-    let answer = client
-        .call(
-            "POST",
-            &format!("/api/v1/applications/{id}/signing-code"),
-            json!(null),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.text);
-    let code = test.sms_code(phone).await;
-    let answer = client
-        .call(
-            "POST",
-            &format!("/api/v1/applications/{id}/submission"),
-            json!({"version": version, "code": code}),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    test.sign_and_submit(client, phone, id, version).await;
     id
 }
 

@@ -309,23 +309,8 @@ async fn the_receipt_says_what_to_mail_once_submitted() {
         before.json()["error"]["message"],
         "申请提交后才能打印回执单"
     );
-    let answer = customer
-        .call(
-            "POST",
-            &format!("/api/v1/applications/{id}/signing-code"),
-            json!(null),
-        )
+    test.sign_and_submit(&mut customer, PHONE, id, version)
         .await;
-    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.text);
-    let code = test.sms_code(PHONE).await;
-    let answer = customer
-        .call(
-            "POST",
-            &format!("/api/v1/applications/{id}/submission"),
-            json!({"version": version, "code": code}),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
 
     let (status, pdf) = customer.bytes(&receipt).await;
     assert_eq!(status, StatusCode::OK);
