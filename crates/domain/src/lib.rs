@@ -27,6 +27,7 @@ pub mod password;
 pub mod phone;
 pub mod resident_id;
 pub mod roles;
+pub mod statement;
 pub mod text;
 pub mod time;
 pub mod transition;

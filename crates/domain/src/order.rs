@@ -11,6 +11,8 @@
 //!     │    │                      PaymentException
 //!     │    └── close (unpaid too long) ──▶ Closed
 //!     └─────── cancel ──▶ Cancelled   (also from PaymentException)
+//!  AwaitingPayment, PaymentException ── confirm ──▶ Paid   (finance found the credit on the
+//!                                                         bank statement, voucher or not)
 //! ```
 //! `Paid`, `Cancelled` and `Closed` are final here (refunds come with online payment). A
 //! closed or cancelled order lets its applications go back to waiting for an order.
@@ -137,7 +139,9 @@ impl OrderStatus {
         use OrderStatus as S;
         let to = match (self, event) {
             (S::AwaitingPayment | S::PaymentException, E::UploadVoucher) => S::AwaitingConfirmation,
-            (S::AwaitingConfirmation, E::Confirm) => S::Paid,
+            (S::AwaitingPayment | S::AwaitingConfirmation | S::PaymentException, E::Confirm) => {
+                S::Paid
+            }
             (S::AwaitingConfirmation, E::RaiseException) => S::PaymentException,
             (S::AwaitingPayment | S::PaymentException, E::Cancel) => S::Cancelled,
             (S::AwaitingPayment, E::Close) => S::Closed,
@@ -160,7 +164,7 @@ mod tests {
     use OrderStatus as S;
 
     /// The table written out again by hand, so that a change to one is caught by the other.
-    const EXPECTED: [(S, E, S); 7] = [
+    const EXPECTED: [(S, E, S); 9] = [
         (
             S::AwaitingPayment,
             E::UploadVoucher,
@@ -171,7 +175,9 @@ mod tests {
             E::UploadVoucher,
             S::AwaitingConfirmation,
         ),
+        (S::AwaitingPayment, E::Confirm, S::Paid),
         (S::AwaitingConfirmation, E::Confirm, S::Paid),
+        (S::PaymentException, E::Confirm, S::Paid),
         (
             S::AwaitingConfirmation,
             E::RaiseException,

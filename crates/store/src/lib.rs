@@ -34,6 +34,7 @@ pub mod profiles;
 pub mod revocations;
 mod schema;
 pub mod sessions;
+pub mod statements;
 pub mod transition;
 pub mod upload_links;
 

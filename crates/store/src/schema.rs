@@ -47,6 +47,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(10, "0010_hardening"),
     migration!(11, "0011_identity_checks"),
     migration!(12, "0012_orders"),
+    migration!(13, "0013_bank_statements"),
 ];
 
 fn for_backend(backend: Backend, sql: &str) -> String {

@@ -28,6 +28,10 @@ impl StatusTable for domain::order::OrderStatus {
     const TABLE: &'static str = "orders";
 }
 
+impl StatusTable for domain::statement::CreditStatus {
+    const TABLE: &'static str = "bank_credits";
+}
+
 impl StatusTable for domain::MessageStatus {
     const TABLE: &'static str = "outbox";
 }

@@ -18,6 +18,8 @@ pub struct Upload {
     pub csrf: String,
     /// The text fields the caller named, as posted before the file.
     pub fields: std::collections::BTreeMap<String, String>,
+    /// The file's name as the browser gave it (for the record only; never a path).
+    pub file_name: Option<String>,
     pub bytes: Vec<u8>,
 }
 
@@ -60,6 +62,7 @@ pub async fn read(
     let mut csrf = String::new();
     let mut fields = std::collections::BTreeMap::new();
     let mut file: Option<Vec<u8>> = None;
+    let mut file_name = None;
     while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
         let name = field.name().map(str::to_string);
         match name.as_deref() {
@@ -92,6 +95,7 @@ pub async fn read(
                 fields.insert(name.to_string(), text);
             }
             Some("file") if file.is_none() => {
+                file_name = field.file_name().map(str::to_string);
                 let mut bytes = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
                     if bytes.len() + chunk.len() > limit {
@@ -127,6 +131,7 @@ pub async fn read(
     Ok(Upload {
         csrf,
         fields,
+        file_name,
         bytes,
     })
 }

@@ -10,14 +10,15 @@
 //! `AwaitingPayment → PaymentException` (their applications).
 
 use domain::order::{OrderEvent, OrderStatus};
-use domain::{ApplicationEvent, ApplicationStatus, AuditAction, Duty, Lang, Role, text};
+use domain::statement::CreditEvent;
+use domain::{ApplicationEvent, ApplicationStatus, AuditAction, Duty, Lang, Role, Status, text};
 use store::WriteTx;
 use store::orders::OrderRecord;
 
 use super::order::{self, Order};
 use crate::notifications::{self, Recipient, Template};
 use crate::people::actor::Actor;
-use crate::{App, ServiceError};
+use crate::{App, ErrorKind, ServiceError};
 
 /// One order in finance's queue.
 #[derive(Debug, Clone)]
@@ -96,32 +97,69 @@ async fn tell_customer(
     Ok(())
 }
 
-/// Confirms the transfer of order `id` (核款): the order is paid, and so are its applications.
+/// Confirms the transfer of order `id` (核款) from its voucher: the order is paid, and so
+/// are its applications. Only an order whose voucher waits is confirmed this way; money
+/// found without a voucher is confirmed from the bank statement ([`confirm_credit`]).
 pub async fn confirm(app: &App, actor: &Actor, id: i64) -> Result<(), ServiceError> {
     let mut tx = app.store.begin_write().await?;
     let record = load(&mut tx, id).await?;
-    let done = duties_done(&mut tx, &record).await?;
-    actor.require_duty(Duty::ConfirmPayment, &app.hall.separation_of_duties, &done)?;
-    order::change_status(
+    if record.status != OrderStatus::AwaitingConfirmation {
+        return Err(ServiceError::new(
+            ErrorKind::Conflict,
+            "no_voucher_waiting",
+            format!(
+                "the order is {}: no voucher waits to be confirmed (a credit found on the bank statement is confirmed there)",
+                record.status.name_en()
+            ),
+            format!(
+                "订单{}，没有待核对的汇款底单（在银行流水中找到的款项请在流水中确认）",
+                record.status.name_zh()
+            ),
+        ));
+    }
+    settle_paid(
         &mut tx,
+        app,
         actor,
         &record,
+        serde_json::json!({"amount_fen": record.amount_fen, "by": "voucher"}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The order is paid: its state, its applications (each by its own state machine), the
+/// customer's SMS. Checks the role and the separation of duties first.
+async fn settle_paid(
+    tx: &mut WriteTx,
+    app: &App,
+    actor: &Actor,
+    record: &OrderRecord,
+    details: serde_json::Value,
+) -> Result<(), ServiceError> {
+    let done = duties_done(tx, record).await?;
+    actor.require_duty(Duty::ConfirmPayment, &app.hall.separation_of_duties, &done)?;
+    order::change_status(
+        tx,
+        actor,
+        record,
         OrderEvent::Confirm,
         AuditAction::OrderConfirm,
-        serde_json::json!({"amount_fen": record.amount_fen}),
+        details,
     )
     .await?;
     let operator = match actor {
         Actor::Operator { id, .. } => Some(*id),
         _ => None,
     };
-    store::orders::set_paid(&mut tx, id, operator).await?;
-    store::applications::mark_paid(&mut tx, id).await?;
+    store::orders::set_paid(tx, record.id, operator).await?;
+    store::applications::mark_paid(tx, record.id).await?;
     order::move_applications(
-        &mut tx,
+        tx,
         app,
         actor,
-        &record,
+        record,
         &[
             ApplicationStatus::AwaitingPayment,
             ApplicationStatus::PaymentException,
@@ -130,12 +168,77 @@ pub async fn confirm(app: &App, actor: &Actor, id: i64) -> Result<(), ServiceErr
         AuditAction::ApplicationPay,
     )
     .await?;
-    let number = order::number(record.id, record.created_at);
     let template = Template::OrderPaid {
-        number,
+        number: order::number(record.id, record.created_at),
         amount: domain::Fen(u64::try_from(record.amount_fen).unwrap_or_default()).yuan(),
     };
-    tell_customer(&mut tx, &record, &template, "paid").await?;
+    tell_customer(tx, record, &template, "paid").await
+}
+
+/// Confirms credit `credit` of an imported bank statement as the payment of the order it
+/// was proposed for: the credit is confirmed and the order paid, in one transaction.
+pub async fn confirm_credit(app: &App, actor: &Actor, credit: i64) -> Result<(), ServiceError> {
+    let mut tx = app.store.begin_write().await?;
+    let found = store::statements::find_in(&mut tx, credit)
+        .await?
+        .ok_or_else(|| super::import_statement::unknown_credit(credit))?;
+    let transition = found
+        .status
+        .apply(CreditEvent::Confirm)
+        .map_err(|e| super::import_statement::refused_change(&e, found.status))?;
+    let order_id = found
+        .order_id
+        .ok_or_else(|| ServiceError::internal("bank credit", "a proposal without its order"))?;
+    let record = load(&mut tx, order_id).await?;
+    if record.amount_fen != found.amount_fen {
+        return Err(ServiceError::internal(
+            "bank credit",
+            "amount differs from the order's",
+        ));
+    }
+    store::transition::set(&mut tx, credit, transition).await?;
+    store::statements::set_decided(&mut tx, credit, &actor.label()).await?;
+    crate::audit::record(
+        &mut tx,
+        actor,
+        AuditAction::CreditConfirm,
+        super::import_statement::object(credit),
+        serde_json::json!({"order": order::number(record.id, record.created_at), "from": "proposed", "to": "confirmed"}),
+    )
+    .await?;
+    settle_paid(
+        &mut tx,
+        app,
+        actor,
+        &record,
+        serde_json::json!({"amount_fen": record.amount_fen, "by": "bank_statement", "credit": credit, "booked_on": found.booked_on}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets credit `credit` aside (not a customer's payment, or settled otherwise).
+pub async fn dismiss_credit(app: &App, actor: &Actor, credit: i64) -> Result<(), ServiceError> {
+    actor.require_any(&[Role::Finance, Role::Admin])?;
+    let mut tx = app.store.begin_write().await?;
+    let found = store::statements::find_in(&mut tx, credit)
+        .await?
+        .ok_or_else(|| super::import_statement::unknown_credit(credit))?;
+    let transition = found
+        .status
+        .apply(CreditEvent::Dismiss)
+        .map_err(|e| super::import_statement::refused_change(&e, found.status))?;
+    store::transition::set(&mut tx, credit, transition).await?;
+    store::statements::set_decided(&mut tx, credit, &actor.label()).await?;
+    crate::audit::record(
+        &mut tx,
+        actor,
+        AuditAction::CreditDismiss,
+        super::import_statement::object(credit),
+        serde_json::json!({"from": found.status.as_str(), "to": "dismissed"}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

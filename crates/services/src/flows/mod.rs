@@ -24,6 +24,7 @@ pub mod cancel;
 pub mod confirm_payment;
 pub mod counter;
 pub mod edit;
+pub mod import_statement;
 pub mod order;
 pub mod pay;
 pub mod place;

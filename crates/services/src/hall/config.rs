@@ -39,6 +39,9 @@ pub struct HallConfig {
     pub separation_of_duties: SeparationOfDuties,
     #[serde(default)]
     pub channels: Vec<Channel>,
+    /// How each bank's statement export is read, for finance's import.
+    #[serde(default)]
+    pub bank_profiles: Vec<domain::statement::BankProfile>,
 }
 
 impl HallConfig {
@@ -49,6 +52,27 @@ impl HallConfig {
             check_channel(channel).map_err(|e| format!("channels[{i}].{}: {}", e.field, e.en))?;
             if config.channels[..i].iter().any(|c| c.code == channel.code) {
                 return Err(format!("channels[{i}].code: {:?} used twice", channel.code));
+            }
+        }
+        for (i, profile) in config.bank_profiles.iter().enumerate() {
+            let code_ok = (2..=32).contains(&profile.code.len())
+                && profile
+                    .code
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !code_ok {
+                return Err(format!(
+                    "bank_profiles[{i}].code: 2 to 32 lowercase letters, digits or '-'"
+                ));
+            }
+            if config.bank_profiles[..i]
+                .iter()
+                .any(|p| p.code == profile.code)
+            {
+                return Err(format!(
+                    "bank_profiles[{i}].code: {:?} used twice",
+                    profile.code
+                ));
             }
         }
         Ok(config)

@@ -339,6 +339,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("console.messages", "发送失败的消息", "Failed messages"),
     ("console.reviews", "审核队列", "Review queue"),
     ("console.payments", "财务核款", "Payments to confirm"),
+    ("console.statements", "银行流水", "Bank statements"),
     ("console.counter", "现场受理", "Counter"),
     ("console.your_roles", "您的角色：", "Your roles: "),
     ("queue.counter", "现场受理", "Counter business"),

@@ -664,3 +664,131 @@ pub(crate) async fn pay_by_transfer(
     assert_eq!(status, StatusCode::SEE_OTHER, "{text}");
     id
 }
+
+#[tokio::test]
+async fn a_bank_statement_proposes_matches_that_finance_confirms_and_twice_adds_nothing() {
+    let test = TestApp::new().await;
+    let mut customer = test.customer(PHONE, [10, 5, 3, 1]).await;
+    let ours = organisation("福州某某科技有限公司", "91350100M000100Y43");
+    let first = submitted_fjca(&test, &mut customer, PHONE, ours).await;
+    let second = submitted_fjca(
+        &test,
+        &mut customer,
+        PHONE,
+        organisation("厦门另一家有限公司", "91110108MA01KPGK0L"),
+    )
+    .await;
+    let place = |id: i64| json!({"applications": [id], "method": "bank_transfer"});
+    let a = customer
+        .call("POST", "/api/v1/orders", place(first))
+        .await
+        .json();
+    let b = customer
+        .call("POST", "/api/v1/orders", place(second))
+        .await
+        .json();
+    let (a_id, b_id) = (a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap());
+    let b_number = b["number"].as_str().unwrap();
+    // Four credits: A by amount and name (full-width brackets and a space aside); B by amount
+    // and its number in the remark though a director paid it; one of the right amount from
+    // a stranger; one of a known remitter with another amount. And a debit.
+    let csv = format!(
+        "\u{feff}交易日期,借方发生额,贷方发生额,对方户名,对方账号,摘要\r\n\
+         2026-11-03 09:12:00,,\"260.00\",福州某某科技有限公司 ,6222001,货款\r\n\
+         2026-11-03,,260,张某某,6222002,\"{b_number} 证书费\"\r\n\
+         2026-11-04,,260.00,无关公司,6222003,\r\n\
+         2026-11-04,,180.00,厦门另一家有限公司,6222004,\r\n\
+         2026-11-05,500.00,,房租,6222005,\r\n"
+    );
+    let mut finance = test.operator("caiwu", "finance").await;
+    let page = finance.page("/console/statements").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = input_value(&page.text, "csrf");
+    let fields = [("csrf", csrf.as_str()), ("profile", "generic")];
+    let answer = finance
+        .upload_with("/console/statements", &fields, csv.as_bytes())
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert!(
+        answer.text.contains("已导入 4 笔入账，推荐匹配 2 笔"),
+        "{}",
+        answer.text
+    );
+    assert!(
+        answer.text.contains("但汇款户名不是订单主体"),
+        "{}",
+        answer.text
+    );
+    assert!(answer.text.contains("但金额不符"));
+    // The same file again: nothing added.
+    let answer = finance
+        .upload_with("/console/statements", &fields, csv.as_bytes())
+        .await;
+    assert!(answer.text.contains("该文件此前已导入"), "{}", answer.text);
+    assert_eq!(answer.text.matches("data-testid=\"credit-row\"").count(), 4);
+    // A bad file names the line; a customer cannot reach the page.
+    let bad = "交易日期,借方发生额,贷方发生额,对方户名,对方账号,摘要\n2026-11-03,,26O,甲,1,\n";
+    let answer = finance
+        .upload_with("/console/statements", &fields, bad.as_bytes())
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(answer.text.contains("第 2 行"), "{}", answer.text);
+    assert_ne!(
+        customer.page("/console/statements").await.status,
+        StatusCode::OK
+    );
+
+    // Finance confirms both proposals: the orders are paid, without any voucher.
+    let credits = services::flows::import_statement::credits(
+        &test.app,
+        &services::people::actor::Actor::Cli("test".into()),
+    )
+    .await
+    .unwrap();
+    let proposed: Vec<i64> = credits
+        .iter()
+        .filter(|c| c.record.status == domain::statement::CreditStatus::Proposed)
+        .map(|c| c.record.id)
+        .collect();
+    assert_eq!(proposed.len(), 2);
+    for id in &proposed {
+        let (status, text) = console_post(
+            &mut finance,
+            "/console/statements",
+            &format!("/console/statements/credits/{id}/confirm"),
+            &[],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{text}");
+    }
+    for id in [a_id, b_id] {
+        let shown = customer
+            .call("GET", &format!("/api/v1/orders/{id}"), json!(null))
+            .await
+            .json();
+        assert_eq!(shown["status"], "paid", "{shown}");
+    }
+    // A confirmed credit is not confirmed twice; an unmatched one is set aside.
+    let (status, _) = console_post(
+        &mut finance,
+        "/console/statements",
+        &format!("/console/statements/credits/{}/confirm", proposed[0]),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let unmatched = credits
+        .iter()
+        .find(|c| c.record.status == domain::statement::CreditStatus::Unmatched)
+        .unwrap()
+        .record
+        .id;
+    let (status, _) = console_post(
+        &mut finance,
+        "/console/statements",
+        &format!("/console/statements/credits/{unmatched}/dismiss"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}

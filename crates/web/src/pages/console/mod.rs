@@ -12,6 +12,7 @@ mod messages;
 mod operators;
 pub(crate) mod payments;
 mod reviews;
+mod statements;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -66,6 +67,18 @@ pub fn routes() -> Router<AppState> {
             get(reviews::viewer),
         )
         .route("/console/payments", get(payments::queue))
+        .route(
+            "/console/statements",
+            get(statements::page).post(statements::upload).layer(
+                axum::extract::DefaultBodyLimit::max(
+                    4 * 1024 * 1024 + crate::upload::FRAMING_BYTES,
+                ),
+            ),
+        )
+        .route(
+            "/console/statements/credits/{id}/{action}",
+            post(statements::decide),
+        )
         .route("/console/orders/{id}", get(payments::page))
         .route("/console/orders/{id}/{action}", post(payments::act))
         .route(
@@ -80,7 +93,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The console's navigation: each item with the roles that may open it.
-const NAV: [(&str, &str, &[Role]); 8] = [
+const NAV: [(&str, &str, &[Role]); 9] = [
     ("/console", "console.dashboard", &[]),
     (
         "/console/counter",
@@ -95,6 +108,11 @@ const NAV: [(&str, &str, &[Role]); 8] = [
     (
         "/console/payments",
         "console.payments",
+        &[Role::Finance, Role::Admin],
+    ),
+    (
+        "/console/statements",
+        "console.statements",
         &[Role::Finance, Role::Admin],
     ),
     ("/console/operators", "console.operators", &[Role::Admin]),
