@@ -5,11 +5,13 @@
 //!
 //! Today: notifications ([`notify`]: SMS and e-mail), document storage ([`storage`]: the
 //! local file system, S3-compatible object stores) and real-name verification
-//! ([`identity`]). Payment and invoicing adapters come as sibling modules, each laid out the same way: `mod.rs` (the
-//! trait and its types), `sandbox.rs`, one file per real adapter.
+//! ([`identity`]) and online payment ([`payment`]: Alipay; its simulator is the crate
+//! `certhall-paysim`). Invoicing adapters come as a sibling module, laid out the same way:
+//! `mod.rs` (the trait and its types), `sandbox.rs`, one file per real adapter.
 
 pub mod identity;
 pub mod notify;
+pub mod payment;
 pub mod signing;
 pub mod storage;
 

@@ -1,0 +1,147 @@
+//! Online payment providers: one trait, [`PaymentProvider`], for what a QR-code payment
+//! takes — create a trade and get the code the buyer scans, ask how the trade stands,
+//! close it, refund it — and [`PaymentProvider::verify_notice`] for the provider's
+//! asynchronous notice, which confirms a payment only when its signature holds.
+//!
+//! Adapters: [`alipay::AlipayF2F`] (Alipay face-to-face QR, the OpenAPI form protocol with
+//! RSA2 signatures). WeChat Pay Native (APIv3) follows. The simulator that speaks the same
+//! protocols lives in its own crate (`certhall-paysim`) and shares no signing code with
+//! these adapters: each side is pinned to test vectors of the providers' official SDKs.
+//!
+//! A definite answer of the provider ("no such trade", "already paid") is a value; not
+//! getting one (a timeout, a 5xx, "system busy", an answer whose signature fails) is
+//! [`PaymentError::Unknown`]: nothing may be concluded, the trade is queried again later.
+
+pub mod alipay;
+
+use domain::Fen;
+use futures_util::future::BoxFuture;
+
+/// A trade to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TradeRequest {
+    /// Our number of the attempt, unique with the provider: 6 to 32 of `[A-Za-z0-9_]`.
+    pub out_trade_no: String,
+    pub amount: Fen,
+    /// What the buyer sees (the order's number and the CA's name).
+    pub subject: String,
+    /// When the provider stops taking the payment, as `yyyy-MM-dd HH:mm:ss` in China.
+    pub expires_at: String,
+    /// Where the provider sends its notice.
+    pub notify_url: String,
+}
+
+/// How a trade stands with the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TradeState {
+    /// The provider has no such trade (Alipay: the QR code was not scanned yet).
+    Unknown,
+    /// Created or scanned; not paid.
+    Pending,
+    /// Paid `amount`; `provider_ref` is the provider's trade number.
+    Paid { amount: Fen, provider_ref: String },
+    /// Closed unpaid, or refunded in full.
+    Closed,
+}
+
+/// What closing a trade did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseOutcome {
+    Closed,
+    /// The buyer paid first: the payment stands (and is recorded, or refunded).
+    AlreadyPaid,
+    /// The provider never saw the trade (not scanned): nothing to close.
+    NotFound,
+}
+
+/// A refund to make, known by its own number: sending it again refunds once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRequest {
+    pub out_trade_no: String,
+    pub out_refund_no: String,
+    pub amount: Fen,
+    pub reason: String,
+}
+
+/// What a refund did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundOutcome {
+    /// Refunded; `moved` is false when this call moved no money (an earlier one did).
+    Refunded { moved: bool },
+    /// Accepted; the provider settles it later.
+    Processing,
+}
+
+/// Not a definite answer, or a refusal.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PaymentError {
+    /// The provider answered no, for a reason it named (`ACQ.TRADE_HAS_SUCCESS`…).
+    #[error("refused by the provider: {code}: {message}")]
+    Refused { code: String, message: String },
+    /// No definite answer: a timeout, an HTTP error, "system busy", an unsigned or
+    /// badly signed answer. Query again later; never conclude anything from it.
+    #[error("no definite answer from the provider: {0}")]
+    Unknown(String),
+}
+
+/// A notice the provider signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The provider's id of the notice (Alipay `notify_id`): the same id, the same notice.
+    pub id: String,
+    /// The merchant it is for (Alipay `app_id`), to check against ours.
+    pub app_id: String,
+    /// The payee (Alipay `seller_id`), when the provider says.
+    pub seller_id: Option<String>,
+    pub out_trade_no: String,
+    pub state: TradeState,
+}
+
+/// Why a notice is not taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoticeError {
+    #[error("the notice is not signed")]
+    Unsigned,
+    #[error("the notice's signature does not verify")]
+    BadSignature,
+    #[error("the notice cannot be read: {0}")]
+    Malformed(String),
+}
+
+/// An online payment provider.
+pub trait PaymentProvider: Send + Sync {
+    /// Creates the trade; the text of the QR code the buyer scans.
+    fn precreate<'a>(
+        &'a self,
+        trade: &'a TradeRequest,
+    ) -> BoxFuture<'a, Result<String, PaymentError>>;
+    fn query<'a>(
+        &'a self,
+        out_trade_no: &'a str,
+    ) -> BoxFuture<'a, Result<TradeState, PaymentError>>;
+    fn close<'a>(
+        &'a self,
+        out_trade_no: &'a str,
+    ) -> BoxFuture<'a, Result<CloseOutcome, PaymentError>>;
+    fn refund<'a>(
+        &'a self,
+        refund: &'a RefundRequest,
+    ) -> BoxFuture<'a, Result<RefundOutcome, PaymentError>>;
+    /// Verifies a notice as received (its `Content-Type` and exact body bytes).
+    fn verify_notice(&self, content_type: &str, body: &[u8]) -> Result<Notice, NoticeError>;
+    /// What the provider expects as the answer to a notice taken (`success` for Alipay).
+    fn notice_answer(&self, taken: bool) -> (u16, &'static str);
+}
+
+/// A key in PEM (any label) or bare base64: its DER bytes.
+pub fn key_der(text: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine;
+    let body: String = text
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .flat_map(|l| l.trim().chars())
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map_err(|e| format!("not a PEM or base64 key: {e}"))
+}
