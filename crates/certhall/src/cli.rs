@@ -178,6 +178,25 @@ pub struct GlobalArgs {
         default_value_t = 10
     )]
     pub identity_timeout: u64,
+    /// Alipay's OpenAPI gateway (`https://openapi.alipay.com/gateway.do`, or the simulator's
+    /// from `certhall paysim`): turns online payment on. See docs/PAYMENTS.md.
+    #[arg(long, global = true, env = "CERTHALL_ALIPAY_GATEWAY")]
+    pub alipay_gateway: Option<String>,
+    /// Our app id with Alipay (with --alipay-gateway).
+    #[arg(long, global = true, env = "CERTHALL_ALIPAY_APP_ID")]
+    pub alipay_app_id: Option<String>,
+    /// File holding the app's RSA private key, PEM (with --alipay-gateway).
+    #[arg(long, global = true, env = "CERTHALL_ALIPAY_PRIVATE_KEY_FILE")]
+    pub alipay_private_key_file: Option<PathBuf>,
+    /// File holding Alipay's public key, PEM (with --alipay-gateway).
+    #[arg(long, global = true, env = "CERTHALL_ALIPAY_PUBLIC_KEY_FILE")]
+    pub alipay_public_key_file: Option<PathBuf>,
+    /// The seller id Alipay's notices must name (optional).
+    #[arg(long, global = true, env = "CERTHALL_ALIPAY_SELLER_ID")]
+    pub alipay_seller_id: Option<String>,
+    /// Where Alipay sends its notices; default PUBLIC_URL/pay/notify/alipay.
+    #[arg(long, global = true, env = "CERTHALL_ALIPAY_NOTIFY_URL")]
+    pub alipay_notify_url: Option<String>,
     /// How SMS go out: `file` appends to DATA_DIR/outbox/sms.jsonl; `http` posts to a gateway.
     #[arg(
         long,

@@ -105,6 +105,9 @@ audit_actions! {
     OrderCancel = "order.cancel", "取消订单", "Order cancelled";
     OrderClose = "order.close", "关闭未支付订单", "Unpaid order closed";
     OrderRemind = "order.remind", "提醒支付", "Payment reminder sent";
+    OrderPayStart = "order.pay_start", "生成支付二维码", "Online payment code made";
+    OrderAttemptClose = "order.attempt_close", "关闭过期支付", "Expired online payment closed";
+    OrderRefundDue = "order.refund_due", "待退款（重复或迟到的付款）", "A payment to refund (a second or late one)";
     StatementImport = "statement.import", "导入银行流水", "Bank statement imported";
     CreditConfirm = "credit.confirm", "确认流水入账", "Bank credit confirmed as an order's payment";
     CreditDismiss = "credit.dismiss", "忽略流水入账", "Bank credit set aside";

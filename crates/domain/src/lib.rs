@@ -24,6 +24,7 @@ pub mod money;
 pub mod order;
 pub mod organisation_code;
 pub mod password;
+pub mod payment;
 pub mod phone;
 pub mod resident_id;
 pub mod roles;

@@ -12,7 +12,9 @@
 //!     │    └── close (unpaid too long) ──▶ Closed
 //!     └─────── cancel ──▶ Cancelled   (also from PaymentException)
 //!  AwaitingPayment, PaymentException ── confirm ──▶ Paid   (finance found the credit on the
-//!                                                         bank statement, voucher or not)
+//!                                                         bank statement, voucher or not;
+//!                                                         or the provider's signed word)
+//!  AwaitingPayment ── raise_exception ──▶ PaymentException  (paid online, another amount)
 //! ```
 //! `Paid`, `Cancelled` and `Closed` are final here (refunds come with online payment). A
 //! closed or cancelled order lets its applications go back to waiting for an order.
@@ -142,7 +144,9 @@ impl OrderStatus {
             (S::AwaitingPayment | S::AwaitingConfirmation | S::PaymentException, E::Confirm) => {
                 S::Paid
             }
-            (S::AwaitingConfirmation, E::RaiseException) => S::PaymentException,
+            (S::AwaitingPayment | S::AwaitingConfirmation, E::RaiseException) => {
+                S::PaymentException
+            }
             (S::AwaitingPayment | S::PaymentException, E::Cancel) => S::Cancelled,
             (S::AwaitingPayment, E::Close) => S::Closed,
             (from, event) => {
@@ -164,7 +168,7 @@ mod tests {
     use OrderStatus as S;
 
     /// The table written out again by hand, so that a change to one is caught by the other.
-    const EXPECTED: [(S, E, S); 9] = [
+    const EXPECTED: [(S, E, S); 10] = [
         (
             S::AwaitingPayment,
             E::UploadVoucher,
@@ -178,6 +182,7 @@ mod tests {
         (S::AwaitingPayment, E::Confirm, S::Paid),
         (S::AwaitingConfirmation, E::Confirm, S::Paid),
         (S::PaymentException, E::Confirm, S::Paid),
+        (S::AwaitingPayment, E::RaiseException, S::PaymentException),
         (
             S::AwaitingConfirmation,
             E::RaiseException,

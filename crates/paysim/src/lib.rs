@@ -175,6 +175,19 @@ impl Simulator {
             .insert(app_id.to_string(), public_key_der.to_vec());
     }
 
+    /// A new merchant key pair for `app_id`: the public half registered here, the private
+    /// half returned (PKCS#8 PEM) for the merchant's configuration.
+    pub fn new_merchant(&self, app_id: &str) -> std::io::Result<String> {
+        let key = RsaKeyPair::generate(KeySize::Rsa2048).map_err(std::io::Error::other)?;
+        self.register_alipay_app(app_id, key.public_key().as_ref());
+        let der = aws_lc_rs::encoding::AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&key)
+            .map_err(std::io::Error::other)?;
+        let body = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
+        Ok(format!(
+            "-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"
+        ))
+    }
+
     /// The buyer scans the trade's code (Alipay now knows the trade: WAIT_BUYER_PAY).
     pub fn scan(&self, out_trade_no: &str) -> bool {
         let mut inner = self.inner.lock().expect("simulator state");

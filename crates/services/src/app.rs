@@ -53,6 +53,8 @@ pub struct Config {
     pub pdf_font: FontSettings,
     /// The real-name verification service: the sandbox by default.
     pub identity: IdentityProviders,
+    /// The online payment provider, if one is configured (none: transfers only).
+    pub online_payment: Option<OnlinePayment>,
     /// The system clock in production, a settable one in tests.
     pub clock: Arc<dyn Clock>,
 }
@@ -74,6 +76,7 @@ impl Config {
             storage: Arc::new(LocalFs::new(data_dir.join("documents"))),
             pdf_font: FontSettings::default(),
             identity: IdentityProviders::sandbox(clock.clone()),
+            online_payment: None,
             clock,
         })
     }
@@ -112,6 +115,22 @@ impl IdentityProviders {
     }
 }
 
+/// An online payment provider and what its notices must name to be ours.
+#[derive(Clone)]
+pub struct OnlinePayment {
+    pub provider: Arc<dyn providers::payment::PaymentProvider>,
+    /// `alipay`.
+    pub name: &'static str,
+    /// Our app id with the provider: a notice for another is not ours.
+    pub app_id: String,
+    /// The payee the provider names (Alipay `seller_id`), when configured.
+    pub seller_id: Option<String>,
+    /// Where the provider sends its notices (our `/pay/notify/{name}`, public, HTTPS).
+    pub notify_url: String,
+    /// How long a QR code may be paid.
+    pub code_lifetime_seconds: i64,
+}
+
 /// The running application.
 pub struct App {
     pub(crate) store: Store,
@@ -129,6 +148,7 @@ pub struct App {
     pub documents: DocumentSettings,
     pub(crate) storage: Arc<dyn BlobStore>,
     pub(crate) identity: IdentityProviders,
+    pub(crate) online_payment: Option<OnlinePayment>,
     /// Bounds how many images decode at once (decoding is CPU-heavy; it runs off the async
     /// threads and must not starve OCSP and pages).
     pub(crate) decoding: Arc<Semaphore>,
@@ -161,12 +181,18 @@ impl App {
             documents: config.documents,
             storage: config.storage,
             identity: config.identity,
+            online_payment: config.online_payment,
             pdf_font_settings: config.pdf_font,
             pdf_font: OnceCell::new(),
             ca: OnceCell::new(),
             data_dir: config.data_dir,
             node_id: node_id(),
         }))
+    }
+
+    /// The online payment provider, when one is configured.
+    pub fn online_payment(&self) -> Option<&OnlinePayment> {
+        self.online_payment.as_ref()
     }
 
     /// The identity sandbox, when it is the configured verification service.

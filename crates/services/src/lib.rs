@@ -30,5 +30,5 @@ pub mod notifications;
 pub mod people;
 mod secrets;
 
-pub use app::{App, Config, Notifiers};
+pub use app::{App, Config, Notifiers, OnlinePayment};
 pub use error::{ErrorKind, ServiceError};

@@ -30,6 +30,7 @@ pub mod ocsp_responders;
 pub mod operators;
 pub mod orders;
 pub mod outbox;
+pub mod payments;
 pub mod profiles;
 pub mod revocations;
 mod schema;

@@ -48,6 +48,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(11, "0011_identity_checks"),
     migration!(12, "0012_orders"),
     migration!(13, "0013_bank_statements"),
+    migration!(14, "0014_payment_attempts"),
 ];
 
 fn for_backend(backend: Backend, sql: &str) -> String {

@@ -32,6 +32,10 @@ impl StatusTable for domain::statement::CreditStatus {
     const TABLE: &'static str = "bank_credits";
 }
 
+impl StatusTable for domain::payment::AttemptStatus {
+    const TABLE: &'static str = "payment_attempts";
+}
+
 impl StatusTable for domain::MessageStatus {
     const TABLE: &'static str = "outbox";
 }

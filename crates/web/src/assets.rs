@@ -12,6 +12,7 @@ const LOGO_SVG: &str = include_str!("../assets/logo.svg");
 const DOCUMENTS_JS: &str = include_str!("../assets/documents.js");
 const VIEWER_JS: &str = include_str!("../assets/viewer.js");
 const VERIFICATION_JS: &str = include_str!("../assets/verification.js");
+const ORDER_JS: &str = include_str!("../assets/order.js");
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -26,6 +27,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/assets/verification.js",
             get(|| async { asset(VERIFICATION_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/assets/order.js",
+            get(|| async { asset(ORDER_JS, "text/javascript; charset=utf-8") }),
         )
         .route(
             "/assets/viewer.js",

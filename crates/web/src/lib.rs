@@ -18,6 +18,7 @@ mod ocsp;
 mod ops;
 mod origin;
 mod pages;
+mod pay_notify;
 mod publish;
 mod query;
 mod upload;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::routes())
         .merge(publish::routes())
         .merge(ocsp::routes())
+        .merge(pay_notify::routes())
         .merge(ops::routes())
         .nest("/api/v1", api::routes())
         .layer(axum::middleware::from_fn_with_state(

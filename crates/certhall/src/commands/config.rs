@@ -44,6 +44,9 @@ pub fn config(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<Config> {
     if let IdentityProvider::Http = global.identity {
         config.identity = identity_service(global, config.clock.clone())?;
     }
+    if global.alipay_gateway.is_some() {
+        config.online_payment = Some(alipay(global, config.clock.clone())?);
+    }
     let ca = &mut config.ca;
     if let Some(oid) = &global.policy_oid {
         ca.policy_oid = oid
@@ -134,6 +137,52 @@ fn identity_service(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<Identi
     Ok(IdentityProviders {
         verifier: Arc::new(service),
         sandbox: None,
+    })
+}
+
+/// Alipay as the flags describe it.
+fn alipay(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<services::OnlinePayment> {
+    let gateway = global.alipay_gateway.clone().unwrap_or_default();
+    let app_id = global
+        .alipay_app_id
+        .clone()
+        .context("--alipay-app-id is required with --alipay-gateway")?;
+    let read = |path: &Option<std::path::PathBuf>, flag: &str| -> Result<String> {
+        let path = path
+            .as_ref()
+            .with_context(|| format!("{flag} is required with --alipay-gateway"))?;
+        std::fs::read_to_string(path).with_context(|| format!("{flag}: reading {}", path.display()))
+    };
+    let private_key = zeroize::Zeroizing::new(read(
+        &global.alipay_private_key_file,
+        "--alipay-private-key-file",
+    )?);
+    let alipay_public_key = read(&global.alipay_public_key_file, "--alipay-public-key-file")?;
+    let provider = providers::payment::alipay::AlipayF2F::new(
+        providers::payment::alipay::AlipaySettings {
+            gateway,
+            app_id: app_id.clone(),
+            private_key,
+            alipay_public_key,
+            timeout: std::time::Duration::from_secs(15),
+        },
+        clock,
+    )
+    .map_err(anyhow::Error::msg)?;
+    let public = global
+        .public_url
+        .clone()
+        .unwrap_or_else(|| "http://127.0.0.1:8080".into());
+    Ok(services::OnlinePayment {
+        provider: Arc::new(provider),
+        name: "alipay",
+        app_id,
+        seller_id: global.alipay_seller_id.clone(),
+        notify_url: global
+            .alipay_notify_url
+            .clone()
+            .unwrap_or_else(|| format!("{}/pay/notify/alipay", public.trim_end_matches('/'))),
+        code_lifetime_seconds: 2 * 3600,
     })
 }
 

@@ -94,7 +94,10 @@ impl AlipayF2F {
             ("format".into(), "JSON".into()),
             ("charset".into(), "utf-8".into()),
             ("sign_type".into(), "RSA2".into()),
-            ("timestamp".into(), china_time(self.clock.now().seconds())),
+            (
+                "timestamp".into(),
+                super::china_time(self.clock.now().seconds()),
+            ),
             ("version".into(), "1.0".into()),
             ("biz_content".into(), biz_content.to_string()),
         ];
@@ -168,16 +171,6 @@ impl AlipayF2F {
             }),
         }
     }
-}
-
-/// `yyyy-MM-dd HH:mm:ss` in China (GMT+8), as Alipay's `timestamp` wants it.
-pub fn china_time(unix: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .map(|t| t.to_offset(time::macros::offset!(+8)))
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_default()
 }
 
 /// The signed text of a request: every parameter but `sign` and empty ones, by name.
@@ -531,7 +524,10 @@ mod tests {
 
     #[test]
     fn china_time_is_gmt_plus_eight() {
-        assert_eq!(china_time(0), "1970-01-01 08:00:00");
-        assert_eq!(china_time(1_793_000_000), "2026-10-26 15:33:20");
+        assert_eq!(super::super::china_time(0), "1970-01-01 08:00:00");
+        assert_eq!(
+            super::super::china_time(1_793_000_000),
+            "2026-10-26 15:33:20"
+        );
     }
 }

@@ -145,3 +145,13 @@ pub fn key_der(text: &str) -> Result<Vec<u8>, String> {
         .decode(body)
         .map_err(|e| format!("not a PEM or base64 key: {e}"))
 }
+
+/// `yyyy-MM-dd HH:mm:ss` in China (GMT+8), as Alipay writes times.
+pub fn china_time(unix: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .map(|t| t.to_offset(time::macros::offset!(+8)))
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
+}

@@ -131,7 +131,7 @@ pub async fn confirm(app: &App, actor: &Actor, id: i64) -> Result<(), ServiceErr
 
 /// The order is paid: its state, its applications (each by its own state machine), the
 /// customer's SMS. Checks the role and the separation of duties first.
-async fn settle_paid(
+pub(crate) async fn settle_paid(
     tx: &mut WriteTx,
     app: &App,
     actor: &Actor,

@@ -182,9 +182,13 @@ pub(crate) async fn own(
 }
 
 /// The payment methods offered for `business` in `channel` on this installation: the
-/// channel's, less online payment while no online provider is configured (its adapters
-/// come next), so that no order waits for a payment that cannot be made.
-pub fn offered_methods(channel: &Channel, business: domain::BusinessType) -> Vec<PaymentMethod> {
+/// channel's, less online payment where no online provider is configured, so that no
+/// order waits for a payment that cannot be made.
+pub fn offered_methods(
+    app: &App,
+    channel: &Channel,
+    business: domain::BusinessType,
+) -> Vec<PaymentMethod> {
     channel
         .business
         .get(&business)
@@ -192,7 +196,7 @@ pub fn offered_methods(channel: &Channel, business: domain::BusinessType) -> Vec
             rule.payment_methods
                 .iter()
                 .copied()
-                .filter(|m| *m == PaymentMethod::BankTransfer)
+                .filter(|m| *m == PaymentMethod::BankTransfer || app.online_payment.is_some())
                 .collect()
         })
         .unwrap_or_default()

@@ -6,20 +6,26 @@
 //! re-encoded, sealed, bound to the order); then one transaction records it, moves the
 //! order to 待核款 and, when it was in exception, its applications back to 待支付. A new
 //! voucher while finance has not looked yet replaces nothing: every voucher is kept, the
-//! latest is checked. Online payment (Alipay, WeChat Pay) comes with its adapters.
+//! latest is checked. Online ([`online`], [`take_notice`]): a QR code of the configured
+//! provider for the order; the order is paid only on the provider's signed word (a
+//! verified notice here, or a verified query answer in `jobs::reconcile_payments`).
 //! Transitions: `AwaitingPayment → AwaitingConfirmation`,
 //! `PaymentException → AwaitingConfirmation` (orders); `PaymentException → AwaitingPayment`
 //! (its applications).
 
 use domain::channel::PaymentMethod;
 use domain::order::{OrderEvent, OrderStatus};
+use domain::payment::{AttemptEvent, AttemptStatus};
 use domain::time::ChinaDate;
-use domain::{ApplicationEvent, ApplicationStatus, AuditAction, FieldError, text};
+use domain::{ApplicationEvent, ApplicationStatus, AuditAction, Fen, FieldError, text};
+use providers::payment::{TradeRequest, TradeState};
 use store::orders::NewVoucher;
+use store::payments::NewNotice;
 
 use super::order;
 use crate::documents::{self, Binding};
 use crate::people::accounts::CustomerSession;
+use crate::people::actor::Actor;
 use crate::{App, ErrorKind, ServiceError};
 
 /// What the customer says of the transfer.
@@ -196,4 +202,247 @@ pub async fn voucher_image(
         (&found.object_key, &found.wrapped_key)
     };
     documents::open(app, &Binding::Voucher { order_id: id }, key, wrapped).await
+}
+
+/// A QR code to pay an order online.
+#[derive(Debug, Clone)]
+pub struct OnlineCode {
+    /// The provider's code text (what the QR code holds).
+    pub qr_code: String,
+    /// The same, drawn as SVG by the server.
+    pub qr_svg: String,
+    pub expires_at: i64,
+}
+
+fn online_unavailable() -> ServiceError {
+    ServiceError::new(
+        ErrorKind::Unavailable,
+        "payment_unavailable",
+        "online payment is not available now; try again, or pay by bank transfer",
+        "在线支付暂不可用，请稍后再试或改用银行汇款",
+    )
+}
+
+/// The QR code to pay order `id` online (在线支付): the pending attempt's while it has time
+/// left, else a new attempt, recorded before the provider is asked (a crash in between
+/// leaves a row the reconciliation settles). Transitions: none (an attempt starts pending).
+pub async fn online(
+    app: &App,
+    customer: &CustomerSession,
+    id: i64,
+) -> Result<OnlineCode, ServiceError> {
+    let online = app.online_payment.as_ref().ok_or_else(online_unavailable)?;
+    let current = order::get(app, &customer.actor(), id).await?;
+    if current.method != PaymentMethod::Online {
+        return Err(ServiceError::new(
+            ErrorKind::Conflict,
+            "not_online",
+            "this order is paid by bank transfer",
+            "该订单为银行汇款订单",
+        ));
+    }
+    let payable = |status: OrderStatus| {
+        if status == OrderStatus::AwaitingPayment {
+            Ok(())
+        } else {
+            Err(ServiceError::new(
+                ErrorKind::Conflict,
+                "not_payable",
+                format!("the order is {}", status.name_en()),
+                format!("订单{}，无需支付", status.name_zh()),
+            ))
+        }
+    };
+    payable(current.status)?;
+    let now = app.now().seconds();
+    let shown = store::payments::for_order(&app.store, id)
+        .await?
+        .into_iter()
+        .find(|a| a.status == AttemptStatus::Pending && a.expires_at > now + 60);
+    if let Some(attempt) = shown
+        && let Some(qr_code) = attempt.qr_code
+    {
+        return Ok(OnlineCode {
+            qr_svg: documents::qr_svg(&qr_code)?,
+            qr_code,
+            expires_at: attempt.expires_at,
+        });
+    }
+    let expires_at = now + online.code_lifetime_seconds;
+    let mut tx = app.store.begin_write().await?;
+    let record = order::own(&mut tx, customer, id).await?;
+    payable(record.status)?;
+    let (attempt, out_trade_no) =
+        store::payments::insert_attempt(&mut tx, id, online.name, record.amount_fen, expires_at)
+            .await?;
+    crate::audit::record(
+        &mut tx,
+        &customer.actor(),
+        AuditAction::OrderPayStart,
+        order::object(id),
+        serde_json::json!({"provider": online.name, "out_trade_no": out_trade_no, "expires_at": expires_at}),
+    )
+    .await?;
+    tx.commit().await?;
+    let request = TradeRequest {
+        out_trade_no,
+        amount: current.amount,
+        subject: format!("{} 订单 {}", app.hall.site.ca_name_zh, current.number),
+        expires_at: providers::payment::china_time(expires_at),
+        notify_url: online.notify_url.clone(),
+    };
+    let qr_code = online.provider.precreate(&request).await.map_err(|e| {
+        tracing::warn!(error = %e, "online payment: precreate failed");
+        online_unavailable()
+    })?;
+    let mut tx = app.store.begin_write().await?;
+    store::payments::set_qr(&mut tx, attempt, &qr_code).await?;
+    tx.commit().await?;
+    Ok(OnlineCode {
+        qr_svg: documents::qr_svg(&qr_code)?,
+        qr_code,
+        expires_at,
+    })
+}
+
+/// A provider's notice, as received on `/pay/notify/{provider}`: verified, kept with its
+/// verdict, and applied when it says a trade of ours was paid; the answer the provider
+/// expects. A notice whose signature fails changes nothing and is refused (the provider
+/// sends it again; a forger gets nothing). An authentic notice is answered as taken
+/// whatever it changed (a duplicate, a late one, another amount), so that the provider
+/// stops sending it; what it could not do is for finance.
+pub async fn take_notice(app: &App, content_type: &str, body: &[u8]) -> (u16, &'static str) {
+    let Some(online) = &app.online_payment else {
+        return (404, "");
+    };
+    let text = String::from_utf8_lossy(body).into_owned();
+    let verdict = online.provider.verify_notice(content_type, body);
+    let outcome = async {
+        let mut tx = app.store.begin_write().await?;
+        let (notice_id, out_trade_no, verdict_text, effect) = match &verdict {
+            Err(e) => (None, None, format!("rejected: {e}"), "none".to_string()),
+            Ok(notice) => {
+                let ours = notice.app_id == online.app_id
+                    && online
+                        .seller_id
+                        .as_ref()
+                        .is_none_or(|s| notice.seller_id.as_ref() == Some(s));
+                let effect = if !ours {
+                    "not_ours".to_string()
+                } else {
+                    match &notice.state {
+                        TradeState::Paid {
+                            amount,
+                            provider_ref,
+                        } => {
+                            apply_paid(&mut tx, app, &notice.out_trade_no, *amount, provider_ref)
+                                .await?
+                        }
+                        other => format!("no_change: {other:?}"),
+                    }
+                };
+                (
+                    Some(notice.id.clone()),
+                    Some(notice.out_trade_no.clone()),
+                    "verified".to_string(),
+                    effect,
+                )
+            }
+        };
+        store::payments::insert_notice(
+            &mut tx,
+            &NewNotice {
+                provider: online.name,
+                notice_id: notice_id.as_deref(),
+                out_trade_no: out_trade_no.as_deref(),
+                body: &domain::text::clip(&text, 8000),
+                verdict: &verdict_text,
+                effect: &effect,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<(), ServiceError>(())
+    }
+    .await;
+    match (outcome, verdict.is_ok()) {
+        (Ok(()), taken) => online.provider.notice_answer(taken),
+        (Err(e), _) => {
+            // Nothing was applied: the provider sends it again.
+            tracing::error!(error = %e, "a payment notice could not be recorded");
+            online.provider.notice_answer(false)
+        }
+    }
+}
+
+/// The provider stated, signed, that attempt `out_trade_no` was paid `amount`: the attempt
+/// is paid once; the order is paid if it waits for payment, marked for finance if the
+/// amount differs, and a payment that finds the order cancelled, closed or paid already
+/// is recorded as one to refund. Returns what it did, for the notice log.
+pub(crate) async fn apply_paid(
+    tx: &mut store::WriteTx,
+    app: &App,
+    out_trade_no: &str,
+    amount: Fen,
+    provider_ref: &str,
+) -> Result<String, ServiceError> {
+    let Some(attempt) = store::payments::find_by_number_in(tx, out_trade_no).await? else {
+        return Ok("unknown_trade".into());
+    };
+    let Ok(transition) = attempt.status.apply(AttemptEvent::Pay) else {
+        return Ok("duplicate".into());
+    };
+    store::transition::set(tx, attempt.id, transition).await?;
+    store::payments::set_provider_ref(tx, attempt.id, provider_ref).await?;
+    let record = store::orders::find_in(tx, attempt.order_id)
+        .await?
+        .ok_or_else(|| ServiceError::internal("payment", "an attempt without its order"))?;
+    let paid_fen = i64::try_from(amount.0).unwrap_or(i64::MAX);
+    let details = serde_json::json!({
+        "by": "online", "out_trade_no": out_trade_no, "provider_ref": provider_ref,
+        "amount_fen": paid_fen,
+    });
+    if paid_fen != attempt.amount_fen {
+        if record.status == OrderStatus::AwaitingPayment {
+            let reason = format!(
+                "在线支付金额为 {} 元，与订单金额 {} 元不符，请联系客服",
+                amount.yuan(),
+                Fen(u64::try_from(attempt.amount_fen).unwrap_or_default()).yuan()
+            );
+            order::change_status(
+                tx,
+                &Actor::System,
+                &record,
+                OrderEvent::RaiseException,
+                AuditAction::OrderException,
+                serde_json::json!({"reason": reason, "out_trade_no": out_trade_no, "amount_fen": paid_fen}),
+            )
+            .await?;
+            store::orders::set_exception(tx, record.id, Some(&reason)).await?;
+        }
+        return Ok("wrong_amount".into());
+    }
+    if record.status == OrderStatus::AwaitingPayment {
+        super::confirm_payment::settle_paid(tx, app, &Actor::System, &record, details).await?;
+        return Ok("paid".into());
+    }
+    // Paid twice, or after the order was cancelled or closed: the money is real.
+    crate::audit::record(
+        tx,
+        &Actor::System,
+        AuditAction::OrderRefundDue,
+        order::object(record.id),
+        details,
+    )
+    .await?;
+    Ok("refund_due".into())
+}
+
+/// The latest notices kept (trade number, verdict, effect), newest first: what finance and
+/// the tests read of the notice log.
+pub async fn notice_log(
+    app: &App,
+    limit: i64,
+) -> Result<Vec<(String, String, String)>, ServiceError> {
+    Ok(store::payments::notices(&app.store, limit).await?)
 }

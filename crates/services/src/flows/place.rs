@@ -86,7 +86,7 @@ pub async fn place(
     }
     let channel = &first_app.channel;
     for (_, current) in &records {
-        if !order::offered_methods(channel, current.business).contains(&input.method) {
+        if !order::offered_methods(app, channel, current.business).contains(&input.method) {
             // Online payment the channel offers, on an installation without its provider.
             let online_unconfigured = input.method == PaymentMethod::Online
                 && channel

@@ -9,6 +9,7 @@ pub mod crl;
 pub mod housekeeping;
 pub mod ocsp_renewal;
 pub mod outbox;
+pub mod reconcile_payments;
 pub mod unpaid_orders;
 
 use std::sync::Arc;
@@ -22,4 +23,5 @@ pub fn spawn_all(app: &Arc<App>) {
     tokio::spawn(ocsp_renewal::run(app.clone()));
     tokio::spawn(outbox::run(app.clone()));
     tokio::spawn(unpaid_orders::run(app.clone()));
+    tokio::spawn(reconcile_payments::run(app.clone()));
 }

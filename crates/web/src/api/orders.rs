@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
             )),
         )
         .route("/orders/{id}/vouchers/{voucher}", get(get_voucher))
+        .route("/orders/{id}/online-payment", post(pay_online))
 }
 
 /// An order id from the path; anything else is "not found" like an unknown id.
@@ -183,7 +184,7 @@ pub async fn awaiting(
         waiting
             .into_iter()
             .map(|a| AwaitingView {
-                methods: order::offered_methods(&a.channel, a.business)
+                methods: order::offered_methods(&state.app, &a.channel, a.business)
                     .into_iter()
                     .map(|m| m.as_str().to_string())
                     .collect(),
@@ -351,4 +352,37 @@ pub async fn get_voucher(
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok(crate::upload::image_response(jpeg, "voucher"))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OnlineCodeView {
+    /// The text of the QR code the buyer scans with the provider's app.
+    qr_code: String,
+    /// The same, as SVG drawn by the server.
+    qr_svg: String,
+    expires_at: i64,
+}
+
+/// The QR code to pay an online order (the pending one while it has time left, else a
+/// new one). The order is paid when the provider says so, signed; poll the order.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/online-payment", security(("customer" = [])), params(("id" = i64, Path)), responses(
+    (status = 200, body = OnlineCodeView), (status = 404, body = ErrorBody),
+    (status = 409, body = ErrorBody, description = "not an online order, or not waiting for payment"),
+    (status = 503, body = ErrorBody, description = "online payment not configured, or the provider did not answer"),
+))]
+pub async fn pay_online(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    CustomerWithCsrf(session): CustomerWithCsrf,
+    Path(id): Path<String>,
+) -> Result<Json<OnlineCodeView>, ApiError> {
+    let id = order_id(&id, lang)?;
+    let code = pay::online(&state.app, &session, id)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(Json(OnlineCodeView {
+        qr_code: code.qr_code,
+        qr_svg: code.qr_svg,
+        expires_at: code.expires_at,
+    }))
 }

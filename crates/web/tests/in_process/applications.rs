@@ -42,7 +42,7 @@ async fn get(client: &mut Client<'_>, id: i64) -> Value {
 }
 
 /// Starts a huanbao application and fills every step; returns (id, version).
-async fn filled(client: &mut Client<'_>, uscc: &str) -> (i64, i64) {
+pub(crate) async fn filled(client: &mut Client<'_>, uscc: &str) -> (i64, i64) {
     let start = json!({"channel": "huanbao", "product": "org-usbkey", "years": 2, "quantity": 1});
     let answer = client.call("POST", "/api/v1/applications", start).await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);

@@ -123,6 +123,54 @@ impl TestApp {
         Self::with(|config| config.storage = Arc::new(store)).await
     }
 
+    /// Like [`TestApp::new`], with online payment through Alipay's gateway as `sim`
+    /// simulates it, the router also served on 127.0.0.1 so that the simulator's notices
+    /// reach the real endpoint.
+    pub async fn with_alipay(sim: &paysim::Simulator) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port for the notices");
+        let notify_url = format!(
+            "http://{}/pay/notify/alipay",
+            listener.local_addr().expect("address")
+        );
+        let private_key = sim.new_merchant("2021000000000001").expect("merchant key");
+        let alipay_public_key = sim.alipay_public_key_pem();
+        let gateway = sim.alipay_gateway();
+        let test = Self::with(move |config| {
+            let provider = providers::payment::alipay::AlipayF2F::new(
+                providers::payment::alipay::AlipaySettings {
+                    gateway,
+                    app_id: "2021000000000001".into(),
+                    private_key: zeroize::Zeroizing::new(private_key),
+                    alipay_public_key,
+                    timeout: std::time::Duration::from_secs(5),
+                },
+                config.clock.clone(),
+            )
+            .expect("Alipay adapter");
+            config.online_payment = Some(services::OnlinePayment {
+                provider: Arc::new(provider),
+                name: "alipay",
+                app_id: "2021000000000001".into(),
+                seller_id: Some("2088000000000001".into()),
+                notify_url,
+                code_lifetime_seconds: 7200,
+            });
+        })
+        .await;
+        let router = test.router.clone();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .expect("serve")
+        });
+        test
+    }
+
     /// A logged-in customer with a new account on `phone`, from `ip`.
     pub async fn customer(&self, phone: &str, ip: [u8; 4]) -> Client<'_> {
         let mut client = self.client(ip);

@@ -1119,7 +1119,7 @@ pub async fn phone_link<D: Desk>(
 /// What the documents step polls while a QR code is shown: the application's version and
 /// the slots uploaded.
 /// A small JSON answer for a page's script, never kept by the browser.
-fn not_stored_json(value: serde_json::Value) -> Response {
+pub(crate) fn not_stored_json(value: serde_json::Value) -> Response {
     let mut response = axum::Json(value).into_response();
     response.headers_mut().insert(
         axum::http::header::CACHE_CONTROL,

@@ -50,6 +50,8 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/new", get(orders::new_form))
         .route("/orders/{id}", get(orders::page))
         .route("/orders/{id}/cancel", post(orders::cancel_order))
+        .route("/orders/{id}/pay-online", post(orders::pay_online))
+        .route("/orders/{id}/state", get(orders::order_state))
         .route(
             "/orders/{id}/voucher",
             post(orders::upload_voucher).layer(axum::extract::DefaultBodyLimit::max(

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use domain::channel::PaymentMethod;
 use domain::order::OrderStatus;
 use serde::Deserialize;
@@ -100,7 +100,7 @@ impl NewPage {
     }
 }
 
-fn grouped(waiting: Vec<Application>) -> Vec<Group> {
+fn grouped(app: &services::App, waiting: Vec<Application>) -> Vec<Group> {
     let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
     for a in waiting {
         let holder = a
@@ -109,7 +109,7 @@ fn grouped(waiting: Vec<Application>) -> Vec<Group> {
             .as_ref()
             .map(|s| s.name().to_string())
             .unwrap_or_default();
-        let methods = order::offered_methods(&a.channel, a.business);
+        let methods = order::offered_methods(app, &a.channel, a.business);
         let group = groups
             .entry((a.channel.code.clone(), holder.clone()))
             .or_insert_with(|| Group {
@@ -141,7 +141,7 @@ async fn show_new(
         status,
         &NewPage {
             chrome,
-            groups: grouped(waiting),
+            groups: grouped(&state.app, waiting),
             ticked,
             error,
         },
@@ -220,6 +220,8 @@ struct OrderPage {
     remitter: String,
     remitted_on: String,
     today: String,
+    /// The QR code to pay online, once asked for.
+    code: Option<pay::OnlineCode>,
 }
 framed!(OrderPage);
 
@@ -251,6 +253,10 @@ impl OrderPage {
     fn is_transfer(&self) -> bool {
         self.order.method == PaymentMethod::BankTransfer
     }
+    fn pays_online(&self) -> bool {
+        self.order.method == PaymentMethod::Online
+            && self.order.status == OrderStatus::AwaitingPayment
+    }
 }
 
 async fn show(
@@ -259,6 +265,17 @@ async fn show(
     customer: &services::people::accounts::CustomerSession,
     id: &str,
     posted: Option<(pay::TransferForm, (FormError, StatusCode))>,
+) -> Response {
+    show_with(state, request, customer, id, posted, None).await
+}
+
+async fn show_with(
+    state: &AppState,
+    request: &PageRequest,
+    customer: &services::people::accounts::CustomerSession,
+    id: &str,
+    posted: Option<(pay::TransferForm, (FormError, StatusCode))>,
+    code: Option<pay::OnlineCode>,
 ) -> Response {
     let chrome = hall_frame(state, request, Some(customer));
     let Ok(id) = id.parse::<i64>() else {
@@ -289,6 +306,7 @@ async fn show(
             remitter: typed.remitter,
             remitted_on: typed.remitted_on,
             today,
+            code,
         },
     )
 }
@@ -372,5 +390,47 @@ pub async fn voucher(
     match pay::voucher_image(&state.app, &customer.actor(), id, voucher, false).await {
         Ok(jpeg) => crate::upload::image_response(jpeg, "voucher"),
         Err(e) => error_page(chrome, &e),
+    }
+}
+
+/// 扫码支付: the QR code of the order's pending attempt (or a new one), on the order page.
+pub async fn pay_online(
+    State(state): State<AppState>,
+    request: PageRequest,
+    SignedIn(customer): SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
+    let mut code = None;
+    let result = run_form(&request, &form.csrf, Some(&customer.live), || async {
+        let number = id.parse::<i64>().map_err(|_| order::not_found(0))?;
+        code = Some(pay::online(&state.app, &customer, number).await?);
+        Ok(see_other(&format!("/orders/{number}"), None))
+    })
+    .await;
+    match result {
+        Ok(_) => show_with(&state, &request, &customer, &id, None, code).await,
+        Err(error) => {
+            let typed = pay::TransferForm::default();
+            show(&state, &request, &customer, &id, Some((typed, error))).await
+        }
+    }
+}
+
+/// The order's status, for the page's poll while a QR code is shown.
+pub async fn order_state(
+    State(state): State<AppState>,
+    SignedIn(customer): SignedIn,
+    Path(id): Path<String>,
+) -> Response {
+    let found = match id.parse::<i64>() {
+        Ok(id) => order::get(&state.app, &customer.actor(), id).await.ok(),
+        Err(_) => None,
+    };
+    match found {
+        Some(order) => super::applications::not_stored_json(
+            serde_json::json!({"status": domain::Status::as_str(order.status)}),
+        ),
+        None => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -1,0 +1,268 @@
+//! Paying online with Alipay, on the in-process application with the payment simulator on
+//! 127.0.0.1 and the notice endpoint served for real: huanbao (paid before review) ordered
+//! online, the QR code on the order page, the buyer pays in the simulator, the signed
+//! notice pays the order and sends the application to review, by itself. A notice with a
+//! bad signature changes nothing (kept with its verdict) and the reconciliation's signed
+//! query settles the payment; a validly signed notice with another amount makes a payment
+//! exception, answered `success`; a dropped notice is found by the query.
+
+use axum::http::StatusCode;
+use paysim::{NoticeFault, Simulator};
+use serde_json::json;
+
+use crate::harness::{Client, TestApp, input_value};
+
+const PHONE: &str = "13800138101";
+
+/// A submitted huanbao application (paid before review) ordered online; (order id, its
+/// application's id).
+async fn ordered_online(test: &TestApp, customer: &mut Client<'_>) -> (i64, i64) {
+    let (id, version) = crate::applications::filled(customer, "91350100M000100Y43").await;
+    test.sign_and_submit(customer, PHONE, id, version).await;
+    let waiting = customer
+        .call("GET", "/api/v1/orders/awaiting-applications", json!(null))
+        .await
+        .json();
+    let methods = waiting
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == id)
+        .unwrap()["methods"]
+        .clone();
+    assert_eq!(
+        methods,
+        json!(["online", "bank_transfer"]),
+        "online once configured"
+    );
+    let answer = customer
+        .call(
+            "POST",
+            "/api/v1/orders",
+            json!({"applications": [id], "method": "online"}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    (answer.json()["id"].as_i64().unwrap(), id)
+}
+
+/// 扫码支付 on the order page: the simulator's trade number from the QR code's link.
+async fn scan_code(customer: &mut Client<'_>, order: i64) -> String {
+    let page = customer.page(&format!("/orders/{order}")).await;
+    let csrf = input_value(&page.text, "csrf");
+    let shown = customer
+        .form(
+            &format!("/orders/{order}/pay-online"),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.text);
+    assert!(shown.text.contains("data-testid=\"pay-qr\"") && shown.text.contains("<svg"));
+    let link = shown
+        .text
+        .split("/alipay/qr/")
+        .nth(1)
+        .expect("the QR code's link");
+    link.split('"').next().unwrap().to_string()
+}
+
+async fn order_status(customer: &mut Client<'_>, order: i64) -> String {
+    customer
+        .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
+        .await
+        .json()["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Waits, bounded, for the simulator's notice to reach the application over HTTP.
+async fn until_status(customer: &mut Client<'_>, order: i64, want: &str) {
+    for _ in 0..400 {
+        if order_status(customer, order).await == want {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("order {order} never became {want}");
+}
+
+#[tokio::test]
+async fn huanbao_pays_online_and_the_notice_sends_it_to_review() {
+    let sim = Simulator::start(0, 100_000.0).await.unwrap();
+    let test = TestApp::with_alipay(&sim).await;
+    let mut customer = test.customer(PHONE, [10, 6, 0, 1]).await;
+    let (order, application) = ordered_online(&test, &mut customer).await;
+    let trade = scan_code(&mut customer, order).await;
+    // Asking again shows the same code: one pending attempt per order.
+    assert_eq!(scan_code(&mut customer, order).await, trade);
+    // The state the page polls.
+    let state = customer.page(&format!("/orders/{order}/state")).await;
+    assert_eq!(state.json()["status"], "awaiting_payment");
+    assert_eq!(state.headers["cache-control"], "no-store");
+
+    assert!(sim.pay(&trade, NoticeFault::Twice));
+    until_status(&mut customer, order, "paid").await;
+    let shown = customer
+        .call(
+            "GET",
+            &format!("/api/v1/applications/{application}"),
+            json!(null),
+        )
+        .await
+        .json();
+    assert_eq!(
+        shown["status"], "submitted",
+        "paid before review: now reviewed"
+    );
+    test.run_jobs().await;
+    assert!(
+        test.sms
+            .delivered_to(PHONE)
+            .last()
+            .unwrap()
+            .text
+            .contains("已确认收款")
+    );
+    // Twice at once: paid once, both answered success, both kept in the log.
+    let deliveries: Vec<String> = sim.deliveries().iter().map(|d| d.answer.clone()).collect();
+    assert_eq!(deliveries, ["success", "success"]);
+    let log = services::flows::pay::notice_log(&test.app, 10)
+        .await
+        .unwrap();
+    let effects: Vec<&str> = log
+        .iter()
+        .map(|(_, verdict, effect)| {
+            assert_eq!(verdict, "verified");
+            effect.as_str()
+        })
+        .collect();
+    assert!(
+        effects.contains(&"paid") && effects.contains(&"duplicate"),
+        "{effects:?}"
+    );
+    // Another customer cannot pay, or poll, this order.
+    let mut stranger = test.customer("13900139601", [10, 6, 0, 2]).await;
+    assert_eq!(
+        stranger
+            .page(&format!("/orders/{order}/state"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_forged_notice_changes_nothing_and_the_query_settles_the_payment() {
+    let sim = Simulator::start(0, 100_000.0).await.unwrap();
+    let test = TestApp::with_alipay(&sim).await;
+    let mut customer = test.customer(PHONE, [10, 6, 1, 1]).await;
+    let (forged, _) = ordered_online(&test, &mut customer).await;
+    let forged_trade = scan_code(&mut customer, forged).await;
+    let (dropped, _) = ordered_online(&test, &mut customer).await;
+    let dropped_trade = scan_code(&mut customer, dropped).await;
+    let (wrong, _) = ordered_online(&test, &mut customer).await;
+    let wrong_trade = scan_code(&mut customer, wrong).await;
+
+    assert!(sim.pay(&forged_trade, NoticeFault::BadSignature));
+    assert!(sim.pay(&dropped_trade, NoticeFault::Drop));
+    assert!(sim.pay(&wrong_trade, NoticeFault::WrongAmount));
+    // The forged notice is refused at each of its 8 deliveries and changes nothing.
+    for _ in 0..400 {
+        if sim
+            .deliveries()
+            .iter()
+            .filter(|d| d.out_trade_no == forged_trade)
+            .count()
+            == 8
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(
+        sim.deliveries()
+            .iter()
+            .filter(|d| d.out_trade_no == forged_trade)
+            .all(|d| d.answer == "fail")
+    );
+    assert_eq!(
+        order_status(&mut customer, forged).await,
+        "awaiting_payment"
+    );
+    // The authentic notice with another amount: a payment exception, and `success`.
+    until_status(&mut customer, wrong, "payment_exception").await;
+    let shown = customer
+        .call("GET", &format!("/api/v1/orders/{wrong}"), json!(null))
+        .await
+        .json();
+    assert!(
+        shown["exception_reason"].as_str().unwrap().contains("不符"),
+        "{shown}"
+    );
+    assert!(
+        sim.deliveries()
+            .iter()
+            .any(|d| d.out_trade_no == wrong_trade && d.answer == "success")
+    );
+    let log = services::flows::pay::notice_log(&test.app, 50)
+        .await
+        .unwrap();
+    assert!(
+        log.iter()
+            .any(|(no, verdict, _)| no.is_empty() && verdict.starts_with("rejected")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|(no, _, effect)| *no == wrong_trade && effect == "wrong_amount")
+    );
+
+    // A minute on, the reconciliation asks Alipay, which says (signed) both were paid.
+    test.clock.advance(std::time::Duration::from_secs(61));
+    let round = services::jobs::reconcile_payments::run_once(&test.app)
+        .await
+        .unwrap();
+    assert_eq!(round.paid, 2, "{round:?}");
+    for order in [forged, dropped] {
+        assert_eq!(order_status(&mut customer, order).await, "paid");
+    }
+    // Nothing left to settle: the next round changes nothing.
+    let round = services::jobs::reconcile_payments::run_once(&test.app)
+        .await
+        .unwrap();
+    assert_eq!(round, services::jobs::reconcile_payments::Round::default());
+}
+
+#[tokio::test]
+async fn an_unpaid_code_expires_and_is_closed_at_the_provider_first() {
+    let sim = Simulator::start(0, 100_000.0).await.unwrap();
+    let test = TestApp::with_alipay(&sim).await;
+    let mut customer = test.customer(PHONE, [10, 6, 2, 1]).await;
+    let (order, _) = ordered_online(&test, &mut customer).await;
+    let trade = scan_code(&mut customer, order).await;
+    assert!(sim.scan(&trade));
+    // Two hours and more: the code has expired; closed at Alipay, then here.
+    test.clock
+        .advance(std::time::Duration::from_secs(2 * 3600 + 61));
+    let round = services::jobs::reconcile_payments::run_once(&test.app)
+        .await
+        .unwrap();
+    assert_eq!(round.closed, 1);
+    assert!(
+        !sim.pay(&trade, NoticeFault::None),
+        "a closed code takes no payment"
+    );
+    // The customer asks again: a new code, another trade.
+    let mut customer = test.client([10, 6, 2, 1]);
+    let login = json!({"phone": PHONE, "password": "goodpass123"});
+    assert_eq!(
+        customer
+            .call("POST", "/api/v1/sessions", login)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let again = scan_code(&mut customer, order).await;
+    assert_ne!(again, trade);
+}
