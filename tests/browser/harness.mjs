@@ -126,3 +126,38 @@ export async function shoot(page, name) {
   }
   return path;
 }
+
+/// Starts `certhall paysim` (the payment simulator) on a free port of 127.0.0.1; its
+/// gateway and key files, the flags that point `serve` at it, and a stop.
+export async function startPaysim() {
+  const dir = mkdtempSync(join(tmpdir(), 'certhall-paysim-'));
+  const child = spawn(binary, ['paysim', '--dir', dir, '--time-scale', '600'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RUST_LOG: 'warn' },
+  });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (chunk) => { err += chunk; });
+  const line = await new Promise((ok, fail) => {
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('\n')) ok(out.split('\n')[0]);
+    });
+    child.on('exit', () => fail(new Error(`paysim exited: ${err}`)));
+  });
+  const sim = JSON.parse(line);
+  return {
+    ...sim,
+    serveArgs: [
+      '--alipay-gateway', sim.alipay_gateway,
+      '--alipay-app-id', sim.alipay_app_id,
+      '--alipay-private-key-file', sim.alipay_private_key_file,
+      '--alipay-public-key-file', sim.alipay_public_key_file,
+    ],
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

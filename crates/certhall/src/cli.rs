@@ -293,6 +293,20 @@ pub enum Command {
     /// Measure signing speed and CRL generation on this machine (prints figures).
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Run the payment simulator (Alipay's gateway, for demos and browser tests): writes a
+    /// merchant key and the simulator's public key into DIR, prints one JSON line with the
+    /// gateway and the files for `serve --alipay-…`, and runs until stopped.
+    Paysim {
+        /// Port on 127.0.0.1 (0: any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Divides Alipay's notice schedule (1 for real time).
+        #[arg(long, default_value_t = 60.0)]
+        time_scale: f64,
+        /// Where the key files go.
+        #[arg(long)]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]

@@ -8,6 +8,7 @@ mod ca;
 mod config;
 mod operator;
 mod outbox;
+mod paysim;
 mod serve;
 mod token;
 
@@ -30,6 +31,11 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Audit(cmd) => audit::run(&cli.global, cmd).await,
         Command::Outbox(cmd) => outbox::run(&cli.global, cmd).await,
         Command::Operator(cmd) => operator::run(&cli.global, cmd).await,
+        Command::Paysim {
+            port,
+            time_scale,
+            dir,
+        } => paysim::run(port, time_scale, &dir).await,
         Command::Bench(BenchCommand::Sign { seconds }) => bench::sign(seconds),
         Command::Bench(BenchCommand::Documents { seconds }) => {
             bench::documents(&cli.global, seconds)
