@@ -108,6 +108,7 @@ audit_actions! {
     OrderPayStart = "order.pay_start", "生成支付二维码", "Online payment code made";
     OrderAttemptClose = "order.attempt_close", "关闭过期支付", "Expired online payment closed";
     OrderRefundDue = "order.refund_due", "待退款（重复或迟到的付款）", "A payment to refund (a second or late one)";
+    OrderRefund = "order.refund", "退款", "Payment refunded";
     StatementImport = "statement.import", "导入银行流水", "Bank statement imported";
     CreditConfirm = "credit.confirm", "确认流水入账", "Bank credit confirmed as an order's payment";
     CreditDismiss = "credit.dismiss", "忽略流水入账", "Bank credit set aside";

@@ -17,6 +17,11 @@ CREATE TABLE payment_attempts (
     qr_code TEXT,
     provider_ref TEXT,
     expires_at BIGINT NOT NULL,
+    -- A payment its order did not need (paid twice, or after the order was cancelled or
+    -- closed): refunded automatically, with the refund's fixed number.
+    refund_due_at BIGINT,
+    refund_no TEXT,
+    refunded_at BIGINT,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );

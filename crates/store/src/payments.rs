@@ -18,6 +18,9 @@ pub struct AttemptRecord {
     pub qr_code: Option<String>,
     pub provider_ref: Option<String>,
     pub expires_at: i64,
+    pub refund_due_at: Option<i64>,
+    pub refund_no: Option<String>,
+    pub refunded_at: Option<i64>,
     pub created_at: i64,
 }
 
@@ -34,13 +37,16 @@ impl sqlx::FromRow<'_, sqlx::any::AnyRow> for AttemptRecord {
             qr_code: row.try_get("qr_code")?,
             provider_ref: row.try_get("provider_ref")?,
             expires_at: row.try_get("expires_at")?,
+            refund_due_at: row.try_get("refund_due_at")?,
+            refund_no: row.try_get("refund_no")?,
+            refunded_at: row.try_get("refunded_at")?,
             created_at: row.try_get("created_at")?,
         })
     }
 }
 
 const SELECT: &str = "SELECT id, order_id, provider, out_trade_no, amount_fen, status, qr_code, \
-     provider_ref, expires_at, created_at FROM payment_attempts";
+     provider_ref, expires_at, refund_due_at, refund_no, refunded_at, created_at FROM payment_attempts";
 
 /// A new pending attempt; its id.
 pub async fn insert_attempt(
@@ -171,6 +177,45 @@ pub async fn notices(
     Ok(sqlx::query_as(
         "SELECT COALESCE(out_trade_no, ''), verdict, effect FROM provider_notices ORDER BY id DESC LIMIT $1",
     )
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?)
+}
+
+/// Marks paid attempt `id` as a payment to give back, with its refund's fixed number (a
+/// retry sends the same number: the provider refunds once).
+pub async fn mark_refund_due(tx: &mut WriteTx, id: i64, refund_no: &str) -> Result<(), StoreError> {
+    let now = tx.now().seconds();
+    sqlx::query(
+        "UPDATE payment_attempts SET refund_due_at = $1, refund_no = $2, updated_at = $1 \
+         WHERE id = $3 AND refund_due_at IS NULL",
+    )
+    .bind(now)
+    .bind(refund_no)
+    .bind(id)
+    .execute(&mut ***tx)
+    .await?;
+    Ok(())
+}
+
+/// Records that the provider refunded attempt `id`: once.
+pub async fn mark_refunded(tx: &mut WriteTx, id: i64) -> Result<bool, StoreError> {
+    let now = tx.now().seconds();
+    let done = sqlx::query(
+        "UPDATE payment_attempts SET refunded_at = $1, updated_at = $1 WHERE id = $2 AND refunded_at IS NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut ***tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Attempts whose payment is to be given back and is not yet.
+pub async fn refunds_due(store: &Store, limit: i64) -> Result<Vec<AttemptRecord>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE refund_due_at IS NOT NULL AND refunded_at IS NULL ORDER BY id LIMIT $1"
+    ))
     .bind(limit)
     .fetch_all(store.pool())
     .await?)

@@ -426,7 +426,9 @@ pub(crate) async fn apply_paid(
         super::confirm_payment::settle_paid(tx, app, &Actor::System, &record, details).await?;
         return Ok("paid".into());
     }
-    // Paid twice, or after the order was cancelled or closed: the money is real.
+    // Paid twice, or after the order was cancelled or closed: the money is real, and goes
+    // back (jobs::reconcile_payments asks the provider, with a fixed refund number).
+    store::payments::mark_refund_due(tx, attempt.id, &format!("RF{out_trade_no}")).await?;
     crate::audit::record(
         tx,
         &Actor::System,

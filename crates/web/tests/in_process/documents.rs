@@ -113,10 +113,16 @@ async fn only_real_images_within_the_limit_are_kept_and_nothing_of_a_refusal() {
     let sha = answer.json()["sha256"].as_str().unwrap().to_string();
     let objects = stored_objects(&test);
     assert_eq!(objects.len(), 2, "the image and its thumbnail");
+    // The image as served (decrypted): its first 32 bytes appear in no stored object. (Three
+    // bytes like a JPEG's magic can occur by chance in ciphertext; 32 cannot.)
+    let (status, served) = customer.bytes(&url("business_licence")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(served.starts_with(&[0xFF, 0xD8, 0xFF]));
     for path in &objects {
         let bytes = std::fs::read(path).unwrap();
+        assert!(!bytes.starts_with(&[0xFF, 0xD8, 0xFF]), "not a JPEG");
         assert!(
-            !bytes.windows(3).any(|w| w == [0xFF, 0xD8, 0xFF]),
+            !bytes.windows(32).any(|w| w == &served[..32]),
             "no JPEG in the clear"
         );
         assert!(!bytes.windows(5).any(|w| w == b"<?php"));

@@ -266,3 +266,62 @@ async fn an_unpaid_code_expires_and_is_closed_at_the_provider_first() {
     let again = scan_code(&mut customer, order).await;
     assert_ne!(again, trade);
 }
+
+#[tokio::test]
+async fn a_payment_after_the_order_was_cancelled_is_refunded_once() {
+    let sim = Simulator::start(0, 100_000.0).await.unwrap();
+    let test = TestApp::with_alipay(&sim).await;
+    let mut customer = test.customer(PHONE, [10, 6, 3, 1]).await;
+    let (order, _) = ordered_online(&test, &mut customer).await;
+    let trade = scan_code(&mut customer, order).await;
+    // The customer gives the order up while the code is still open on the phone, and pays.
+    let answer = customer
+        .call(
+            "POST",
+            &format!("/api/v1/orders/{order}/cancellation"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(answer.json()["status"], "cancelled");
+    assert!(sim.pay(&trade, NoticeFault::None));
+    for _ in 0..400 {
+        let log = services::flows::pay::notice_log(&test.app, 5)
+            .await
+            .unwrap();
+        if log.iter().any(|(_, _, effect)| effect == "refund_due") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        order_status(&mut customer, order).await,
+        "cancelled",
+        "never moved back"
+    );
+    // The money goes back: refunded in full at Alipay, once however often the job runs.
+    let round = services::jobs::reconcile_payments::run_once(&test.app)
+        .await
+        .unwrap();
+    assert_eq!(round.refunded, 1, "{round:?}");
+    let round = services::jobs::reconcile_payments::run_once(&test.app)
+        .await
+        .unwrap();
+    assert_eq!(round.refunded, 0);
+    let mut admin = test.operator("guanli", "admin").await;
+    let log = admin
+        .call(
+            "GET",
+            &format!("/api/v1/console/audit?action=order.refund&object=order:{order}"),
+            json!(null),
+        )
+        .await
+        .json();
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    // Newest first: recorded as due when the notice came, then refunded (once).
+    assert_eq!(actions, ["order.refund", "order.refund_due"], "{log}");
+}
