@@ -195,23 +195,12 @@ mod tests {
 
     #[test]
     fn every_state_and_event_is_decided() {
-        for &from in OrderStatus::ALL {
-            for event in OrderEvent::ALL {
-                let want = EXPECTED
-                    .iter()
-                    .find(|(f, e, _)| *f == from && *e == event)
-                    .map(|(_, _, to)| *to);
-                let got = from.apply(event);
-                assert_eq!(
-                    got.as_ref().ok().map(|t| t.to()),
-                    want,
-                    "{from:?} + {event:?}"
-                );
-                if let Ok(t) = got {
-                    assert_eq!(t.from(), from);
-                }
-            }
-        }
+        crate::transition::assert_table(
+            OrderStatus::ALL,
+            &OrderEvent::ALL,
+            &EXPECTED,
+            OrderStatus::apply,
+        );
     }
 
     #[test]

@@ -94,20 +94,12 @@ mod tests {
             (S::Closed, E::Pay, S::Paid),
             (S::Pending, E::Close, S::Closed),
         ];
-        for &from in AttemptStatus::ALL {
-            for event in AttemptEvent::ALL {
-                let want = expected
-                    .iter()
-                    .find(|(f, e, _)| *f == from && *e == event)
-                    .map(|(_, _, to)| *to);
-                assert_eq!(
-                    from.apply(event).ok().map(|t| t.to()),
-                    want,
-                    "{from:?} {event:?}"
-                );
-            }
-            assert_eq!(AttemptStatus::parse(from.as_str()), Some(from));
-        }
+        crate::transition::assert_table(
+            AttemptStatus::ALL,
+            &AttemptEvent::ALL,
+            &expected,
+            AttemptStatus::apply,
+        );
         assert!(S::Paid.apply(E::Pay).is_err(), "paid once");
         assert!(
             S::Paid.apply(E::Close).is_err(),

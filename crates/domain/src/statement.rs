@@ -444,19 +444,11 @@ mod tests {
             (S::Unmatched, E::Dismiss, S::Dismissed),
             (S::Proposed, E::Dismiss, S::Dismissed),
         ];
-        for &from in CreditStatus::ALL {
-            for event in CreditEvent::ALL {
-                let want = expected
-                    .iter()
-                    .find(|(f, e, _)| *f == from && *e == event)
-                    .map(|(_, _, to)| *to);
-                assert_eq!(
-                    from.apply(event).ok().map(|t| t.to()),
-                    want,
-                    "{from:?} {event:?}"
-                );
-            }
-            assert_eq!(CreditStatus::parse(from.as_str()), Some(from));
-        }
+        crate::transition::assert_table(
+            CreditStatus::ALL,
+            &CreditEvent::ALL,
+            &expected,
+            CreditStatus::apply,
+        );
     }
 }

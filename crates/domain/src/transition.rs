@@ -54,3 +54,33 @@ pub struct Refused {
     pub from: &'static str,
     pub event: &'static str,
 }
+
+/// For a state machine's exhaustive test: every state × event of `states` and `events`
+/// gives what `expected` (the table written out again by hand) says, a refusal where it
+/// says nothing, and each transition starts where it was asked from.
+#[cfg(test)]
+pub(crate) fn assert_table<S: Status, E: Copy + PartialEq + fmt::Debug>(
+    states: &[S],
+    events: &[E],
+    expected: &[(S, E, S)],
+    apply: impl Fn(S, E) -> Result<Transition<S>, Refused>,
+) {
+    for &from in states {
+        for &event in events {
+            let want = expected
+                .iter()
+                .find(|(f, e, _)| *f == from && *e == event)
+                .map(|(_, _, to)| *to);
+            let got = apply(from, event);
+            assert_eq!(
+                got.as_ref().ok().map(|t| t.to()),
+                want,
+                "{from:?} + {event:?}"
+            );
+            if let Ok(t) = got {
+                assert_eq!(t.from(), from);
+            }
+        }
+        assert_eq!(S::parse(from.as_str()), Some(from), "{from:?} round-trips");
+    }
+}
