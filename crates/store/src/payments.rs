@@ -169,14 +169,32 @@ pub async fn insert_notice(tx: &mut WriteTx, notice: &NewNotice<'_>) -> Result<(
     Ok(())
 }
 
-/// The notices kept, newest first (verdict and effect per notice), for a test or finance.
-pub async fn notices(
-    store: &Store,
-    limit: i64,
-) -> Result<Vec<(String, String, String)>, StoreError> {
+/// A kept notice, as listed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NoticeRecord {
+    pub provider: String,
+    pub out_trade_no: String,
+    pub verdict: String,
+    pub effect: String,
+    pub created_at: i64,
+}
+
+/// The notices kept, newest first, for finance and the tests.
+pub async fn notices(store: &Store, limit: i64) -> Result<Vec<NoticeRecord>, StoreError> {
     Ok(sqlx::query_as(
-        "SELECT COALESCE(out_trade_no, ''), verdict, effect FROM provider_notices ORDER BY id DESC LIMIT $1",
+        "SELECT provider, COALESCE(out_trade_no, '') AS out_trade_no, verdict, effect, created_at \
+         FROM provider_notices ORDER BY id DESC LIMIT $1",
     )
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?)
+}
+
+/// Attempts whose payment was to be given back, refunded or not, newest first.
+pub async fn refunds(store: &Store, limit: i64) -> Result<Vec<AttemptRecord>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE refund_due_at IS NOT NULL ORDER BY id DESC LIMIT $1"
+    ))
     .bind(limit)
     .fetch_all(store.pool())
     .await?)

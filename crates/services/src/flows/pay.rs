@@ -446,5 +446,60 @@ pub async fn notice_log(
     app: &App,
     limit: i64,
 ) -> Result<Vec<(String, String, String)>, ServiceError> {
-    Ok(store::payments::notices(&app.store, limit).await?)
+    Ok(store::payments::notices(&app.store, limit)
+        .await?
+        .into_iter()
+        .map(|n| (n.out_trade_no, n.verdict, n.effect))
+        .collect())
+}
+
+/// A provider's notice as kept: when, whose, for which trade, the verdict on its signature
+/// and what it did.
+#[derive(Debug, Clone)]
+pub struct NoticeEntry {
+    pub at: i64,
+    pub provider: String,
+    pub out_trade_no: String,
+    pub verdict: String,
+    pub effect: String,
+}
+
+/// A payment to give back, and whether it was.
+#[derive(Debug, Clone)]
+pub struct RefundEntry {
+    pub out_trade_no: String,
+    pub order_id: i64,
+    pub amount: Fen,
+    pub refunded_at: Option<i64>,
+}
+
+/// What finance sees of online money: the latest notices with their verdicts and effects,
+/// and the payments to give back (refunded or still due).
+pub async fn money_log(
+    app: &App,
+    actor: &Actor,
+) -> Result<(Vec<NoticeEntry>, Vec<RefundEntry>), ServiceError> {
+    actor.require_any(&[domain::Role::Finance, domain::Role::Admin])?;
+    let notices = store::payments::notices(&app.store, 50)
+        .await?
+        .into_iter()
+        .map(|n| NoticeEntry {
+            at: n.created_at,
+            provider: n.provider,
+            out_trade_no: n.out_trade_no,
+            verdict: n.verdict,
+            effect: n.effect,
+        })
+        .collect();
+    let refunds = store::payments::refunds(&app.store, 50)
+        .await?
+        .into_iter()
+        .map(|a| RefundEntry {
+            out_trade_no: a.out_trade_no,
+            order_id: a.order_id,
+            amount: Fen(u64::try_from(a.amount_fen).unwrap_or_default()),
+            refunded_at: a.refunded_at,
+        })
+        .collect();
+    Ok((notices, refunds))
 }

@@ -324,4 +324,10 @@ async fn a_payment_after_the_order_was_cancelled_is_refunded_once() {
         .collect();
     // Newest first: recorded as due when the notice came, then refunded (once).
     assert_eq!(actions, ["order.refund", "order.refund_due"], "{log}");
+    // Finance sees it: the refund done, and the notice with what it did.
+    let mut finance = test.operator("caiwu", "finance").await;
+    let page = finance.page("/console/payments").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("data-testid=\"refund-row\"") && page.text.contains("已退款"));
+    assert!(page.text.contains("data-testid=\"notice-row\"") && page.text.contains("refund_due"));
 }

@@ -55,6 +55,8 @@ pub(crate) fn age(chrome: &Chrome, seconds: i64) -> String {
 struct QueuePage {
     chrome: Chrome,
     items: Vec<QueueItem>,
+    notices: Vec<pay::NoticeEntry>,
+    refunds: Vec<pay::RefundEntry>,
 }
 framed!(QueuePage);
 
@@ -64,6 +66,9 @@ impl QueuePage {
     }
     fn waited(&self, item: &QueueItem) -> String {
         age(&self.chrome, item.waiting)
+    }
+    fn time(&self, at: &i64) -> String {
+        local_time(*at)
     }
     fn latest(&self, item: &QueueItem) -> String {
         item.order
@@ -79,9 +84,21 @@ pub async fn queue(State(state): State<AppState>, request: PageRequest) -> Respo
         Ok(found) => found,
         Err(response) => return response,
     };
-    match confirm_payment::queue(&state.app, &operator.actor()).await {
-        Ok(items) => render(StatusCode::OK, &QueuePage { chrome, items }),
-        Err(e) => error_page(chrome, &e),
+    let actor = operator.actor();
+    match (
+        confirm_payment::queue(&state.app, &actor).await,
+        pay::money_log(&state.app, &actor).await,
+    ) {
+        (Ok(items), Ok((notices, refunds))) => render(
+            StatusCode::OK,
+            &QueuePage {
+                chrome,
+                items,
+                notices,
+                refunds,
+            },
+        ),
+        (Err(e), _) | (_, Err(e)) => error_page(chrome, &e),
     }
 }
 
