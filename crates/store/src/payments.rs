@@ -238,3 +238,15 @@ pub async fn refunds_due(store: &Store, limit: i64) -> Result<Vec<AttemptRecord>
     .fetch_all(store.pool())
     .await?)
 }
+
+/// Forgets notices refused for their signature that came before `before`: a forger's
+/// flood cannot grow the log without end (verified notices are kept for good).
+pub async fn prune_rejected(tx: &mut WriteTx, before: i64) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "DELETE FROM provider_notices WHERE verdict LIKE 'rejected%' AND created_at < $1",
+    )
+    .bind(before)
+    .execute(&mut ***tx)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -1,7 +1,8 @@
 //! Forgetting what no rule needs any more, hourly: failed logins and throttle rows older
 //! than a day (the throttle window is 15 minutes), SMS codes expired more than a day ago
-//! (the code limits look back one hour). Without it, a stranger trying many numbers would
-//! grow these tables without end.
+//! (the code limits look back one hour), payment notices refused for their signature a
+//! week ago (verified ones are kept for good). Without it, a stranger trying many numbers,
+//! or posting forged notices, would grow these tables without end.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +18,8 @@ pub async fn run_once(app: &App) -> Result<u64, ServiceError> {
     let mut tx = app.store.begin_write().await?;
     let before = tx.now().seconds() - KEPT_FOR_SECONDS;
     let gone = store::login_failures::prune(&mut tx, before).await?
-        + store::customers::prune_sms_codes(&mut tx, before).await?;
+        + store::customers::prune_sms_codes(&mut tx, before).await?
+        + store::payments::prune_rejected(&mut tx, before - 6 * KEPT_FOR_SECONDS).await?;
     tx.commit().await?;
     Ok(gone)
 }

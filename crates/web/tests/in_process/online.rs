@@ -232,6 +232,21 @@ async fn a_forged_notice_changes_nothing_and_the_query_settles_the_payment() {
         .await
         .unwrap();
     assert_eq!(round, services::jobs::reconcile_payments::Round::default());
+    // A week on, housekeeping forgets the forged notices, and keeps the verified ones.
+    test.clock
+        .advance(std::time::Duration::from_secs(8 * 86_400));
+    services::jobs::housekeeping::run_once(&test.app)
+        .await
+        .unwrap();
+    let log = services::flows::pay::notice_log(&test.app, 50)
+        .await
+        .unwrap();
+    assert!(
+        !log.iter()
+            .any(|(_, verdict, _)| verdict.starts_with("rejected")),
+        "{log:?}"
+    );
+    assert!(log.iter().any(|(_, verdict, _)| verdict == "verified"));
 }
 
 #[tokio::test]
