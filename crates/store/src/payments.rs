@@ -57,14 +57,22 @@ pub async fn insert_attempt(
     expires_at: i64,
 ) -> Result<(i64, String), StoreError> {
     let now = tx.now().seconds();
-    // A number unique with the provider, made from the row: letters and digits only.
+    // The number the provider knows it by is made from the row's id, so the row is first
+    // written under a placeholder no other insert can have (this process, its counter),
+    // then renamed in the same transaction.
+    static PLACEHOLDERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let placeholder = format!(
+        "pending-{order_id}-{now}-{}-{}",
+        std::process::id(),
+        PLACEHOLDERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO payment_attempts (order_id, provider, out_trade_no, amount_fen, status, \
          expires_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
     )
     .bind(order_id)
     .bind(provider)
-    .bind(format!("pending-{order_id}-{now}-{amount_fen}"))
+    .bind(placeholder)
     .bind(amount_fen)
     .bind(domain::Status::as_str(AttemptStatus::Pending))
     .bind(expires_at)
