@@ -82,6 +82,12 @@ impl TestApp {
     /// Like [`TestApp::new`], on a fresh database of the PostgreSQL server the test script
     /// starts (`CERTHALL_TEST_POSTGRES_URL`).
     pub async fn on_postgres() -> Self {
+        let url = Self::fresh_postgres_database().await;
+        Self::with(|config| config.database_url = url).await
+    }
+
+    /// A new, empty database on the PostgreSQL server the test script starts; its URL.
+    async fn fresh_postgres_database() -> String {
         let admin = std::env::var("CERTHALL_TEST_POSTGRES_URL").expect(
             "CERTHALL_TEST_POSTGRES_URL is not set: run scripts/test.sh, which starts PostgreSQL",
         );
@@ -95,8 +101,7 @@ impl TestApp {
             .execute(&mut conn)
             .await
             .expect("create database");
-        let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
-        Self::with(|config| config.database_url = url).await
+        format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
     }
 
     /// Like [`TestApp::new`], with documents kept in a fresh bucket of the S3-compatible
@@ -127,6 +132,16 @@ impl TestApp {
     /// simulates it, the router also served on 127.0.0.1 so that the simulator's notices
     /// reach the real endpoint.
     pub async fn with_alipay(sim: &paysim::Simulator) -> Self {
+        Self::with_alipay_on(sim, None).await
+    }
+
+    /// [`TestApp::with_alipay`] on a fresh PostgreSQL database.
+    pub async fn with_alipay_on_postgres(sim: &paysim::Simulator) -> Self {
+        let url = Self::fresh_postgres_database().await;
+        Self::with_alipay_on(sim, Some(url)).await
+    }
+
+    async fn with_alipay_on(sim: &paysim::Simulator, database_url: Option<String>) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a port for the notices");
@@ -138,6 +153,9 @@ impl TestApp {
         let alipay_public_key = sim.alipay_public_key_pem();
         let gateway = sim.alipay_gateway();
         let test = Self::with(move |config| {
+            if let Some(url) = database_url {
+                config.database_url = url;
+            }
             let provider = providers::payment::alipay::AlipayF2F::new(
                 providers::payment::alipay::AlipaySettings {
                     gateway,

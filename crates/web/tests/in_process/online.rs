@@ -155,7 +155,16 @@ async fn huanbao_pays_online_and_the_notice_sends_it_to_review() {
 #[tokio::test]
 async fn a_forged_notice_changes_nothing_and_the_query_settles_the_payment() {
     let sim = Simulator::start(0, 100_000.0).await.unwrap();
-    let test = TestApp::with_alipay(&sim).await;
+    forged_dropped_and_wrong(&sim, TestApp::with_alipay(&sim).await).await;
+}
+
+#[tokio::test]
+async fn the_same_notices_on_postgresql() {
+    let sim = Simulator::start(0, 100_000.0).await.unwrap();
+    forged_dropped_and_wrong(&sim, TestApp::with_alipay_on_postgres(&sim).await).await;
+}
+
+async fn forged_dropped_and_wrong(sim: &Simulator, test: TestApp) {
     let mut customer = test.customer(PHONE, [10, 6, 1, 1]).await;
     let (forged, _) = ordered_online(&test, &mut customer).await;
     let forged_trade = scan_code(&mut customer, forged).await;
