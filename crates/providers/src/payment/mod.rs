@@ -4,7 +4,9 @@
 //! asynchronous notice, which confirms a payment only when its signature holds.
 //!
 //! Adapters: [`alipay::AlipayF2F`] (Alipay face-to-face QR, the OpenAPI form protocol with
-//! RSA2 signatures). WeChat Pay Native (APIv3) follows. The simulator that speaks the same
+//! RSA2 signatures). WeChat Pay Native (APIv3): its cryptography is [`wechat`] (request
+//! signatures, answer and notice verification, the resource's AES-GCM), pinned to the
+//! official Go SDK's vectors; the adapter and the simulator's face follow. The simulator that speaks the same
 //! protocols lives in its own crate (`certhall-paysim`) and shares no signing code with
 //! these adapters: each side is pinned to test vectors of the providers' official SDKs.
 //!
@@ -13,6 +15,7 @@
 //! [`PaymentError::Unknown`]: nothing may be concluded, the trade is queried again later.
 
 pub mod alipay;
+pub mod wechat;
 
 use domain::Fen;
 use futures_util::future::BoxFuture;
