@@ -101,19 +101,42 @@ struct Inner {
     refused: usize,
 }
 
+mod wechat;
+
+/// The simulator's clock: Unix seconds (a test gives its own, so that signed timestamps
+/// agree with the merchant's clock).
+pub type Now = Arc<dyn Fn() -> i64 + Send + Sync>;
+
 /// The simulator, running.
 #[derive(Clone)]
 pub struct Simulator {
     inner: Arc<Mutex<Inner>>,
+    wechat: Arc<Mutex<wechat::WechatState>>,
     base: String,
     time_scale: f64,
     client: reqwest::Client,
+    now: Now,
 }
 
 impl Simulator {
     /// Starts on 127.0.0.1 (`port` 0: any free port). `time_scale` divides the notice
     /// schedule (1.0 for real time; 100_000.0 runs Alipay's 25 hours in about a second).
     pub async fn start(port: u16, time_scale: f64) -> std::io::Result<Simulator> {
+        let system: Now = Arc::new(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or_default()
+        });
+        Self::start_with_clock(port, time_scale, system).await
+    }
+
+    /// [`Simulator::start`] with the simulator's clock given.
+    pub async fn start_with_clock(
+        port: u16,
+        time_scale: f64,
+        now: Now,
+    ) -> std::io::Result<Simulator> {
         let listener =
             tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
         let base = format!("http://{}", listener.local_addr()?);
@@ -129,6 +152,8 @@ impl Simulator {
                 next_trade: 1,
                 refused: 0,
             })),
+            wechat: wechat::state()?,
+            now,
             base,
             time_scale,
             client: reqwest::Client::builder()
@@ -142,6 +167,16 @@ impl Simulator {
             .route("/_sim/alipay/{out_trade_no}/scan", post(scan))
             .route("/_sim/alipay/{out_trade_no}/pay", post(pay))
             .route("/_sim/deliveries", get(deliveries))
+            .route("/v3/pay/transactions/native", post(wechat::native))
+            .route(
+                "/v3/pay/transactions/out-trade-no/{out_trade_no}",
+                get(wechat::query),
+            )
+            .route(
+                "/v3/pay/transactions/out-trade-no/{out_trade_no}/close",
+                post(wechat::close),
+            )
+            .route("/v3/refund/domestic/refunds", post(wechat::refund))
             .with_state(simulator.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
@@ -204,6 +239,9 @@ impl Simulator {
     /// The buyer pays: the trade succeeds and its notice goes out as `fault` says. False
     /// when there is no such trade or it is closed.
     pub fn pay(&self, out_trade_no: &str, fault: NoticeFault) -> bool {
+        if self.is_wechat(out_trade_no) {
+            return self.pay_wechat(out_trade_no, fault);
+        }
         let trade = {
             let mut inner = self.inner.lock().expect("simulator state");
             let number = inner.next_trade;

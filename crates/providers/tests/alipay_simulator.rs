@@ -14,8 +14,8 @@ use axum::body::Bytes;
 use axum::http::HeaderMap;
 use certhall_providers::payment::alipay::{AlipayF2F, AlipaySettings};
 use certhall_providers::payment::{
-    CloseOutcome, Notice, NoticeError, PaymentError, PaymentProvider, RefundOutcome, RefundRequest,
-    TradeRequest, TradeState,
+    CloseOutcome, Notice, NoticeError, NoticeHeaders, PaymentError, PaymentProvider, RefundOutcome,
+    RefundRequest, TradeRequest, TradeState,
 };
 use domain::Fen;
 use paysim::{NoticeFault, Simulator};
@@ -84,7 +84,8 @@ async fn notify_endpoint(provider: Arc<AlipayF2F>, fail_first: usize) -> Merchan
                 .get("content-type")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
-            let verdict = provider.verify_notice(content_type, &body);
+            let verdict = provider
+                .verify_notice(&NoticeHeaders::new([("Content-Type", content_type)]), &body);
             let (status, text) = provider.notice_answer(verdict.is_ok());
             kept.lock().unwrap().push(verdict);
             (
@@ -198,6 +199,7 @@ async fn a_trade_is_created_scanned_paid_notified_queried_and_refunded() {
         out_trade_no: "PA0001".into(),
         out_refund_no: no.into(),
         amount: Fen(fen),
+        paid: Fen(26000),
         reason: "取消订单".into(),
     };
     assert_eq!(
@@ -285,14 +287,17 @@ async fn notices_that_must_not_be_believed_are_not() {
     assert_eq!(
         alipay
             .verify_notice(
-                "application/x-www-form-urlencoded",
+                &NoticeHeaders::new([("content-type", "application/x-www-form-urlencoded")]),
                 b"out_trade_no=PA0005&trade_status=TRADE_SUCCESS"
             )
             .unwrap_err(),
         NoticeError::Unsigned
     );
     assert!(matches!(
-        alipay.verify_notice("application/json", b"{}"),
+        alipay.verify_notice(
+            &NoticeHeaders::new([("content-type", "application/json")]),
+            b"{}"
+        ),
         Err(NoticeError::Malformed(_))
     ));
 }

@@ -32,11 +32,12 @@ async fn notice(
     if !configured {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let (status, text) = services::flows::pay::take_notice(&state.app, content_type, &body).await;
+    let received = services::flows::pay::NoticeHeaders::new(
+        headers
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
+    );
+    let (status, text) = services::flows::pay::take_notice(&state.app, &received, &body).await;
     (
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

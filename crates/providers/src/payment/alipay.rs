@@ -27,8 +27,8 @@ use futures_util::future::BoxFuture;
 use serde_json::Value;
 
 use super::{
-    CloseOutcome, Notice, NoticeError, PaymentError, PaymentProvider, RefundOutcome, RefundRequest,
-    TradeRequest, TradeState,
+    CloseOutcome, Notice, NoticeError, NoticeHeaders, PaymentError, PaymentProvider, RefundOutcome,
+    RefundRequest, TradeRequest, TradeState,
 };
 
 /// What the merchant holds to use Alipay.
@@ -386,7 +386,8 @@ impl PaymentProvider for AlipayF2F {
         })
     }
 
-    fn verify_notice(&self, content_type: &str, body: &[u8]) -> Result<Notice, NoticeError> {
+    fn verify_notice(&self, headers: &NoticeHeaders, body: &[u8]) -> Result<Notice, NoticeError> {
+        let content_type = headers.get("content-type");
         if !content_type
             .to_ascii_lowercase()
             .starts_with("application/x-www-form-urlencoded")

@@ -4,9 +4,9 @@
 //! asynchronous notice, which confirms a payment only when its signature holds.
 //!
 //! Adapters: [`alipay::AlipayF2F`] (Alipay face-to-face QR, the OpenAPI form protocol with
-//! RSA2 signatures). WeChat Pay Native (APIv3): its cryptography is [`wechat`] (request
-//! signatures, answer and notice verification, the resource's AES-GCM), pinned to the
-//! official Go SDK's vectors; the adapter and the simulator's face follow. The simulator that speaks the same
+//! RSA2 signatures) and [`wechat::WechatNative`] (WeChat Pay Native over APIv3: signed
+//! requests, answers and notices verified with the WeChat Pay public key, the notice's
+//! resource decrypted), each pinned to its official SDK's vectors. The simulator that speaks the same
 //! protocols lives in its own crate (`certhall-paysim`) and shares no signing code with
 //! these adapters: each side is pinned to test vectors of the providers' official SDKs.
 //!
@@ -63,6 +63,8 @@ pub struct RefundRequest {
     pub out_trade_no: String,
     pub out_refund_no: String,
     pub amount: Fen,
+    /// What the trade paid (WeChat Pay wants it with every refund).
+    pub paid: Fen,
     pub reason: String,
 }
 
@@ -130,10 +132,33 @@ pub trait PaymentProvider: Send + Sync {
         &'a self,
         refund: &'a RefundRequest,
     ) -> BoxFuture<'a, Result<RefundOutcome, PaymentError>>;
-    /// Verifies a notice as received (its `Content-Type` and exact body bytes).
-    fn verify_notice(&self, content_type: &str, body: &[u8]) -> Result<Notice, NoticeError>;
+    /// Verifies a notice as received (its headers and exact body bytes).
+    fn verify_notice(&self, headers: &NoticeHeaders, body: &[u8]) -> Result<Notice, NoticeError>;
     /// What the provider expects as the answer to a notice taken (`success` for Alipay).
     fn notice_answer(&self, taken: bool) -> (u16, &'static str);
+}
+
+/// The headers a notice came with, by lowercase name.
+#[derive(Debug, Clone, Default)]
+pub struct NoticeHeaders(std::collections::BTreeMap<String, String>);
+
+impl NoticeHeaders {
+    pub fn new<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> NoticeHeaders {
+        NoticeHeaders(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    /// The header `name` (any case), empty when absent.
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+            .unwrap_or("")
+    }
 }
 
 /// A key in PEM (any label) or bare base64: its DER bytes.

@@ -1,6 +1,5 @@
-//! WeChat Pay APIv3, the protocol's cryptography: what the Native adapter (to come, with
-//! its simulator face) signs and checks. Pure functions, pinned to the official Go SDK's
-//! test vectors (`wechatpay-apiv3/wechatpay-go`: the signer's and the public-key
+//! WeChat Pay APIv3 Native (扫码): [`WechatNative`], and the protocol's cryptography it
+//! rests on, as pure functions pinned to the official Go SDK's test vectors (`wechatpay-apiv3/wechatpay-go`: the signer's and the public-key
 //! verifier's RSA vectors, the AES-GCM vector, the Authorization header's format).
 //!
 //! - **Request**: `Authorization: WECHATPAY2-SHA256-RSA2048 mchid="…",nonce_str="…",
@@ -19,6 +18,13 @@
 use aws_lc_rs::aead::{AES_128_GCM, AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_lc_rs::signature::{self, RsaKeyPair, UnparsedPublicKey};
 use base64::Engine;
+use domain::Fen;
+use futures_util::future::BoxFuture;
+
+use super::{
+    CloseOutcome, Notice, NoticeError, NoticeHeaders, PaymentError, PaymentProvider, RefundOutcome,
+    RefundRequest, TradeRequest, TradeState,
+};
 
 /// How far a signed answer's timestamp may be from our clock.
 pub const MAX_SKEW_SECONDS: i64 = 300;
@@ -151,6 +157,330 @@ pub fn decrypt_resource(
         .open_in_place(nonce, Aad::from(associated_data.as_bytes()), &mut data)
         .map_err(|_| "the resource does not open (key, nonce, data or tag)".to_string())?;
     Ok(plain.to_vec())
+}
+
+/// What the merchant holds to use WeChat Pay APIv3 (public-key mode).
+pub struct WechatSettings {
+    /// `https://api.mch.weixin.qq.com` (or a simulator's).
+    pub base_url: String,
+    pub mchid: String,
+    pub appid: String,
+    /// The serial of the merchant API certificate matching `private_key`.
+    pub merchant_serial: String,
+    /// The merchant API private key (PKCS#8 or PKCS#1, PEM).
+    pub private_key: zeroize::Zeroizing<String>,
+    /// The WeChat Pay public key (PEM) and its id (`PUB_KEY_ID_…`).
+    pub public_key: String,
+    pub public_key_id: String,
+    /// The APIv3 key (32 characters).
+    pub apiv3_key: zeroize::Zeroizing<String>,
+    pub timeout: std::time::Duration,
+}
+
+/// WeChat Pay Native (扫码): prepay, query, close and refund over APIv3.
+pub struct WechatNative {
+    base: String,
+    mchid: String,
+    appid: String,
+    serial: String,
+    key: RsaKeyPair,
+    public: Vec<u8>,
+    public_id: String,
+    apiv3: zeroize::Zeroizing<Vec<u8>>,
+    client: reqwest::Client,
+    clock: std::sync::Arc<dyn domain::time::Clock>,
+}
+
+impl std::fmt::Debug for WechatNative {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the keys.
+        write!(f, "WechatNative({}, {})", self.base, self.mchid)
+    }
+}
+
+/// An answer: its status and, once verified, its body.
+struct Answer {
+    status: u16,
+    body: Vec<u8>,
+}
+
+impl WechatNative {
+    pub fn new(
+        settings: WechatSettings,
+        clock: std::sync::Arc<dyn domain::time::Clock>,
+    ) -> Result<WechatNative, String> {
+        let der = zeroize::Zeroizing::new(super::key_der(&settings.private_key)?);
+        let key = RsaKeyPair::from_pkcs8(&der)
+            .or_else(|_| RsaKeyPair::from_der(&der))
+            .map_err(|e| format!("the merchant private key: {e}"))?;
+        if ![16, 32].contains(&settings.apiv3_key.len()) {
+            return Err("the APIv3 key must be 32 characters".into());
+        }
+        Ok(WechatNative {
+            base: settings.base_url.trim_end_matches('/').to_string(),
+            mchid: settings.mchid,
+            appid: settings.appid,
+            serial: settings.merchant_serial,
+            key,
+            public: super::key_der(&settings.public_key)?,
+            public_id: settings.public_key_id,
+            apiv3: zeroize::Zeroizing::new(settings.apiv3_key.as_bytes().to_vec()),
+            client: crate::http_client(settings.timeout)?,
+            clock,
+        })
+    }
+
+    /// One signed call; the answer, its signature verified (any status).
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<Answer, PaymentError> {
+        let now = self.clock.now().seconds();
+        let mut nonce_bytes = [0u8; 16];
+        aws_lc_rs::rand::SecureRandom::fill(
+            &aws_lc_rs::rand::SystemRandom::new(),
+            &mut nonce_bytes,
+        )
+        .map_err(|_| PaymentError::Unknown("no randomness".into()))?;
+        let nonce = hex::encode_upper(nonce_bytes);
+        let text = body.clone().unwrap_or_default();
+        let message = request_message(method.as_str(), path, now, &nonce, &text);
+        let signature = sign(&self.key, message.as_bytes()).map_err(PaymentError::Unknown)?;
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header(
+                "authorization",
+                authorization(&self.mchid, &self.serial, now, &nonce, &signature),
+            )
+            .header("accept", "application/json");
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| PaymentError::Unknown(format!("{path}: {e}")))?;
+        let status = response.status().as_u16();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let signed = SignedHeaders {
+            timestamp: header("wechatpay-timestamp"),
+            nonce: header("wechatpay-nonce"),
+            signature: header("wechatpay-signature"),
+            serial: header("wechatpay-serial"),
+        };
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| PaymentError::Unknown(format!("{path}: {e}")))?
+            .to_vec();
+        if status >= 500 {
+            return Err(PaymentError::Unknown(format!("{path}: HTTP {status}")));
+        }
+        verify(&self.public, &self.public_id, &signed, &body, now)
+            .map_err(|e| PaymentError::Unknown(format!("{path}: the answer: {e}")))?;
+        Ok(Answer { status, body })
+    }
+
+    fn refused(answer: &Answer) -> PaymentError {
+        let error: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+        PaymentError::Refused {
+            code: error["code"].as_str().unwrap_or_default().to_string(),
+            message: error["message"].as_str().unwrap_or_default().to_string(),
+        }
+    }
+
+    fn json(answer: &Answer) -> Result<serde_json::Value, PaymentError> {
+        serde_json::from_slice(&answer.body).map_err(|e| PaymentError::Unknown(e.to_string()))
+    }
+}
+
+/// A transaction's state as WeChat Pay writes it.
+fn state_of(transaction: &serde_json::Value) -> Result<TradeState, String> {
+    match transaction["trade_state"].as_str().unwrap_or_default() {
+        // REFUND: paid, then (partly) refunded; the payment happened.
+        "SUCCESS" | "REFUND" => Ok(TradeState::Paid {
+            amount: Fen(transaction["amount"]["total"]
+                .as_u64()
+                .ok_or("a paid transaction without amount.total")?),
+            provider_ref: transaction["transaction_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        }),
+        "NOTPAY" | "USERPAYING" => Ok(TradeState::Pending),
+        "CLOSED" | "REVOKED" | "PAYERROR" => Ok(TradeState::Closed),
+        other => Err(format!("unknown trade_state {other:?}")),
+    }
+}
+
+impl PaymentProvider for WechatNative {
+    fn precreate<'a>(
+        &'a self,
+        trade: &'a TradeRequest,
+    ) -> BoxFuture<'a, Result<String, PaymentError>> {
+        Box::pin(async move {
+            let body = serde_json::json!({
+                "appid": self.appid, "mchid": self.mchid,
+                "description": trade.subject, "out_trade_no": trade.out_trade_no,
+                // RFC 3339 in China: 2026-11-02T12:00:00+08:00.
+                "time_expire": format!("{}+08:00", trade.expires_at.replace(' ', "T")),
+                "notify_url": trade.notify_url,
+                "amount": {"total": trade.amount.0, "currency": "CNY"},
+            });
+            let answer = self
+                .call(
+                    reqwest::Method::POST,
+                    "/v3/pay/transactions/native",
+                    Some(body.to_string()),
+                )
+                .await?;
+            if answer.status != 200 {
+                return Err(Self::refused(&answer));
+            }
+            Self::json(&answer)?["code_url"]
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| PaymentError::Unknown("prepay: no code_url".into()))
+        })
+    }
+
+    fn query<'a>(
+        &'a self,
+        out_trade_no: &'a str,
+    ) -> BoxFuture<'a, Result<TradeState, PaymentError>> {
+        Box::pin(async move {
+            let path = format!(
+                "/v3/pay/transactions/out-trade-no/{out_trade_no}?mchid={}",
+                self.mchid
+            );
+            let answer = self.call(reqwest::Method::GET, &path, None).await?;
+            match answer.status {
+                200 => state_of(&Self::json(&answer)?).map_err(PaymentError::Unknown),
+                404 => Ok(TradeState::Unknown),
+                _ => Err(Self::refused(&answer)),
+            }
+        })
+    }
+
+    fn close<'a>(
+        &'a self,
+        out_trade_no: &'a str,
+    ) -> BoxFuture<'a, Result<CloseOutcome, PaymentError>> {
+        Box::pin(async move {
+            let path = format!("/v3/pay/transactions/out-trade-no/{out_trade_no}/close");
+            let body = serde_json::json!({"mchid": self.mchid}).to_string();
+            let answer = self.call(reqwest::Method::POST, &path, Some(body)).await?;
+            match answer.status {
+                204 => Ok(CloseOutcome::Closed),
+                404 => Ok(CloseOutcome::NotFound),
+                _ => match Self::refused(&answer) {
+                    PaymentError::Refused { code, .. } if code == "ORDERPAID" => {
+                        Ok(CloseOutcome::AlreadyPaid)
+                    }
+                    e => Err(e),
+                },
+            }
+        })
+    }
+
+    fn refund<'a>(
+        &'a self,
+        refund: &'a RefundRequest,
+    ) -> BoxFuture<'a, Result<RefundOutcome, PaymentError>> {
+        Box::pin(async move {
+            let body = serde_json::json!({
+                "out_trade_no": refund.out_trade_no, "out_refund_no": refund.out_refund_no,
+                "reason": refund.reason,
+                "amount": {"refund": refund.amount.0, "total": refund.paid.0, "currency": "CNY"},
+            });
+            let answer = self
+                .call(
+                    reqwest::Method::POST,
+                    "/v3/refund/domestic/refunds",
+                    Some(body.to_string()),
+                )
+                .await?;
+            if answer.status != 200 {
+                return Err(Self::refused(&answer));
+            }
+            match Self::json(&answer)?["status"].as_str() {
+                Some("SUCCESS") => Ok(RefundOutcome::Refunded { moved: true }),
+                Some("PROCESSING") => Ok(RefundOutcome::Processing),
+                other => Err(PaymentError::Refused {
+                    code: other.unwrap_or_default().to_string(),
+                    message: "refund not accepted".into(),
+                }),
+            }
+        })
+    }
+
+    fn verify_notice(&self, headers: &NoticeHeaders, body: &[u8]) -> Result<Notice, NoticeError> {
+        let signed = SignedHeaders {
+            timestamp: headers.get("wechatpay-timestamp").to_string(),
+            nonce: headers.get("wechatpay-nonce").to_string(),
+            signature: headers.get("wechatpay-signature").to_string(),
+            serial: headers.get("wechatpay-serial").to_string(),
+        };
+        verify(
+            &self.public,
+            &self.public_id,
+            &signed,
+            body,
+            self.clock.now().seconds(),
+        )
+        .map_err(|e| match e {
+            VerifyError::Missing => NoticeError::Unsigned,
+            _ => NoticeError::BadSignature,
+        })?;
+        let envelope: serde_json::Value =
+            serde_json::from_slice(body).map_err(|e| NoticeError::Malformed(e.to_string()))?;
+        let resource = &envelope["resource"];
+        if resource["algorithm"].as_str() != Some("AEAD_AES_256_GCM") {
+            return Err(NoticeError::Malformed("not AEAD_AES_256_GCM".into()));
+        }
+        let plain = decrypt_resource(
+            &self.apiv3,
+            resource["nonce"].as_str().unwrap_or_default(),
+            resource["associated_data"].as_str().unwrap_or_default(),
+            resource["ciphertext"].as_str().unwrap_or_default(),
+        )
+        .map_err(|_| NoticeError::BadSignature)?;
+        let transaction: serde_json::Value =
+            serde_json::from_slice(&plain).map_err(|e| NoticeError::Malformed(e.to_string()))?;
+        Ok(Notice {
+            id: envelope["id"].as_str().unwrap_or_default().to_string(),
+            app_id: transaction["mchid"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            seller_id: None,
+            out_trade_no: transaction["out_trade_no"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            state: state_of(&transaction).map_err(NoticeError::Malformed)?,
+        })
+    }
+
+    fn notice_answer(&self, taken: bool) -> (u16, &'static str) {
+        if taken {
+            (204, "")
+        } else {
+            (401, r#"{"code":"FAIL","message":"失败"}"#)
+        }
+    }
 }
 
 #[cfg(test)]

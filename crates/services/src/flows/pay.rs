@@ -18,6 +18,7 @@ use domain::order::{OrderEvent, OrderStatus};
 use domain::payment::{AttemptEvent, AttemptStatus};
 use domain::time::ChinaDate;
 use domain::{ApplicationEvent, ApplicationStatus, AuditAction, Fen, FieldError, text};
+pub use providers::payment::NoticeHeaders;
 use providers::payment::{TradeRequest, TradeState};
 use store::orders::NewVoucher;
 use store::payments::NewNotice;
@@ -311,12 +312,12 @@ pub async fn online(
 /// sends it again; a forger gets nothing). An authentic notice is answered as taken
 /// whatever it changed (a duplicate, a late one, another amount), so that the provider
 /// stops sending it; what it could not do is for finance.
-pub async fn take_notice(app: &App, content_type: &str, body: &[u8]) -> (u16, &'static str) {
+pub async fn take_notice(app: &App, headers: &NoticeHeaders, body: &[u8]) -> (u16, &'static str) {
     let Some(online) = &app.online_payment else {
         return (404, "");
     };
     let text = String::from_utf8_lossy(body).into_owned();
-    let verdict = online.provider.verify_notice(content_type, body);
+    let verdict = online.provider.verify_notice(headers, body);
     let outcome = async {
         let mut tx = app.store.begin_write().await?;
         let (notice_id, out_trade_no, verdict_text, effect) = match &verdict {

@@ -96,6 +96,7 @@ pub async fn run_once(app: &App) -> Result<Round, ServiceError> {
                 .clone()
                 .unwrap_or_else(|| format!("RF{}", attempt.out_trade_no)),
             amount: domain::Fen(u64::try_from(attempt.amount_fen).unwrap_or_default()),
+            paid: domain::Fen(u64::try_from(attempt.amount_fen).unwrap_or_default()),
             reason: "重复或迟到的付款，自动退款".into(),
         };
         match online.provider.refund(&refund).await {

@@ -1,0 +1,581 @@
+//! The WeChat Pay APIv3 face of the simulator (Native payment, public-key mode): its own
+//! "WeChat Pay" key and key id, an APIv3 key, the merchants' API keys by mchid and serial.
+//! It checks every request's `Authorization` (the merchant, the serial, a timestamp within
+//! five minutes, SHA256withRSA over `METHOD\nURL\nTIMESTAMP\nNONCE\nBODY\n`) and answers a
+//! bad one `401 SIGN_ERROR`; signs every answer in the `Wechatpay-*` headers over
+//! `TIMESTAMP\nNONCE\nBODY\n`; sends notices whose resource is AES-256-GCM under the APIv3
+//! key, signed again at every delivery, on WeChat's schedule (15s, 15s, 30s, 3m, 10m, 20m,
+//! 30m, 30m, 30m, 60m, 3h, 3h, 3h, 6h, 6h) divided by the time scale, until answered 200 or
+//! 204. Its code is its own: nothing is shared with CertHall's adapter.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{self, KeyPair, RsaKeyPair, UnparsedPublicKey};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+
+use crate::{Delivery, NoticeFault, Simulator};
+
+/// WeChat's notice schedule after the first delivery, in seconds.
+pub const WECHAT_RETRIES: [u64; 15] = [
+    15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600,
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State_ {
+    NotPay,
+    Success,
+    Closed,
+}
+
+#[derive(Debug, Clone)]
+struct Transaction {
+    appid: String,
+    mchid: String,
+    total: u64,
+    notify_url: String,
+    state: State_,
+    transaction_id: String,
+    refunded: u64,
+    refunds: BTreeMap<String, u64>,
+}
+
+pub(crate) struct WechatState {
+    key: RsaKeyPair,
+    key_id: String,
+    apiv3: String,
+    /// mchid → (serial, the merchant's public key).
+    merchants: BTreeMap<String, (String, Vec<u8>)>,
+    transactions: BTreeMap<String, Transaction>,
+    next: u64,
+}
+
+impl WechatState {
+    pub(crate) fn new() -> std::io::Result<WechatState> {
+        let key = RsaKeyPair::generate(KeySize::Rsa2048).map_err(std::io::Error::other)?;
+        let mut apiv3 = [0u8; 16];
+        aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut apiv3)
+            .map_err(|_| std::io::Error::other("no randomness"))?;
+        Ok(WechatState {
+            key,
+            key_id: "PUB_KEY_ID_0000000000000000000000000001".into(),
+            // 32 ASCII characters, as the merchant console makes them.
+            apiv3: apiv3.iter().map(|b| format!("{b:02x}")).collect(),
+            merchants: BTreeMap::new(),
+            transactions: BTreeMap::new(),
+            next: 1,
+        })
+    }
+}
+
+fn rsa_sign(key: &RsaKeyPair, message: &[u8]) -> String {
+    let mut out = vec![0u8; key.public_modulus_len()];
+    let _ = key.sign(
+        &signature::RSA_PKCS1_SHA256,
+        &aws_lc_rs::rand::SystemRandom::new(),
+        message,
+        &mut out,
+    );
+    base64::engine::general_purpose::STANDARD.encode(out)
+}
+
+/// The `k="v"` fields of an `Authorization` header after its scheme.
+fn auth_fields(header: &str) -> Option<BTreeMap<String, String>> {
+    let rest = header.strip_prefix("WECHATPAY2-SHA256-RSA2048 ")?;
+    Some(
+        rest.split(',')
+            .filter_map(|part| {
+                let (k, v) = part.split_once('=')?;
+                Some((k.trim().to_string(), v.trim().trim_matches('"').to_string()))
+            })
+            .collect(),
+    )
+}
+
+impl Simulator {
+    /// A new merchant API key pair for `mchid` with certificate serial `serial`: the
+    /// public half registered here, the private half returned (PKCS#8 PEM).
+    pub fn new_wechat_merchant(&self, mchid: &str, serial: &str) -> std::io::Result<String> {
+        let key = RsaKeyPair::generate(KeySize::Rsa2048).map_err(std::io::Error::other)?;
+        self.wechat
+            .lock()
+            .expect("simulator state")
+            .merchants
+            .insert(
+                mchid.to_string(),
+                (serial.to_string(), key.public_key().as_ref().to_vec()),
+            );
+        let der = aws_lc_rs::encoding::AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&key)
+            .map_err(std::io::Error::other)?;
+        let body = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
+        Ok(format!(
+            "-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"
+        ))
+    }
+
+    /// The WeChat Pay public key (PEM), its id, and the APIv3 key.
+    pub fn wechat_keys(&self) -> (String, String, String) {
+        let state = self.wechat.lock().expect("simulator state");
+        (
+            crate::spki_pem(state.key.public_key().as_ref()),
+            state.key_id.clone(),
+            state.apiv3.clone(),
+        )
+    }
+
+    /// Whether `out_trade_no` is a WeChat transaction here.
+    pub(crate) fn is_wechat(&self, out_trade_no: &str) -> bool {
+        self.wechat
+            .lock()
+            .expect("simulator state")
+            .transactions
+            .contains_key(out_trade_no)
+    }
+
+    /// The buyer pays WeChat transaction `out_trade_no`.
+    pub(crate) fn pay_wechat(&self, out_trade_no: &str, fault: NoticeFault) -> bool {
+        let transaction = {
+            let mut state = self.wechat.lock().expect("simulator state");
+            let number = state.next;
+            let Some(t) = state.transactions.get_mut(out_trade_no) else {
+                return false;
+            };
+            if t.state != State_::NotPay {
+                return false;
+            }
+            t.state = State_::Success;
+            t.transaction_id = format!("4200{number:024}");
+            let t = t.clone();
+            state.next += 1;
+            t
+        };
+        let simulator = self.clone();
+        let out_trade_no = out_trade_no.to_string();
+        tokio::spawn(async move {
+            simulator
+                .notify_wechat(out_trade_no, transaction, fault)
+                .await
+        });
+        true
+    }
+
+    async fn notify_wechat(&self, out_trade_no: String, t: Transaction, fault: NoticeFault) {
+        if fault == NoticeFault::Drop {
+            return;
+        }
+        let total = if fault == NoticeFault::WrongAmount {
+            t.total + 1
+        } else {
+            t.total
+        };
+        let plain = serde_json::json!({
+            "appid": t.appid, "mchid": t.mchid, "out_trade_no": out_trade_no,
+            "transaction_id": t.transaction_id, "trade_type": "NATIVE", "trade_state": "SUCCESS",
+            "trade_state_desc": "支付成功", "bank_type": "OTHERS", "attach": "",
+            "success_time": "2026-11-02T10:04:59+08:00", "payer": {"openid": "oSim0000000000000000000001"},
+            "amount": {"total": total, "payer_total": total, "currency": "CNY", "payer_currency": "CNY"},
+        })
+        .to_string();
+        let (body, apiv3) = {
+            let state = self.wechat.lock().expect("simulator state");
+            (plain, state.apiv3.clone())
+        };
+        let nonce: String = format!(
+            "{:012x}",
+            crate::hash(out_trade_no.as_bytes()) as u64 & 0xffff_ffff_ffff
+        );
+        let key = LessSafeKey::new(
+            UnboundKey::new(&AES_256_GCM, apiv3.as_bytes()).expect("a 32-byte key"),
+        );
+        let mut data = body.into_bytes();
+        key.seal_in_place_append_tag(
+            Nonce::try_assume_unique_for_key(nonce.as_bytes()).expect("12 bytes"),
+            Aad::from(b"transaction".as_slice()),
+            &mut data,
+        )
+        .expect("seal");
+        let envelope = serde_json::json!({
+            "id": format!("sim-{:032x}", crate::hash(out_trade_no.as_bytes())),
+            "create_time": "2026-11-02T10:05:00+08:00", "resource_type": "encrypt-resource",
+            "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功",
+            "resource": {
+                "original_type": "transaction", "algorithm": "AEAD_AES_256_GCM",
+                "ciphertext": base64::engine::general_purpose::STANDARD.encode(&data),
+                "associated_data": "transaction", "nonce": nonce,
+            },
+        })
+        .to_string();
+        let bad = fault == NoticeFault::BadSignature;
+        if fault == NoticeFault::Twice {
+            let (a, b) = tokio::join!(
+                self.deliver_wechat(&out_trade_no, &t.notify_url, &envelope, 1, bad),
+                self.deliver_wechat(&out_trade_no, &t.notify_url, &envelope, 1, bad)
+            );
+            if a || b {
+                return;
+            }
+        } else if self
+            .deliver_wechat(&out_trade_no, &t.notify_url, &envelope, 1, bad)
+            .await
+        {
+            return;
+        }
+        for (i, seconds) in WECHAT_RETRIES.iter().enumerate() {
+            tokio::time::sleep(Duration::from_secs_f64(*seconds as f64 / self.time_scale)).await;
+            if self
+                .deliver_wechat(&out_trade_no, &t.notify_url, &envelope, i + 2, bad)
+                .await
+            {
+                return;
+            }
+        }
+    }
+
+    /// One delivery, signed afresh (its own timestamp and nonce).
+    async fn deliver_wechat(
+        &self,
+        out_trade_no: &str,
+        url: &str,
+        body: &str,
+        attempt: usize,
+        bad: bool,
+    ) -> bool {
+        let (timestamp, nonce, signature, serial) = self.signed(body.as_bytes(), bad);
+        let answer = self
+            .client
+            .post(url)
+            .header("content-type", "application/json")
+            .header("wechatpay-timestamp", timestamp)
+            .header("wechatpay-nonce", nonce)
+            .header("wechatpay-signature", signature)
+            .header("wechatpay-serial", serial)
+            .header("wechatpay-signature-type", "WECHATPAY2-SHA256-RSA2048")
+            .body(body.to_string())
+            .send()
+            .await;
+        let (status, text) = match answer {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                (status, response.text().await.unwrap_or_default())
+            }
+            Err(e) => (0, e.to_string()),
+        };
+        self.inner
+            .lock()
+            .expect("simulator state")
+            .deliveries
+            .push(Delivery {
+                out_trade_no: out_trade_no.to_string(),
+                attempt,
+                status,
+                answer: text,
+            });
+        status == 200 || status == 204
+    }
+
+    /// The `Wechatpay-*` values for `body` now: timestamp, nonce, signature, serial.
+    fn signed(&self, body: &[u8], bad: bool) -> (String, String, String, String) {
+        let timestamp = (self.now)().to_string();
+        let mut nonce = [0u8; 8];
+        let _ =
+            aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut nonce);
+        let nonce: String = nonce.iter().map(|b| format!("{b:02X}")).collect();
+        let mut message = format!("{timestamp}\n{nonce}\n").into_bytes();
+        message.extend_from_slice(body);
+        message.push(b'\n');
+        let state = self.wechat.lock().expect("simulator state");
+        let signature = if bad {
+            rsa_sign(
+                &self.inner.lock().expect("simulator state").other_key,
+                &message,
+            )
+        } else {
+            rsa_sign(&state.key, &message)
+        };
+        (timestamp, nonce, signature, state.key_id.clone())
+    }
+
+    fn wechat_answer(&self, status: StatusCode, body: String) -> Response {
+        let (timestamp, nonce, signature, serial) = self.signed(body.as_bytes(), false);
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        for (name, value) in [
+            ("wechatpay-timestamp", timestamp),
+            ("wechatpay-nonce", nonce),
+            ("wechatpay-signature", signature),
+            ("wechatpay-serial", serial),
+            ("content-type", "application/json".to_string()),
+        ] {
+            if let Ok(value) = value.parse() {
+                headers.insert(name, value);
+            }
+        }
+        response
+    }
+
+    /// The merchant a request comes from, or the 401 WeChat answers.
+    fn authenticate(
+        &self,
+        method: &Method,
+        uri: &axum::http::Uri,
+        headers: &HeaderMap,
+        body: &str,
+    ) -> Result<String, Box<Response>> {
+        let fail = |message: String| {
+            self.inner.lock().expect("simulator state").refused += 1;
+            Err(Box::new(
+                self.wechat_answer(
+                    StatusCode::UNAUTHORIZED,
+                    serde_json::json!({"code": "SIGN_ERROR", "message": "签名错误",
+                    "detail": {"truncated_sign_message": message}})
+                    .to_string(),
+                ),
+            ))
+        };
+        let header = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let Some(fields) = auth_fields(header) else {
+            return fail(String::new());
+        };
+        let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+        let (mchid, serial, timestamp, nonce) = (
+            get("mchid"),
+            get("serial_no"),
+            get("timestamp"),
+            get("nonce_str"),
+        );
+        let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("");
+        let message = format!("{method}\n{path}\n{timestamp}\n{nonce}\n{body}\n");
+        let registered = self
+            .wechat
+            .lock()
+            .expect("simulator state")
+            .merchants
+            .get(&mchid)
+            .cloned();
+        let Some((known_serial, key)) = registered else {
+            return fail(message);
+        };
+        let fresh = timestamp
+            .parse::<i64>()
+            .is_ok_and(|t| ((self.now)() - t).abs() < 300);
+        let signature = base64::engine::general_purpose::STANDARD
+            .decode(get("signature"))
+            .unwrap_or_default();
+        let verified = UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, &key)
+            .verify(message.as_bytes(), &signature)
+            .is_ok();
+        if serial != known_serial || !fresh || !verified {
+            return fail(message);
+        }
+        Ok(mchid)
+    }
+}
+
+fn error(code: &str, message: &str) -> String {
+    serde_json::json!({"code": code, "message": message}).to_string()
+}
+
+pub(crate) async fn native(
+    State(sim): State<Simulator>,
+    uri: axum::http::Uri,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let body = String::from_utf8_lossy(&body).into_owned();
+    let mchid = match sim.authenticate(&method, &uri, &headers, &body) {
+        Ok(mchid) => mchid,
+        Err(answer) => return *answer,
+    };
+    let request: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    let out_trade_no = request["out_trade_no"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let total = request["amount"]["total"].as_u64().unwrap_or(0);
+    if request["mchid"].as_str() != Some(&mchid) || total == 0 || out_trade_no.is_empty() {
+        return sim.wechat_answer(StatusCode::BAD_REQUEST, error("PARAM_ERROR", "参数错误"));
+    }
+    let mut state = sim.wechat.lock().expect("simulator state");
+    match state.transactions.get(&out_trade_no) {
+        Some(t) if t.total != total => {
+            drop(state);
+            sim.wechat_answer(
+                StatusCode::BAD_REQUEST,
+                error("INVALID_REQUEST", "201 商户订单号重复"),
+            )
+        }
+        Some(t) if t.state != State_::NotPay => {
+            drop(state);
+            sim.wechat_answer(StatusCode::BAD_REQUEST, error("ORDERPAID", "订单已支付"))
+        }
+        _ => {
+            state.transactions.insert(
+                out_trade_no.clone(),
+                Transaction {
+                    appid: request["appid"].as_str().unwrap_or_default().to_string(),
+                    mchid,
+                    total,
+                    notify_url: request["notify_url"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    state: State_::NotPay,
+                    transaction_id: String::new(),
+                    refunded: 0,
+                    refunds: BTreeMap::new(),
+                },
+            );
+            drop(state);
+            let code_url = format!("{}/wechat/qr/{out_trade_no}", sim.base);
+            sim.wechat_answer(
+                StatusCode::OK,
+                serde_json::json!({"code_url": code_url}).to_string(),
+            )
+        }
+    }
+}
+
+pub(crate) async fn query(
+    State(sim): State<Simulator>,
+    uri: axum::http::Uri,
+    method: Method,
+    headers: HeaderMap,
+    Path(out_trade_no): Path<String>,
+) -> Response {
+    if let Err(answer) = sim.authenticate(&method, &uri, &headers, "") {
+        return *answer;
+    }
+    let found = sim
+        .wechat
+        .lock()
+        .expect("simulator state")
+        .transactions
+        .get(&out_trade_no)
+        .cloned();
+    match found {
+        None => sim.wechat_answer(
+            StatusCode::NOT_FOUND,
+            error("ORDER_NOT_EXIST", "订单不存在"),
+        ),
+        Some(t) => {
+            let state = match (t.state, t.refunded > 0) {
+                (State_::Success, false) => "SUCCESS",
+                (State_::Success, true) => "REFUND",
+                (State_::NotPay, _) => "NOTPAY",
+                (State_::Closed, true) => "REFUND",
+                (State_::Closed, false) => "CLOSED",
+            };
+            sim.wechat_answer(
+                StatusCode::OK,
+                serde_json::json!({"appid": t.appid, "mchid": t.mchid, "out_trade_no": out_trade_no,
+                    "transaction_id": t.transaction_id, "trade_state": state,
+                    "amount": {"total": t.total, "currency": "CNY"}})
+                .to_string(),
+            )
+        }
+    }
+}
+
+pub(crate) async fn close(
+    State(sim): State<Simulator>,
+    uri: axum::http::Uri,
+    method: Method,
+    headers: HeaderMap,
+    Path(out_trade_no): Path<String>,
+    body: Bytes,
+) -> Response {
+    let body = String::from_utf8_lossy(&body).into_owned();
+    if let Err(answer) = sim.authenticate(&method, &uri, &headers, &body) {
+        return *answer;
+    }
+    let mut state = sim.wechat.lock().expect("simulator state");
+    let outcome = match state.transactions.get_mut(&out_trade_no) {
+        None => Err((
+            StatusCode::NOT_FOUND,
+            error("ORDER_NOT_EXIST", "订单不存在"),
+        )),
+        Some(t) if t.state == State_::Success => {
+            Err((StatusCode::BAD_REQUEST, error("ORDERPAID", "订单已支付")))
+        }
+        Some(t) => {
+            t.state = State_::Closed;
+            Ok(())
+        }
+    };
+    drop(state);
+    match outcome {
+        // Closed: 204 without a body, signed over the empty body.
+        Ok(()) => sim.wechat_answer(StatusCode::NO_CONTENT, String::new()),
+        Err((status, body)) => sim.wechat_answer(status, body),
+    }
+}
+
+pub(crate) async fn refund(
+    State(sim): State<Simulator>,
+    uri: axum::http::Uri,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let body = String::from_utf8_lossy(&body).into_owned();
+    if let Err(answer) = sim.authenticate(&method, &uri, &headers, &body) {
+        return *answer;
+    }
+    let request: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    let out_trade_no = request["out_trade_no"].as_str().unwrap_or_default();
+    let out_refund_no = request["out_refund_no"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let amount = request["amount"]["refund"].as_u64().unwrap_or(0);
+    let mut state = sim.wechat.lock().expect("simulator state");
+    let answer = match state.transactions.get_mut(out_trade_no) {
+        Some(t) if t.state != State_::NotPay && !t.transaction_id.is_empty() => {
+            if let Some(done) = t.refunds.get(&out_refund_no) {
+                // 同一退款单号多次请求只退一笔.
+                Ok(
+                    serde_json::json!({"out_refund_no": out_refund_no, "status": "SUCCESS", "amount": {"refund": done}}),
+                )
+            } else if amount == 0 || t.refunded + amount > t.total {
+                Err((
+                    StatusCode::FORBIDDEN,
+                    error("NOT_ENOUGH", "退款金额超过可退金额"),
+                ))
+            } else {
+                t.refunded += amount;
+                t.refunds.insert(out_refund_no.clone(), amount);
+                if t.refunded == t.total {
+                    t.state = State_::Closed;
+                }
+                Ok(
+                    serde_json::json!({"out_refund_no": out_refund_no, "status": "SUCCESS", "amount": {"refund": amount}}),
+                )
+            }
+        }
+        _ => Err((
+            StatusCode::NOT_FOUND,
+            error("RESOURCE_NOT_EXISTS", "订单不存在"),
+        )),
+    };
+    drop(state);
+    match answer {
+        Ok(json) => sim.wechat_answer(StatusCode::OK, json.to_string()),
+        Err((status, body)) => sim.wechat_answer(status, body),
+    }
+}
+
+/// The shared state, for `Simulator::start`.
+pub(crate) fn state() -> std::io::Result<Arc<Mutex<WechatState>>> {
+    Ok(Arc::new(Mutex::new(WechatState::new()?)))
+}
