@@ -215,12 +215,7 @@ impl Simulator {
     pub fn new_merchant(&self, app_id: &str) -> std::io::Result<String> {
         let key = RsaKeyPair::generate(KeySize::Rsa2048).map_err(std::io::Error::other)?;
         self.register_alipay_app(app_id, key.public_key().as_ref());
-        let der = aws_lc_rs::encoding::AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&key)
-            .map_err(std::io::Error::other)?;
-        let body = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
-        Ok(format!(
-            "-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"
-        ))
+        private_pem(&key)
     }
 
     /// The buyer scans the trade's code (Alipay now knows the trade: WAIT_BUYER_PAY).
@@ -450,6 +445,16 @@ fn rsa2(key: &RsaKeyPair, message: &[u8]) -> String {
         &mut signature,
     );
     base64::engine::general_purpose::STANDARD.encode(signature)
+}
+
+/// A private key as a merchant keeps it: PKCS#8, PEM.
+fn private_pem(key: &RsaKeyPair) -> std::io::Result<String> {
+    let der = aws_lc_rs::encoding::AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(key)
+        .map_err(std::io::Error::other)?;
+    let body = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
+    Ok(format!(
+        "-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"
+    ))
 }
 
 /// A PKCS#1 RSA public key wrapped as SubjectPublicKeyInfo, in PEM.

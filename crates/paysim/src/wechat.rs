@@ -75,17 +75,6 @@ impl WechatState {
     }
 }
 
-fn rsa_sign(key: &RsaKeyPair, message: &[u8]) -> String {
-    let mut out = vec![0u8; key.public_modulus_len()];
-    let _ = key.sign(
-        &signature::RSA_PKCS1_SHA256,
-        &aws_lc_rs::rand::SystemRandom::new(),
-        message,
-        &mut out,
-    );
-    base64::engine::general_purpose::STANDARD.encode(out)
-}
-
 /// The `k="v"` fields of an `Authorization` header after its scheme.
 fn auth_fields(header: &str) -> Option<BTreeMap<String, String>> {
     let rest = header.strip_prefix("WECHATPAY2-SHA256-RSA2048 ")?;
@@ -112,12 +101,7 @@ impl Simulator {
                 mchid.to_string(),
                 (serial.to_string(), key.public_key().as_ref().to_vec()),
             );
-        let der = aws_lc_rs::encoding::AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&key)
-            .map_err(std::io::Error::other)?;
-        let body = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
-        Ok(format!(
-            "-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"
-        ))
+        crate::private_pem(&key)
     }
 
     /// The WeChat Pay public key (PEM), its id, and the APIv3 key.
@@ -292,12 +276,12 @@ impl Simulator {
         message.push(b'\n');
         let state = self.wechat.lock().expect("simulator state");
         let signature = if bad {
-            rsa_sign(
+            crate::rsa2(
                 &self.inner.lock().expect("simulator state").other_key,
                 &message,
             )
         } else {
-            rsa_sign(&state.key, &message)
+            crate::rsa2(&state.key, &message)
         };
         (timestamp, nonce, signature, state.key_id.clone())
     }
