@@ -153,6 +153,14 @@ export async function startPaysim() {
       '--alipay-app-id', sim.alipay_app_id,
       '--alipay-private-key-file', sim.alipay_private_key_file,
       '--alipay-public-key-file', sim.alipay_public_key_file,
+      '--wechat-base-url', sim.wechat_base_url,
+      '--wechat-mchid', sim.wechat_mchid,
+      '--wechat-appid', sim.wechat_appid,
+      '--wechat-merchant-serial', sim.wechat_merchant_serial,
+      '--wechat-private-key-file', sim.wechat_private_key_file,
+      '--wechat-public-key-file', sim.wechat_public_key_file,
+      '--wechat-public-key-id', sim.wechat_public_key_id,
+      '--wechat-apiv3-key-file', sim.wechat_apiv3_key_file,
     ],
     async stop() {
       child.kill('SIGTERM');

@@ -87,7 +87,7 @@ test('huanbao pays online: QR code, paid on the phone, the order page moves on b
   await page.getByLabel('在线支付（微信、支付宝）').check();
   await page.getByRole('button', { name: '提交订单' }).click();
   await page.waitForURL(/\/orders\/\d+$/);
-  await page.locator('[data-testid=pay-online]').click();
+  await page.locator('[data-testid=pay-online-alipay]').click();
   await page.locator('[data-testid=pay-qr] svg').waitFor();
   await shoot(page, 'order-qr');
   const link = await page.locator('[data-testid=pay-link]').getAttribute('href');

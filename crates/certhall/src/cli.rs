@@ -197,6 +197,34 @@ pub struct GlobalArgs {
     /// Where Alipay sends its notices; default PUBLIC_URL/pay/notify/alipay.
     #[arg(long, global = true, env = "CERTHALL_ALIPAY_NOTIFY_URL")]
     pub alipay_notify_url: Option<String>,
+    /// WeChat Pay's API (`https://api.mch.weixin.qq.com`, or `certhall paysim`'s): turns
+    /// WeChat Pay Native on. See docs/PAYMENTS.md.
+    #[arg(long, global = true, env = "CERTHALL_WECHAT_BASE_URL")]
+    pub wechat_base_url: Option<String>,
+    /// Our merchant id (with --wechat-base-url).
+    #[arg(long, global = true, env = "CERTHALL_WECHAT_MCHID")]
+    pub wechat_mchid: Option<String>,
+    /// The app id the payments are made for (with --wechat-base-url).
+    #[arg(long, global = true, env = "CERTHALL_WECHAT_APPID")]
+    pub wechat_appid: Option<String>,
+    /// The serial of the merchant API certificate (with --wechat-base-url).
+    #[arg(long, global = true, env = "CERTHALL_WECHAT_MERCHANT_SERIAL")]
+    pub wechat_merchant_serial: Option<String>,
+    /// File holding the merchant API private key, PEM (with --wechat-base-url).
+    #[arg(long, global = true, env = "CERTHALL_WECHAT_PRIVATE_KEY_FILE")]
+    pub wechat_private_key_file: Option<PathBuf>,
+    /// File holding the WeChat Pay public key, PEM (with --wechat-base-url).
+    #[arg(long, global = true, env = "CERTHALL_WECHAT_PUBLIC_KEY_FILE")]
+    pub wechat_public_key_file: Option<PathBuf>,
+    /// The WeChat Pay public key's id, `PUB_KEY_ID_…` (with --wechat-base-url).
+    #[arg(long, global = true, env = "CERTHALL_WECHAT_PUBLIC_KEY_ID")]
+    pub wechat_public_key_id: Option<String>,
+    /// File holding the APIv3 key (with --wechat-base-url).
+    #[arg(long, global = true, env = "CERTHALL_WECHAT_APIV3_KEY_FILE")]
+    pub wechat_apiv3_key_file: Option<PathBuf>,
+    /// Where WeChat Pay sends its notices; default PUBLIC_URL/pay/notify/wechat.
+    #[arg(long, global = true, env = "CERTHALL_WECHAT_NOTIFY_URL")]
+    pub wechat_notify_url: Option<String>,
     /// How SMS go out: `file` appends to DATA_DIR/outbox/sms.jsonl; `http` posts to a gateway.
     #[arg(
         long,
@@ -293,9 +321,10 @@ pub enum Command {
     /// Measure signing speed and CRL generation on this machine (prints figures).
     #[command(subcommand)]
     Bench(BenchCommand),
-    /// Run the payment simulator (Alipay's gateway, for demos and browser tests): writes a
-    /// merchant key and the simulator's public key into DIR, prints one JSON line with the
-    /// gateway and the files for `serve --alipay-…`, and runs until stopped.
+    /// Run the payment simulator (Alipay's gateway and WeChat Pay's APIv3, for demos and
+    /// browser tests): writes the merchant keys and the simulator's public keys into DIR,
+    /// prints one JSON line with the URLs and files for `serve --alipay-… --wechat-…`, and
+    /// runs until stopped.
     Paysim {
         /// Port on 127.0.0.1 (0: any free port).
         #[arg(long, default_value_t = 0)]

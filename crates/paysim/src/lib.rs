@@ -115,7 +115,7 @@ pub struct Simulator {
     base: String,
     time_scale: f64,
     client: reqwest::Client,
-    now: Now,
+    now: Arc<Mutex<Now>>,
 }
 
 impl Simulator {
@@ -153,7 +153,7 @@ impl Simulator {
                 refused: 0,
             })),
             wechat: wechat::state()?,
-            now,
+            now: Arc::new(Mutex::new(now)),
             base,
             time_scale,
             client: reqwest::Client::builder()
@@ -182,6 +182,18 @@ impl Simulator {
             let _ = axum::serve(listener, router).await;
         });
         Ok(simulator)
+    }
+
+    /// Sets the simulator's clock (a test's settable clock, so that the times it signs agree
+    /// with the merchant's).
+    pub fn set_clock(&self, now: Now) {
+        *self.now.lock().expect("simulator clock") = now;
+    }
+
+    /// The simulator's time, Unix seconds.
+    pub(crate) fn now(&self) -> i64 {
+        let now = self.now.lock().expect("simulator clock").clone();
+        now()
     }
 
     /// `http://127.0.0.1:PORT`.

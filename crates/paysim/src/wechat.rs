@@ -266,7 +266,7 @@ impl Simulator {
 
     /// The `Wechatpay-*` values for `body` now: timestamp, nonce, signature, serial.
     fn signed(&self, body: &[u8], bad: bool) -> (String, String, String, String) {
-        let timestamp = (self.now)().to_string();
+        let timestamp = self.now().to_string();
         let mut nonce = [0u8; 8];
         let _ =
             aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut nonce);
@@ -351,7 +351,7 @@ impl Simulator {
         };
         let fresh = timestamp
             .parse::<i64>()
-            .is_ok_and(|t| ((self.now)() - t).abs() < 300);
+            .is_ok_and(|t| (self.now() - t).abs() < 300);
         let signature = base64::engine::general_purpose::STANDARD
             .decode(get("signature"))
             .unwrap_or_default();

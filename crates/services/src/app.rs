@@ -53,8 +53,9 @@ pub struct Config {
     pub pdf_font: FontSettings,
     /// The real-name verification service: the sandbox by default.
     pub identity: IdentityProviders,
-    /// The online payment provider, if one is configured (none: transfers only).
-    pub online_payment: Option<OnlinePayment>,
+    /// The online payment providers configured, in the order the customer is offered them
+    /// (none: transfers only).
+    pub online_payments: Vec<OnlinePayment>,
     /// The system clock in production, a settable one in tests.
     pub clock: Arc<dyn Clock>,
 }
@@ -76,7 +77,7 @@ impl Config {
             storage: Arc::new(LocalFs::new(data_dir.join("documents"))),
             pdf_font: FontSettings::default(),
             identity: IdentityProviders::sandbox(clock.clone()),
-            online_payment: None,
+            online_payments: Vec::new(),
             clock,
         })
     }
@@ -119,9 +120,9 @@ impl IdentityProviders {
 #[derive(Clone)]
 pub struct OnlinePayment {
     pub provider: Arc<dyn providers::payment::PaymentProvider>,
-    /// `alipay`.
+    /// `alipay` or `wechat`.
     pub name: &'static str,
-    /// Our app id with the provider: a notice for another is not ours.
+    /// Our app id with the provider (WeChat Pay: the mchid): a notice for another is not ours.
     pub app_id: String,
     /// The payee the provider names (Alipay `seller_id`), when configured.
     pub seller_id: Option<String>,
@@ -148,7 +149,7 @@ pub struct App {
     pub documents: DocumentSettings,
     pub(crate) storage: Arc<dyn BlobStore>,
     pub(crate) identity: IdentityProviders,
-    pub(crate) online_payment: Option<OnlinePayment>,
+    pub(crate) online_payments: Vec<OnlinePayment>,
     /// Bounds how many images decode at once (decoding is CPU-heavy; it runs off the async
     /// threads and must not starve OCSP and pages).
     pub(crate) decoding: Arc<Semaphore>,
@@ -181,7 +182,7 @@ impl App {
             documents: config.documents,
             storage: config.storage,
             identity: config.identity,
-            online_payment: config.online_payment,
+            online_payments: config.online_payments,
             pdf_font_settings: config.pdf_font,
             pdf_font: OnceCell::new(),
             ca: OnceCell::new(),
@@ -190,9 +191,14 @@ impl App {
         }))
     }
 
-    /// The online payment provider, when one is configured.
-    pub fn online_payment(&self) -> Option<&OnlinePayment> {
-        self.online_payment.as_ref()
+    /// The online payment provider `name` (`alipay`, `wechat`), when it is configured.
+    pub fn online_payment(&self, name: &str) -> Option<&OnlinePayment> {
+        self.online_payments.iter().find(|p| p.name == name)
+    }
+
+    /// The online payment providers configured, in the order they are offered.
+    pub fn online_payments(&self) -> &[OnlinePayment] {
+        &self.online_payments
     }
 
     /// The identity sandbox, when it is the configured verification service.

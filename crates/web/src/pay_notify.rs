@@ -25,11 +25,7 @@ async fn notice(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let configured = state
-        .app
-        .online_payment()
-        .is_some_and(|online| online.name == provider);
-    if !configured {
+    if state.app.online_payment(&provider).is_none() {
         return StatusCode::NOT_FOUND.into_response();
     }
     let received = services::flows::pay::NoticeHeaders::new(
@@ -37,7 +33,8 @@ async fn notice(
             .iter()
             .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
     );
-    let (status, text) = services::flows::pay::take_notice(&state.app, &received, &body).await;
+    let (status, text) =
+        services::flows::pay::take_notice(&state.app, &provider, &received, &body).await;
     (
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

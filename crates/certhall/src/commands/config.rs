@@ -45,7 +45,14 @@ pub fn config(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<Config> {
         config.identity = identity_service(global, config.clock.clone())?;
     }
     if global.alipay_gateway.is_some() {
-        config.online_payment = Some(alipay(global, config.clock.clone())?);
+        config
+            .online_payments
+            .push(alipay(global, config.clock.clone())?);
+    }
+    if global.wechat_base_url.is_some() {
+        config
+            .online_payments
+            .push(wechat(global, config.clock.clone())?);
     }
     let ca = &mut config.ca;
     if let Some(oid) = &global.policy_oid {
@@ -182,6 +189,59 @@ fn alipay(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<services::Online
             .alipay_notify_url
             .clone()
             .unwrap_or_else(|| format!("{}/pay/notify/alipay", public.trim_end_matches('/'))),
+        code_lifetime_seconds: 2 * 3600,
+    })
+}
+
+/// WeChat Pay as the flags describe it.
+fn wechat(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<services::OnlinePayment> {
+    let required = |value: &Option<String>, flag: &str| -> Result<String> {
+        value
+            .clone()
+            .with_context(|| format!("{flag} is required with --wechat-base-url"))
+    };
+    let read = |path: &Option<std::path::PathBuf>, flag: &str| -> Result<String> {
+        let path = path
+            .as_ref()
+            .with_context(|| format!("{flag} is required with --wechat-base-url"))?;
+        std::fs::read_to_string(path).with_context(|| format!("{flag}: reading {}", path.display()))
+    };
+    let mchid = required(&global.wechat_mchid, "--wechat-mchid")?;
+    let provider = providers::payment::wechat::WechatNative::new(
+        providers::payment::wechat::WechatSettings {
+            base_url: global.wechat_base_url.clone().unwrap_or_default(),
+            mchid: mchid.clone(),
+            appid: required(&global.wechat_appid, "--wechat-appid")?,
+            merchant_serial: required(&global.wechat_merchant_serial, "--wechat-merchant-serial")?,
+            private_key: zeroize::Zeroizing::new(read(
+                &global.wechat_private_key_file,
+                "--wechat-private-key-file",
+            )?),
+            public_key: read(&global.wechat_public_key_file, "--wechat-public-key-file")?,
+            public_key_id: required(&global.wechat_public_key_id, "--wechat-public-key-id")?,
+            apiv3_key: zeroize::Zeroizing::new(
+                read(&global.wechat_apiv3_key_file, "--wechat-apiv3-key-file")?
+                    .trim()
+                    .to_string(),
+            ),
+            timeout: std::time::Duration::from_secs(15),
+        },
+        clock,
+    )
+    .map_err(anyhow::Error::msg)?;
+    let public = global
+        .public_url
+        .clone()
+        .unwrap_or_else(|| "http://127.0.0.1:8080".into());
+    Ok(services::OnlinePayment {
+        provider: Arc::new(provider),
+        name: "wechat",
+        app_id: mchid,
+        seller_id: None,
+        notify_url: global
+            .wechat_notify_url
+            .clone()
+            .unwrap_or_else(|| format!("{}/pay/notify/wechat", public.trim_end_matches('/'))),
         code_lifetime_seconds: 2 * 3600,
     })
 }

@@ -196,7 +196,7 @@ pub fn offered_methods(
             rule.payment_methods
                 .iter()
                 .copied()
-                .filter(|m| *m == PaymentMethod::BankTransfer || app.online_payment.is_some())
+                .filter(|m| *m == PaymentMethod::BankTransfer || !app.online_payments.is_empty())
                 .collect()
         })
         .unwrap_or_default()

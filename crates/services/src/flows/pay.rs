@@ -208,6 +208,8 @@ pub async fn voucher_image(
 /// A QR code to pay an order online.
 #[derive(Debug, Clone)]
 pub struct OnlineCode {
+    /// The provider (`alipay`, `wechat`).
+    pub provider: &'static str,
     /// The provider's code text (what the QR code holds).
     pub qr_code: String,
     /// The same, drawn as SVG by the server.
@@ -231,8 +233,13 @@ pub async fn online(
     app: &App,
     customer: &CustomerSession,
     id: i64,
+    provider: Option<&str>,
 ) -> Result<OnlineCode, ServiceError> {
-    let online = app.online_payment.as_ref().ok_or_else(online_unavailable)?;
+    let online = match provider {
+        Some(name) => app.online_payment(name),
+        None => app.online_payments.first(),
+    }
+    .ok_or_else(online_unavailable)?;
     let current = order::get(app, &customer.actor(), id).await?;
     if current.method != PaymentMethod::Online {
         return Err(ServiceError::new(
@@ -259,11 +266,16 @@ pub async fn online(
     let shown = store::payments::for_order(&app.store, id)
         .await?
         .into_iter()
-        .find(|a| a.status == AttemptStatus::Pending && a.expires_at > now + 60);
+        .find(|a| {
+            a.status == AttemptStatus::Pending
+                && a.expires_at > now + 60
+                && a.provider == online.name
+        });
     if let Some(attempt) = shown
         && let Some(qr_code) = attempt.qr_code
     {
         return Ok(OnlineCode {
+            provider: online.name,
             qr_svg: documents::qr_svg(&qr_code)?,
             qr_code,
             expires_at: attempt.expires_at,
@@ -300,6 +312,7 @@ pub async fn online(
     store::payments::set_qr(&mut tx, attempt, &qr_code).await?;
     tx.commit().await?;
     Ok(OnlineCode {
+        provider: online.name,
         qr_svg: documents::qr_svg(&qr_code)?,
         qr_code,
         expires_at,
@@ -312,8 +325,13 @@ pub async fn online(
 /// sends it again; a forger gets nothing). An authentic notice is answered as taken
 /// whatever it changed (a duplicate, a late one, another amount), so that the provider
 /// stops sending it; what it could not do is for finance.
-pub async fn take_notice(app: &App, headers: &NoticeHeaders, body: &[u8]) -> (u16, &'static str) {
-    let Some(online) = &app.online_payment else {
+pub async fn take_notice(
+    app: &App,
+    provider: &str,
+    headers: &NoticeHeaders,
+    body: &[u8],
+) -> (u16, &'static str) {
+    let Some(online) = app.online_payment(provider) else {
         return (404, "");
     };
     let text = String::from_utf8_lossy(body).into_owned();

@@ -30,11 +30,11 @@ pub struct Round {
 
 pub async fn run_once(app: &App) -> Result<Round, ServiceError> {
     let mut round = Round::default();
-    let Some(online) = &app.online_payment else {
-        return Ok(round);
-    };
     let now = app.now().seconds();
     for attempt in store::payments::pending(&app.store, now - 60, 200).await? {
+        let Some(online) = app.online_payment(&attempt.provider) else {
+            continue;
+        };
         let state = match online.provider.query(&attempt.out_trade_no).await {
             Ok(state) => state,
             Err(e) => {
@@ -89,6 +89,9 @@ pub async fn run_once(app: &App) -> Result<Round, ServiceError> {
         }
     }
     for attempt in store::payments::refunds_due(&app.store, 200).await? {
+        let Some(online) = app.online_payment(&attempt.provider) else {
+            continue;
+        };
         let refund = RefundRequest {
             out_trade_no: attempt.out_trade_no.clone(),
             out_refund_no: attempt

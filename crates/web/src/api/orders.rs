@@ -356,6 +356,8 @@ pub async fn get_voucher(
 
 #[derive(Serialize, ToSchema)]
 pub struct OnlineCodeView {
+    /// `alipay` or `wechat`.
+    provider: String,
     /// The text of the QR code the buyer scans with the provider's app.
     qr_code: String,
     /// The same, as SVG drawn by the server.
@@ -363,9 +365,15 @@ pub struct OnlineCodeView {
     expires_at: i64,
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct OnlineQuery {
+    /// `alipay` or `wechat` (one configured); the first configured when absent.
+    provider: Option<String>,
+}
+
 /// The QR code to pay an online order (the pending one while it has time left, else a
 /// new one). The order is paid when the provider says so, signed; poll the order.
-#[utoipa::path(post, path = "/api/v1/orders/{id}/online-payment", security(("customer" = [])), params(("id" = i64, Path)), responses(
+#[utoipa::path(post, path = "/api/v1/orders/{id}/online-payment", security(("customer" = [])), params(("id" = i64, Path), OnlineQuery), responses(
     (status = 200, body = OnlineCodeView), (status = 404, body = ErrorBody),
     (status = 409, body = ErrorBody, description = "not an online order, or not waiting for payment"),
     (status = 503, body = ErrorBody, description = "online payment not configured, or the provider did not answer"),
@@ -375,12 +383,14 @@ pub async fn pay_online(
     AcceptLang(lang): AcceptLang,
     CustomerWithCsrf(session): CustomerWithCsrf,
     Path(id): Path<String>,
+    crate::query::ApiQuery(query): crate::query::ApiQuery<OnlineQuery>,
 ) -> Result<Json<OnlineCodeView>, ApiError> {
     let id = order_id(&id, lang)?;
-    let code = pay::online(&state.app, &session, id)
+    let code = pay::online(&state.app, &session, id, query.provider.as_deref())
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok(Json(OnlineCodeView {
+        provider: code.provider.into(),
         qr_code: code.qr_code,
         qr_svg: code.qr_svg,
         expires_at: code.expires_at,

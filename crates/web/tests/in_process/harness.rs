@@ -128,9 +128,10 @@ impl TestApp {
         Self::with(|config| config.storage = Arc::new(store)).await
     }
 
-    /// Like [`TestApp::new`], with online payment through Alipay's gateway as `sim`
-    /// simulates it, the router also served on 127.0.0.1 so that the simulator's notices
-    /// reach the real endpoint.
+    /// Like [`TestApp::new`], with online payment through Alipay and WeChat Pay as `sim`
+    /// simulates them (Alipay offered first), the router also served on 127.0.0.1 so that
+    /// the simulator's notices reach the real endpoints. The simulator keeps the
+    /// application's settable clock (WeChat Pay signs with the time).
     pub async fn with_alipay(sim: &paysim::Simulator) -> Self {
         Self::with_alipay_on(sim, None).await
     }
@@ -152,6 +153,12 @@ impl TestApp {
         let private_key = sim.new_merchant("2021000000000001").expect("merchant key");
         let alipay_public_key = sim.alipay_public_key_pem();
         let gateway = sim.alipay_gateway();
+        let wechat_key = sim
+            .new_wechat_merchant("1900000001", "5157F09EFDC096DE15EBE81A47057A7232F1B8E1")
+            .expect("WeChat merchant key");
+        let (wechat_public, wechat_public_id, apiv3) = sim.wechat_keys();
+        let wechat_base = sim.base_url().to_string();
+        let wechat_notify = notify_url.replace("/alipay", "/wechat");
         let test = Self::with(move |config| {
             if let Some(url) = database_url {
                 config.database_url = url;
@@ -167,7 +174,7 @@ impl TestApp {
                 config.clock.clone(),
             )
             .expect("Alipay adapter");
-            config.online_payment = Some(services::OnlinePayment {
+            config.online_payments.push(services::OnlinePayment {
                 provider: Arc::new(provider),
                 name: "alipay",
                 app_id: "2021000000000001".into(),
@@ -175,8 +182,36 @@ impl TestApp {
                 notify_url,
                 code_lifetime_seconds: 7200,
             });
+            let wechat = providers::payment::wechat::WechatNative::new(
+                providers::payment::wechat::WechatSettings {
+                    base_url: wechat_base,
+                    mchid: "1900000001".into(),
+                    appid: "wx0000000000000001".into(),
+                    merchant_serial: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1".into(),
+                    private_key: zeroize::Zeroizing::new(wechat_key),
+                    public_key: wechat_public,
+                    public_key_id: wechat_public_id,
+                    apiv3_key: zeroize::Zeroizing::new(apiv3),
+                    timeout: std::time::Duration::from_secs(5),
+                },
+                config.clock.clone(),
+            )
+            .expect("WeChat Pay adapter");
+            config.online_payments.push(services::OnlinePayment {
+                provider: Arc::new(wechat),
+                name: "wechat",
+                app_id: "1900000001".into(),
+                seller_id: None,
+                notify_url: wechat_notify,
+                code_lifetime_seconds: 7200,
+            });
         })
         .await;
+        let clock = test.clock.clone();
+        sim.set_clock(Arc::new(move || {
+            use domain::time::Clock;
+            clock.now().seconds()
+        }));
         let router = test.router.clone();
         tokio::spawn(async move {
             axum::serve(

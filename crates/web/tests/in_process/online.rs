@@ -46,21 +46,26 @@ async fn ordered_online(test: &TestApp, customer: &mut Client<'_>) -> (i64, i64)
     (answer.json()["id"].as_i64().unwrap(), id)
 }
 
-/// 扫码支付 on the order page: the simulator's trade number from the QR code's link.
+/// 扫码支付 on the order page (Alipay, offered first): the simulator's trade number from the
+/// QR code's link.
 async fn scan_code(customer: &mut Client<'_>, order: i64) -> String {
+    scan_code_of(customer, order, "alipay").await
+}
+
+async fn scan_code_of(customer: &mut Client<'_>, order: i64, provider: &str) -> String {
     let page = customer.page(&format!("/orders/{order}")).await;
     let csrf = input_value(&page.text, "csrf");
     let shown = customer
         .form(
             &format!("/orders/{order}/pay-online"),
-            &[("csrf", csrf.as_str())],
+            &[("csrf", csrf.as_str()), ("provider", provider)],
         )
         .await;
     assert_eq!(shown.status, StatusCode::OK, "{}", shown.text);
     assert!(shown.text.contains("data-testid=\"pay-qr\"") && shown.text.contains("<svg"));
     let link = shown
         .text
-        .split("/alipay/qr/")
+        .split(&format!("/{provider}/qr/"))
         .nth(1)
         .expect("the QR code's link");
     link.split('"').next().unwrap().to_string()
@@ -354,4 +359,38 @@ async fn a_payment_after_the_order_was_cancelled_is_refunded_once() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("data-testid=\"refund-row\"") && page.text.contains("已退款"));
     assert!(page.text.contains("data-testid=\"notice-row\"") && page.text.contains("refund_due"));
+}
+
+#[tokio::test]
+async fn wechat_pay_pays_the_same_way() {
+    let sim = Simulator::start(0, 100_000.0).await.unwrap();
+    let test = TestApp::with_alipay(&sim).await;
+    let mut customer = test.customer(PHONE, [10, 6, 4, 1]).await;
+    let (order, application) = ordered_online(&test, &mut customer).await;
+    let trade = scan_code_of(&mut customer, order, "wechat").await;
+    // The same order asked of Alipay gets its own code; WeChat's stays as it was.
+    assert_ne!(scan_code_of(&mut customer, order, "alipay").await, trade);
+    assert_eq!(scan_code_of(&mut customer, order, "wechat").await, trade);
+    assert!(sim.pay(&trade, NoticeFault::Twice));
+    until_status(&mut customer, order, "paid").await;
+    let shown = customer
+        .call(
+            "GET",
+            &format!("/api/v1/applications/{application}"),
+            json!(null),
+        )
+        .await
+        .json();
+    assert_eq!(shown["status"], "submitted");
+    // WeChat's notices are answered 204 without a body; both deliveries of the pair.
+    let answered: Vec<u16> = sim.deliveries().iter().map(|d| d.status).collect();
+    assert_eq!(answered, [204, 204]);
+    let log = services::flows::pay::notice_log(&test.app, 10)
+        .await
+        .unwrap();
+    assert!(
+        log.iter()
+            .any(|(no, verdict, effect)| *no == trade && verdict == "verified" && effect == "paid"),
+        "{log:?}"
+    );
 }

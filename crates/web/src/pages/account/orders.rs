@@ -222,6 +222,8 @@ struct OrderPage {
     today: String,
     /// The QR code to pay online, once asked for.
     code: Option<pay::OnlineCode>,
+    /// The online providers configured (name), in the order offered.
+    providers: Vec<&'static str>,
 }
 framed!(OrderPage);
 
@@ -252,6 +254,20 @@ impl OrderPage {
     }
     fn is_transfer(&self) -> bool {
         self.order.method == PaymentMethod::BankTransfer
+    }
+    /// The button of provider `name`.
+    fn provider_button(&self, name: &str) -> &'static str {
+        match name {
+            "wechat" => self.chrome.pick("微信扫码支付", "Pay with WeChat Pay"),
+            _ => self.chrome.pick("支付宝扫码支付", "Pay with Alipay"),
+        }
+    }
+    /// What the buyer scans with.
+    fn provider_app(&self, name: &str) -> &'static str {
+        match name {
+            "wechat" => self.chrome.pick("微信", "WeChat"),
+            _ => self.chrome.pick("支付宝", "Alipay"),
+        }
     }
     fn pays_online(&self) -> bool {
         self.order.method == PaymentMethod::Online
@@ -307,6 +323,7 @@ async fn show_with(
             remitted_on: typed.remitted_on,
             today,
             code,
+            providers: state.app.online_payments().iter().map(|p| p.name).collect(),
         },
     )
 }
@@ -394,17 +411,26 @@ pub async fn voucher(
 }
 
 /// 扫码支付: the QR code of the order's pending attempt (or a new one), on the order page.
+#[derive(Deserialize, Default)]
+pub struct PayOnlineForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    provider: String,
+}
+
 pub async fn pay_online(
     State(state): State<AppState>,
     request: PageRequest,
     SignedIn(customer): SignedIn,
     Path(id): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<PayOnlineForm>,
 ) -> Response {
     let mut code = None;
     let result = run_form(&request, &form.csrf, Some(&customer.live), || async {
         let number = id.parse::<i64>().map_err(|_| order::not_found(0))?;
-        code = Some(pay::online(&state.app, &customer, number).await?);
+        let provider = Some(form.provider.as_str()).filter(|p| !p.is_empty());
+        code = Some(pay::online(&state.app, &customer, number, provider).await?);
         Ok(see_other(&format!("/orders/{number}"), None))
     })
     .await;
