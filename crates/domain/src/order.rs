@@ -11,9 +11,9 @@
 //!     │    │                      PaymentException
 //!     │    └── close (unpaid too long) ──▶ Closed
 //!     └─────── cancel ──▶ Cancelled   (also from PaymentException)
-//!  AwaitingPayment, PaymentException ── confirm ──▶ Paid   (finance found the credit on the
-//!                                                         bank statement, voucher or not;
-//!                                                         or the provider's signed word)
+//!  AwaitingPayment, AwaitingConfirmation, PaymentException ── settle ──▶ Paid
+//!     (the money found otherwise: a credit of the bank statement, voucher or not, or the
+//!      provider's signed word)
 //!  AwaitingPayment ── raise_exception ──▶ PaymentException  (paid online, another amount)
 //! ```
 //! `Paid`, `Cancelled` and `Closed` are final here (refunds come with online payment). A
@@ -43,8 +43,10 @@ pub enum OrderStatus {
 pub enum OrderEvent {
     /// The customer uploads the transfer's voucher (汇款底单).
     UploadVoucher,
-    /// Finance finds the money (核款).
+    /// Finance finds the money the voucher shows (核款).
     Confirm,
+    /// The money is found otherwise: a bank statement's credit, or the provider's signed word.
+    Settle,
     /// Finance finds no matching credit, or a wrong amount (支付异常).
     RaiseException,
     /// The customer gives the order up.
@@ -54,9 +56,10 @@ pub enum OrderEvent {
 }
 
 impl OrderEvent {
-    pub const ALL: [OrderEvent; 5] = [
+    pub const ALL: [OrderEvent; 6] = [
         OrderEvent::UploadVoucher,
         OrderEvent::Confirm,
+        OrderEvent::Settle,
         OrderEvent::RaiseException,
         OrderEvent::Cancel,
         OrderEvent::Close,
@@ -66,6 +69,7 @@ impl OrderEvent {
         match self {
             OrderEvent::UploadVoucher => "upload_voucher",
             OrderEvent::Confirm => "confirm",
+            OrderEvent::Settle => "settle",
             OrderEvent::RaiseException => "raise_exception",
             OrderEvent::Cancel => "cancel",
             OrderEvent::Close => "close",
@@ -141,7 +145,8 @@ impl OrderStatus {
         use OrderStatus as S;
         let to = match (self, event) {
             (S::AwaitingPayment | S::PaymentException, E::UploadVoucher) => S::AwaitingConfirmation,
-            (S::AwaitingPayment | S::AwaitingConfirmation | S::PaymentException, E::Confirm) => {
+            (S::AwaitingConfirmation, E::Confirm) => S::Paid,
+            (S::AwaitingPayment | S::AwaitingConfirmation | S::PaymentException, E::Settle) => {
                 S::Paid
             }
             (S::AwaitingPayment | S::AwaitingConfirmation, E::RaiseException) => {
@@ -168,7 +173,7 @@ mod tests {
     use OrderStatus as S;
 
     /// The table written out again by hand, so that a change to one is caught by the other.
-    const EXPECTED: [(S, E, S); 10] = [
+    const EXPECTED: [(S, E, S); 11] = [
         (
             S::AwaitingPayment,
             E::UploadVoucher,
@@ -179,9 +184,10 @@ mod tests {
             E::UploadVoucher,
             S::AwaitingConfirmation,
         ),
-        (S::AwaitingPayment, E::Confirm, S::Paid),
         (S::AwaitingConfirmation, E::Confirm, S::Paid),
-        (S::PaymentException, E::Confirm, S::Paid),
+        (S::AwaitingPayment, E::Settle, S::Paid),
+        (S::AwaitingConfirmation, E::Settle, S::Paid),
+        (S::PaymentException, E::Settle, S::Paid),
         (S::AwaitingPayment, E::RaiseException, S::PaymentException),
         (
             S::AwaitingConfirmation,

@@ -19,7 +19,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_lc_rs::signature::{self, KeyPair, RsaKeyPair, UnparsedPublicKey};
+use aws_lc_rs::signature::{self, RsaKeyPair, UnparsedPublicKey};
 use base64::Engine;
 use domain::Fen;
 use domain::time::Clock;
@@ -74,11 +74,6 @@ impl AlipayF2F {
             client: crate::http_client(settings.timeout)?,
             clock,
         })
-    }
-
-    /// The app's public key (PKCS#1 DER), as registered with Alipay.
-    pub fn public_key(&self) -> Vec<u8> {
-        self.key.public_key().as_ref().to_vec()
     }
 
     /// The request's parameters with `sign`, for `method` and its `biz_content`.

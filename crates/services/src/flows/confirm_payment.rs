@@ -18,7 +18,7 @@ use store::orders::OrderRecord;
 use super::order::{self, Order};
 use crate::notifications::{self, Recipient, Template};
 use crate::people::actor::Actor;
-use crate::{App, ErrorKind, ServiceError};
+use crate::{App, ServiceError};
 
 /// One order in finance's queue.
 #[derive(Debug, Clone)]
@@ -98,30 +98,18 @@ async fn tell_customer(
 }
 
 /// Confirms the transfer of order `id` (核款) from its voucher: the order is paid, and so
-/// are its applications. Only an order whose voucher waits is confirmed this way; money
-/// found without a voucher is confirmed from the bank statement ([`confirm_credit`]).
+/// are its applications. Only an order whose voucher waits is confirmed this way (the
+/// order's table says so); money found otherwise is settled from the bank statement
+/// ([`confirm_credit`]) or by the provider's word.
 pub async fn confirm(app: &App, actor: &Actor, id: i64) -> Result<(), ServiceError> {
     let mut tx = app.store.begin_write().await?;
     let record = load(&mut tx, id).await?;
-    if record.status != OrderStatus::AwaitingConfirmation {
-        return Err(ServiceError::new(
-            ErrorKind::Conflict,
-            "no_voucher_waiting",
-            format!(
-                "the order is {}: no voucher waits to be confirmed (a credit found on the bank statement is confirmed there)",
-                record.status.name_en()
-            ),
-            format!(
-                "订单{}，没有待核对的汇款底单（在银行流水中找到的款项请在流水中确认）",
-                record.status.name_zh()
-            ),
-        ));
-    }
     settle_paid(
         &mut tx,
         app,
         actor,
         &record,
+        OrderEvent::Confirm,
         serde_json::json!({"amount_fen": record.amount_fen, "by": "voucher"}),
     )
     .await?;
@@ -136,19 +124,12 @@ pub(crate) async fn settle_paid(
     app: &App,
     actor: &Actor,
     record: &OrderRecord,
+    event: OrderEvent,
     details: serde_json::Value,
 ) -> Result<(), ServiceError> {
     let done = duties_done(tx, record).await?;
     actor.require_duty(Duty::ConfirmPayment, &app.hall.separation_of_duties, &done)?;
-    order::change_status(
-        tx,
-        actor,
-        record,
-        OrderEvent::Confirm,
-        AuditAction::OrderConfirm,
-        details,
-    )
-    .await?;
+    order::change_status(tx, actor, record, event, AuditAction::OrderConfirm, details).await?;
     let operator = match actor {
         Actor::Operator { id, .. } => Some(*id),
         _ => None,
@@ -211,6 +192,7 @@ pub async fn confirm_credit(app: &App, actor: &Actor, credit: i64) -> Result<(),
         app,
         actor,
         &record,
+        OrderEvent::Settle,
         serde_json::json!({"amount_fen": record.amount_fen, "by": "bank_statement", "credit": credit, "booked_on": found.booked_on}),
     )
     .await?;

@@ -37,7 +37,6 @@ pub struct Order {
     /// The transfer's vouchers, newest first.
     pub vouchers: Vec<Voucher>,
     pub paid_at: Option<i64>,
-    pub reminded_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -120,7 +119,6 @@ pub(crate) async fn assemble(app: &App, record: &OrderRecord) -> Result<Order, S
         lines,
         vouchers,
         paid_at: record.paid_at,
-        reminded_at: record.reminded_at,
         created_at: record.created_at,
         updated_at: record.updated_at,
     })

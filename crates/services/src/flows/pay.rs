@@ -442,7 +442,15 @@ pub(crate) async fn apply_paid(
         return Ok("wrong_amount".into());
     }
     if record.status == OrderStatus::AwaitingPayment {
-        super::confirm_payment::settle_paid(tx, app, &Actor::System, &record, details).await?;
+        super::confirm_payment::settle_paid(
+            tx,
+            app,
+            &Actor::System,
+            &record,
+            OrderEvent::Settle,
+            details,
+        )
+        .await?;
         return Ok("paid".into());
     }
     // Paid twice, or after the order was cancelled or closed: the money is real, and goes
@@ -457,19 +465,6 @@ pub(crate) async fn apply_paid(
     )
     .await?;
     Ok("refund_due".into())
-}
-
-/// The latest notices kept (trade number, verdict, effect), newest first: what finance and
-/// the tests read of the notice log.
-pub async fn notice_log(
-    app: &App,
-    limit: i64,
-) -> Result<Vec<(String, String, String)>, ServiceError> {
-    Ok(store::payments::notices(&app.store, limit)
-        .await?
-        .into_iter()
-        .map(|n| (n.out_trade_no, n.verdict, n.effect))
-        .collect())
 }
 
 /// A provider's notice as kept: when, whose, for which trade, the verdict on its signature

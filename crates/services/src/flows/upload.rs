@@ -275,7 +275,6 @@ pub async fn phone_link(
 #[derive(Debug, Clone)]
 pub struct LinkTarget {
     pub number: String,
-    pub slot: DocumentSlot,
     /// The slot's name in Chinese and English (a channel names its own slots).
     pub slot_name: (String, String),
     pub expires_at: i64,
@@ -303,7 +302,6 @@ pub async fn link_target(app: &App, token: &str) -> Result<LinkTarget, ServiceEr
     let channel = crate::hall::channels::stored_definition(app, &record.channel_code).await?;
     Ok(LinkTarget {
         number: application::number(record.id, record.created_at),
-        slot,
         slot_name: (
             slot.name_zh(&channel).to_string(),
             slot.name_en(&channel).to_string(),
