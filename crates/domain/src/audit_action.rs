@@ -97,6 +97,7 @@ audit_actions! {
     ApplicationPay = "application.pay", "已支付", "Application paid";
     ApplicationPaymentFailed = "application.payment_failed", "支付异常", "Payment problem on the application's order";
     ApplicationAwaitPayment = "application.await_payment", "等待支付", "Application waits for payment again";
+    ApplicationRefund = "application.refund", "撤单退款", "Application cancelled with its paid order";
     OrderPlace = "order.place", "下单", "Order placed";
     OrderView = "order.view", "查看订单", "Order viewed by an operator";
     OrderVoucher = "order.voucher", "上传汇款底单", "Transfer voucher uploaded";
@@ -109,6 +110,7 @@ audit_actions! {
     OrderAttemptClose = "order.attempt_close", "关闭过期支付", "Expired online payment closed";
     OrderRefundDue = "order.refund_due", "待退款（重复或迟到的付款）", "A payment to refund (a second or late one)";
     OrderRefund = "order.refund", "退款", "Payment refunded";
+    OrderWithdraw = "order.withdraw", "撤单退款", "Paid order cancelled by finance, money to give back";
     StatementImport = "statement.import", "导入银行流水", "Bank statement imported";
     CreditConfirm = "credit.confirm", "确认流水入账", "Bank credit confirmed as an order's payment";
     CreditDismiss = "credit.dismiss", "忽略流水入账", "Bank credit set aside";

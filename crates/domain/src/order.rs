@@ -15,9 +15,10 @@
 //!     (the money found otherwise: a credit of the bank statement, voucher or not, or the
 //!      provider's signed word)
 //!  AwaitingPayment ── raise_exception ──▶ PaymentException  (paid online, another amount)
+//! Paid ── refund (finance cancels the paid order, money given back in full or in part) ──▶ Refunded
 //! ```
-//! `Paid`, `Cancelled` and `Closed` are final here (refunds come with online payment). A
-//! closed or cancelled order lets its applications go back to waiting for an order.
+//! `Refunded`, `Cancelled` and `Closed` are final. A closed or cancelled order lets its
+//! applications go back to waiting for an order; a refunded one cancels them.
 
 use crate::transition::{Refused, Status, Transition, UnknownState};
 
@@ -36,6 +37,8 @@ pub enum OrderStatus {
     Cancelled,
     /// 已关闭: left unpaid for longer than the channel allows.
     Closed,
+    /// 已退款: paid, then cancelled by finance and the money given back (in full or in part).
+    Refunded,
 }
 
 /// What happens to an order.
@@ -53,16 +56,19 @@ pub enum OrderEvent {
     Cancel,
     /// The order was left unpaid too long.
     Close,
+    /// Finance cancels the paid order and gives the money back (撤单退款).
+    Refund,
 }
 
 impl OrderEvent {
-    pub const ALL: [OrderEvent; 6] = [
+    pub const ALL: [OrderEvent; 7] = [
         OrderEvent::UploadVoucher,
         OrderEvent::Confirm,
         OrderEvent::Settle,
         OrderEvent::RaiseException,
         OrderEvent::Cancel,
         OrderEvent::Close,
+        OrderEvent::Refund,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +79,7 @@ impl OrderEvent {
             OrderEvent::RaiseException => "raise_exception",
             OrderEvent::Cancel => "cancel",
             OrderEvent::Close => "close",
+            OrderEvent::Refund => "refund",
         }
     }
 }
@@ -85,6 +92,7 @@ impl Status for OrderStatus {
         OrderStatus::Paid,
         OrderStatus::Cancelled,
         OrderStatus::Closed,
+        OrderStatus::Refunded,
     ];
 
     fn as_str(self) -> &'static str {
@@ -95,6 +103,7 @@ impl Status for OrderStatus {
             OrderStatus::Paid => "paid",
             OrderStatus::Cancelled => "cancelled",
             OrderStatus::Closed => "closed",
+            OrderStatus::Refunded => "refunded",
         }
     }
 }
@@ -115,6 +124,7 @@ impl OrderStatus {
             OrderStatus::Paid => "已支付",
             OrderStatus::Cancelled => "已取消",
             OrderStatus::Closed => "已关闭",
+            OrderStatus::Refunded => "已退款",
         }
     }
 
@@ -126,6 +136,7 @@ impl OrderStatus {
             OrderStatus::Paid => "Paid",
             OrderStatus::Cancelled => "Cancelled",
             OrderStatus::Closed => "Closed",
+            OrderStatus::Refunded => "Refunded",
         }
     }
 
@@ -154,6 +165,7 @@ impl OrderStatus {
             }
             (S::AwaitingPayment | S::PaymentException, E::Cancel) => S::Cancelled,
             (S::AwaitingPayment, E::Close) => S::Closed,
+            (S::Paid, E::Refund) => S::Refunded,
             (from, event) => {
                 return Err(Refused {
                     machine: "order",
@@ -173,7 +185,7 @@ mod tests {
     use OrderStatus as S;
 
     /// The table written out again by hand, so that a change to one is caught by the other.
-    const EXPECTED: [(S, E, S); 11] = [
+    const EXPECTED: [(S, E, S); 12] = [
         (
             S::AwaitingPayment,
             E::UploadVoucher,
@@ -197,6 +209,7 @@ mod tests {
         (S::AwaitingPayment, E::Cancel, S::Cancelled),
         (S::PaymentException, E::Cancel, S::Cancelled),
         (S::AwaitingPayment, E::Close, S::Closed),
+        (S::Paid, E::Refund, S::Refunded),
     ];
 
     #[test]
@@ -211,11 +224,15 @@ mod tests {
 
     #[test]
     fn final_states_allow_nothing_and_hold_nothing() {
-        for from in [S::Paid, S::Cancelled, S::Closed] {
+        for from in [S::Refunded, S::Cancelled, S::Closed] {
             assert!(!from.is_open());
             for event in OrderEvent::ALL {
                 assert!(from.apply(event).is_err());
             }
+        }
+        // Paid: only finance's refund moves it.
+        for event in OrderEvent::ALL {
+            assert_eq!(S::Paid.apply(event).is_ok(), event == E::Refund);
         }
         assert_eq!(
             S::Paid.apply(E::Cancel).unwrap_err().to_string(),

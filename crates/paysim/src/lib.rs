@@ -53,7 +53,8 @@ pub enum NoticeFault {
     Twice,
     /// Signed with a key that is not Alipay's.
     BadSignature,
-    /// Signed by Alipay's key, but a fen more than was paid.
+    /// The buyer paid a fen more than the trade asked (the notice, the query and the
+    /// refunds all say so): the merchant must not take it as the order's payment.
     WrongAmount,
 }
 
@@ -99,6 +100,9 @@ struct Inner {
     next_trade: u64,
     /// Requests refused for their signature.
     refused: usize,
+    /// The next so many gateway answers are lost after the work is done (the merchant
+    /// sees a gateway timeout, as when the network drops the answer).
+    lose_answers: usize,
 }
 
 mod wechat;
@@ -151,6 +155,7 @@ impl Simulator {
                 deliveries: Vec::new(),
                 next_trade: 1,
                 refused: 0,
+                lose_answers: 0,
             })),
             wechat: wechat::state()?,
             now: Arc::new(Mutex::new(now)),
@@ -263,6 +268,10 @@ impl Simulator {
             }
             trade.status = TradeStatus::Success;
             trade.trade_no = format!("2026{number:016}");
+            if fault == NoticeFault::WrongAmount {
+                // The buyer paid another amount: the query and refunds see it too.
+                trade.amount = plus_one_fen(&trade.amount);
+            }
             let trade = trade.clone();
             inner.next_trade += 1;
             trade
@@ -280,6 +289,22 @@ impl Simulator {
             .expect("simulator state")
             .deliveries
             .clone()
+    }
+
+    /// Loses the answers of the next `n` Alipay gateway requests, after doing what they
+    /// ask: the merchant cannot tell whether a refund was made, and asks again.
+    pub fn lose_next_answers(&self, n: usize) {
+        self.inner.lock().expect("simulator state").lose_answers = n;
+    }
+
+    /// What Alipay has refunded of trade `out_trade_no`, in fen.
+    pub fn refunded_fen(&self, out_trade_no: &str) -> u64 {
+        self.inner
+            .lock()
+            .expect("simulator state")
+            .trades
+            .get(out_trade_no)
+            .map_or(0, |t| t.refunded_fen)
     }
 
     /// How many requests were refused for their signature.
@@ -353,11 +378,7 @@ impl Simulator {
 
     fn notice_body(&self, out_trade_no: &str, trade: &Trade, fault: NoticeFault) -> String {
         let inner = self.inner.lock().expect("simulator state");
-        let amount = if fault == NoticeFault::WrongAmount {
-            plus_one_fen(&trade.amount)
-        } else {
-            trade.amount.clone()
-        };
+        let amount = trade.amount.clone();
         let notify_id = format!("sim{:032x}", hash(out_trade_no.as_bytes()));
         let params: Vec<(&str, String)> = vec![
             ("notify_time", "2026-11-02 10:05:00".into()),
@@ -390,7 +411,11 @@ impl Simulator {
 
     /// The gateway's answer to `method`: `object` signed, written as the gateway writes it.
     fn answer(&self, method: &str, object: &serde_json::Value) -> Response {
-        let inner = self.inner.lock().expect("simulator state");
+        let mut inner = self.inner.lock().expect("simulator state");
+        if inner.lose_answers > 0 {
+            inner.lose_answers -= 1;
+            return axum::http::StatusCode::GATEWAY_TIMEOUT.into_response();
+        }
         let text = object.to_string();
         let sign = rsa2(&inner.alipay_key, text.as_bytes());
         let key = format!("{}_response", method.replace('.', "_"));

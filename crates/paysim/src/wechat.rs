@@ -136,6 +136,10 @@ impl Simulator {
             }
             t.state = State_::Success;
             t.transaction_id = format!("4200{number:024}");
+            if fault == NoticeFault::WrongAmount {
+                // The buyer paid another amount: the query and refunds see it too.
+                t.total += 1;
+            }
             let t = t.clone();
             state.next += 1;
             t
@@ -154,11 +158,7 @@ impl Simulator {
         if fault == NoticeFault::Drop {
             return;
         }
-        let total = if fault == NoticeFault::WrongAmount {
-            t.total + 1
-        } else {
-            t.total
-        };
+        let total = t.total;
         let plain = serde_json::json!({
             "appid": t.appid, "mchid": t.mchid, "out_trade_no": out_trade_no,
             "transaction_id": t.transaction_id, "trade_type": "NATIVE", "trade_state": "SUCCESS",

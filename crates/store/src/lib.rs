@@ -32,6 +32,7 @@ pub mod orders;
 pub mod outbox;
 pub mod payments;
 pub mod profiles;
+pub mod refunds;
 pub mod revocations;
 mod schema;
 pub mod sessions;

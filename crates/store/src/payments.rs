@@ -18,9 +18,6 @@ pub struct AttemptRecord {
     pub qr_code: Option<String>,
     pub provider_ref: Option<String>,
     pub expires_at: i64,
-    pub refund_due_at: Option<i64>,
-    pub refund_no: Option<String>,
-    pub refunded_at: Option<i64>,
     pub created_at: i64,
 }
 
@@ -37,16 +34,13 @@ impl sqlx::FromRow<'_, sqlx::any::AnyRow> for AttemptRecord {
             qr_code: row.try_get("qr_code")?,
             provider_ref: row.try_get("provider_ref")?,
             expires_at: row.try_get("expires_at")?,
-            refund_due_at: row.try_get("refund_due_at")?,
-            refund_no: row.try_get("refund_no")?,
-            refunded_at: row.try_get("refunded_at")?,
             created_at: row.try_get("created_at")?,
         })
     }
 }
 
 const SELECT: &str = "SELECT id, order_id, provider, out_trade_no, amount_fen, status, qr_code, \
-     provider_ref, expires_at, refund_due_at, refund_no, refunded_at, created_at FROM payment_attempts";
+     provider_ref, expires_at, created_at FROM payment_attempts";
 
 /// A new pending attempt; its id.
 pub async fn insert_attempt(
@@ -198,53 +192,20 @@ pub async fn notices(store: &Store, limit: i64) -> Result<Vec<NoticeRecord>, Sto
     .await?)
 }
 
-/// Attempts whose payment was to be given back, refunded or not, newest first.
-pub async fn refunds(store: &Store, limit: i64) -> Result<Vec<AttemptRecord>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "{SELECT} WHERE refund_due_at IS NOT NULL ORDER BY id DESC LIMIT $1"
-    ))
-    .bind(limit)
-    .fetch_all(store.pool())
-    .await?)
+/// Attempt `id`, inside a write transaction.
+pub async fn find_in(tx: &mut WriteTx, id: i64) -> Result<Option<AttemptRecord>, StoreError> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut ***tx)
+        .await?)
 }
 
-/// Marks paid attempt `id` as a payment to give back, with its refund's fixed number (a
-/// retry sends the same number: the provider refunds once).
-pub async fn mark_refund_due(tx: &mut WriteTx, id: i64, refund_no: &str) -> Result<(), StoreError> {
-    let now = tx.now().seconds();
-    sqlx::query(
-        "UPDATE payment_attempts SET refund_due_at = $1, refund_no = $2, updated_at = $1 \
-         WHERE id = $3 AND refund_due_at IS NULL",
-    )
-    .bind(now)
-    .bind(refund_no)
-    .bind(id)
-    .execute(&mut ***tx)
-    .await?;
-    Ok(())
-}
-
-/// Records that the provider refunded attempt `id`: once.
-pub async fn mark_refunded(tx: &mut WriteTx, id: i64) -> Result<bool, StoreError> {
-    let now = tx.now().seconds();
-    let done = sqlx::query(
-        "UPDATE payment_attempts SET refunded_at = $1, updated_at = $1 WHERE id = $2 AND refunded_at IS NULL",
-    )
-    .bind(now)
-    .bind(id)
-    .execute(&mut ***tx)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Attempts whose payment is to be given back and is not yet.
-pub async fn refunds_due(store: &Store, limit: i64) -> Result<Vec<AttemptRecord>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "{SELECT} WHERE refund_due_at IS NOT NULL AND refunded_at IS NULL ORDER BY id LIMIT $1"
-    ))
-    .bind(limit)
-    .fetch_all(store.pool())
-    .await?)
+/// Attempt `id`.
+pub async fn find(store: &Store, id: i64) -> Result<Option<AttemptRecord>, StoreError> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?)
 }
 
 /// Forgets notices refused for their signature that came before `before`: a forger's
@@ -257,4 +218,17 @@ pub async fn prune_rejected(tx: &mut WriteTx, before: i64) -> Result<u64, StoreE
     .execute(&mut ***tx)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// The attempts of order `order_id`, oldest first, inside a write transaction.
+pub async fn for_order_in(
+    tx: &mut WriteTx,
+    order_id: i64,
+) -> Result<Vec<AttemptRecord>, StoreError> {
+    Ok(
+        sqlx::query_as(&format!("{SELECT} WHERE order_id = $1 ORDER BY id"))
+            .bind(order_id)
+            .fetch_all(&mut ***tx)
+            .await?,
+    )
 }

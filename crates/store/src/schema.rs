@@ -49,6 +49,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(12, "0012_orders"),
     migration!(13, "0013_bank_statements"),
     migration!(14, "0014_payment_attempts"),
+    migration!(15, "0015_refunds"),
 ];
 
 fn for_backend(backend: Backend, sql: &str) -> String {

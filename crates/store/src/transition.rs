@@ -36,6 +36,10 @@ impl StatusTable for domain::payment::AttemptStatus {
     const TABLE: &'static str = "payment_attempts";
 }
 
+impl StatusTable for domain::refund::RefundStatus {
+    const TABLE: &'static str = "refunds";
+}
+
 impl StatusTable for domain::MessageStatus {
     const TABLE: &'static str = "outbox";
 }

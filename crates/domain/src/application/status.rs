@@ -21,6 +21,8 @@
 //!                                (Paid is then where fulfilment starts, instead of Approved)
 //!  AwaitingPayment ── payment_failed ──▶ PaymentException ── pay ──▶ (as above)
 //!  PaymentException ── await_payment ──▶ AwaitingPayment   (a new voucher; its order dropped)
+//!  paid and nothing made yet ── refund ──▶ Cancelled   (finance cancels the paid order:
+//!      from Draft, Submitted, Rejected, or where fulfilment starts; not under review)
 //! ```
 //!
 //! Which steps an application has is data, its [`Pipeline`]: the business type says
@@ -96,6 +98,9 @@ pub enum ApplicationEvent {
     /// It waits for payment again: a new voucher was uploaded after an exception, or its
     /// order was cancelled or closed unpaid (it waits for a new order).
     AwaitPayment,
+    /// Finance cancels its paid order and gives the money back (撤单退款); only before
+    /// anything is made, and not while a reviewer holds it.
+    Refund,
 }
 
 /// How what the application asks for reaches the customer.
@@ -236,7 +241,7 @@ impl Pipeline {
 }
 
 impl ApplicationEvent {
-    pub const ALL: [ApplicationEvent; 15] = [
+    pub const ALL: [ApplicationEvent; 16] = [
         ApplicationEvent::Submit,
         ApplicationEvent::Edit,
         ApplicationEvent::Take,
@@ -252,6 +257,7 @@ impl ApplicationEvent {
         ApplicationEvent::Pay,
         ApplicationEvent::PaymentFailed,
         ApplicationEvent::AwaitPayment,
+        ApplicationEvent::Refund,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -271,6 +277,7 @@ impl ApplicationEvent {
             ApplicationEvent::Pay => "pay",
             ApplicationEvent::PaymentFailed => "payment_failed",
             ApplicationEvent::AwaitPayment => "await_payment",
+            ApplicationEvent::Refund => "refund",
         }
     }
 }
@@ -400,6 +407,14 @@ impl ApplicationStatus {
                 S::PaymentException
             }
             (S::PaymentException, E::AwaitPayment) => S::AwaitingPayment,
+            (S::Draft | S::Submitted | S::Rejected, E::Refund)
+                if pipeline.payment != PaymentStep::None =>
+            {
+                S::Cancelled
+            }
+            (from, E::Refund) if from == ready && pipeline.payment != PaymentStep::None => {
+                S::Cancelled
+            }
             (from, E::StartProduction) if from == ready && pipeline.production => S::Producing,
             (from, E::Complete) if from == ready && !pipeline.production => S::Completed,
             (S::Producing, E::ProductionFailed) if pipeline.production => ready,
@@ -541,6 +556,11 @@ mod tests {
             (S::Producing, E::Ship, shipped, S::Shipped),
             (S::Shipped, E::Complete, any, S::Completed),
             (S::ReadyForPickup, E::Complete, any, S::Completed),
+            (S::Draft, E::Refund, paying, S::Cancelled),
+            (S::Submitted, E::Refund, paying, S::Cancelled),
+            (S::Rejected, E::Refund, paying, S::Cancelled),
+            (S::Approved, E::Refund, before_review, S::Cancelled),
+            (S::Paid, E::Refund, before_production, S::Cancelled),
         ]
     }
 

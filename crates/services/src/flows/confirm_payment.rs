@@ -11,12 +11,12 @@
 
 use domain::order::{OrderEvent, OrderStatus};
 use domain::statement::CreditEvent;
-use domain::{ApplicationEvent, ApplicationStatus, AuditAction, Duty, Lang, Role, Status, text};
+use domain::{ApplicationEvent, ApplicationStatus, AuditAction, Duty, Role, Status, text};
 use store::WriteTx;
 use store::orders::OrderRecord;
 
 use super::order::{self, Order};
-use crate::notifications::{self, Recipient, Template};
+use crate::notifications::Template;
 use crate::people::actor::Actor;
 use crate::{App, ServiceError};
 
@@ -77,26 +77,6 @@ async fn load(tx: &mut WriteTx, id: i64) -> Result<OrderRecord, ServiceError> {
         .ok_or_else(|| order::not_found(id))
 }
 
-/// Tells the customer (the account's number) about the order.
-async fn tell_customer(
-    tx: &mut WriteTx,
-    record: &OrderRecord,
-    template: &Template,
-    what: &str,
-) -> Result<(), ServiceError> {
-    let Some(customer) = store::customers::find_by_id_in(tx, record.customer_id).await? else {
-        return Ok(());
-    };
-    let phone: domain::PhoneNumber = customer
-        .phone
-        .parse()
-        .map_err(|e| ServiceError::internal("customer", e))?;
-    // One message per event of the order, however often the request is repeated.
-    let key = format!("order:{}:{what}:{}", record.id, record.updated_at);
-    notifications::enqueue(tx, &Recipient::Sms(phone), template, Lang::Zh, &key).await?;
-    Ok(())
-}
-
 /// Confirms the transfer of order `id` (核款) from its voucher: the order is paid, and so
 /// are its applications. Only an order whose voucher waits is confirmed this way (the
 /// order's table says so); money found otherwise is settled from the bank statement
@@ -153,7 +133,7 @@ pub(crate) async fn settle_paid(
         number: order::number(record.id, record.created_at),
         amount: domain::Fen(u64::try_from(record.amount_fen).unwrap_or_default()).yuan(),
     };
-    tell_customer(tx, record, &template, "paid").await
+    order::tell_customer(tx, record, &template, "paid").await
 }
 
 /// Confirms credit `credit` of an imported bank statement as the payment of the order it
@@ -261,7 +241,7 @@ pub async fn raise_exception(
         number: order::number(record.id, record.created_at),
         reason,
     };
-    tell_customer(&mut tx, &record, &template, "exception").await?;
+    order::tell_customer(&mut tx, &record, &template, "exception").await?;
     tx.commit().await?;
     Ok(())
 }

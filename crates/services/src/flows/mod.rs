@@ -4,8 +4,9 @@
 //! [`cancel`], [`review`], [`upload`], [`print`], [`verify`], [`counter`] (现场办理: a clerk
 //! applies for a customer who came in person, through the same verbs), [`place`] (下单:
 //! applications into an order), [`pay`] (the transfer's voucher), [`confirm_payment`]
-//! (finance's 核款 and 支付异常); `produce.rs`, `ship.rs`, `renew.rs`, `unlock.rs`,
-//! `replace.rs`, `change.rs`, `invoice.rs` follow with their issues.
+//! (finance's 核款 and 支付异常), [`refund`] (撤单退款, and money an order did not need);
+//! `produce.rs`, `ship.rs`, `renew.rs`, `unlock.rs`, `replace.rs`, `change.rs` follow with
+//! their issues.
 //! [`application`] holds what they share: loading with authorization, sealing the content,
 //! saving it, and [`application::change_status`], the one way a flow changes a status;
 //! [`order`] the same for orders.
@@ -29,6 +30,7 @@ pub mod order;
 pub mod pay;
 pub mod place;
 pub mod print;
+pub mod refund;
 pub mod review;
 pub mod submit;
 pub mod upload;

@@ -8,11 +8,12 @@
 
 use domain::channel::PaymentMethod;
 use domain::order::{OrderEvent, OrderStatus};
-use domain::{ApplicationEvent, ApplicationStatus, AuditAction, Channel, Fen, Role, Status};
+use domain::{ApplicationEvent, ApplicationStatus, AuditAction, Channel, Fen, Lang, Role, Status};
 use store::WriteTx;
 use store::orders::OrderRecord;
 
 use super::application::{self, Application};
+use crate::notifications::{self, Recipient, Template};
 use crate::people::accounts::CustomerSession;
 use crate::people::actor::Actor;
 use crate::{App, ErrorKind, ServiceError};
@@ -36,6 +37,8 @@ pub struct Order {
     pub lines: Vec<Line>,
     /// The transfer's vouchers, newest first.
     pub vouchers: Vec<Voucher>,
+    /// Money given back, oldest first.
+    pub refunds: Vec<super::refund::Refund>,
     pub paid_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -118,6 +121,7 @@ pub(crate) async fn assemble(app: &App, record: &OrderRecord) -> Result<Order, S
         exception_reason: record.exception_reason.clone(),
         lines,
         vouchers,
+        refunds: super::refund::of_order(app, record.id).await?,
         paid_at: record.paid_at,
         created_at: record.created_at,
         updated_at: record.updated_at,
@@ -335,5 +339,25 @@ pub(crate) async fn check_free(
             format!("申请{applied}已在订单{order_number}中，请先在“我的订单”中取消该订单"),
         ));
     }
+    Ok(())
+}
+
+/// Tells the customer (the account's number) about the order.
+pub(crate) async fn tell_customer(
+    tx: &mut WriteTx,
+    record: &OrderRecord,
+    template: &Template,
+    what: &str,
+) -> Result<(), ServiceError> {
+    let Some(customer) = store::customers::find_by_id_in(tx, record.customer_id).await? else {
+        return Ok(());
+    };
+    let phone: domain::PhoneNumber = customer
+        .phone
+        .parse()
+        .map_err(|e| ServiceError::internal("customer", e))?;
+    // One message per event of the order, however often the request is repeated.
+    let key = format!("order:{}:{what}:{}", record.id, record.updated_at);
+    notifications::enqueue(tx, &Recipient::Sms(phone), template, Lang::Zh, &key).await?;
     Ok(())
 }

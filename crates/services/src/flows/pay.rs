@@ -23,7 +23,7 @@ use providers::payment::{TradeRequest, TradeState};
 use store::orders::NewVoucher;
 use store::payments::NewNotice;
 
-use super::order;
+use super::{order, refund};
 use crate::documents::{self, Binding};
 use crate::people::accounts::CustomerSession;
 use crate::people::actor::Actor;
@@ -250,7 +250,11 @@ pub async fn online(
         ));
     }
     let payable = |status: OrderStatus| {
-        if status == OrderStatus::AwaitingPayment {
+        // 支付异常 online: another amount was paid and is being given back; pay again.
+        if matches!(
+            status,
+            OrderStatus::AwaitingPayment | OrderStatus::PaymentException
+        ) {
             Ok(())
         } else {
             Err(ServiceError::new(
@@ -421,27 +425,11 @@ pub(crate) async fn apply_paid(
         "by": "online", "out_trade_no": out_trade_no, "provider_ref": provider_ref,
         "amount_fen": paid_fen,
     });
-    if paid_fen != attempt.amount_fen {
-        if record.status == OrderStatus::AwaitingPayment {
-            let reason = format!(
-                "在线支付金额为 {} 元，与订单金额 {} 元不符，请联系客服",
-                amount.yuan(),
-                Fen(u64::try_from(attempt.amount_fen).unwrap_or_default()).yuan()
-            );
-            order::change_status(
-                tx,
-                &Actor::System,
-                &record,
-                OrderEvent::RaiseException,
-                AuditAction::OrderException,
-                serde_json::json!({"reason": reason, "out_trade_no": out_trade_no, "amount_fen": paid_fen}),
-            )
-            .await?;
-            store::orders::set_exception(tx, record.id, Some(&reason)).await?;
-        }
-        return Ok("wrong_amount".into());
-    }
-    if record.status == OrderStatus::AwaitingPayment {
+    let payable = matches!(
+        record.status,
+        OrderStatus::AwaitingPayment | OrderStatus::PaymentException
+    );
+    if paid_fen == attempt.amount_fen && payable {
         super::confirm_payment::settle_paid(
             tx,
             app,
@@ -453,9 +441,33 @@ pub(crate) async fn apply_paid(
         .await?;
         return Ok("paid".into());
     }
-    // Paid twice, or after the order was cancelled or closed: the money is real, and goes
-    // back (jobs::reconcile_payments asks the provider, with a fixed refund number).
-    store::payments::mark_refund_due(tx, attempt.id, &format!("RF{out_trade_no}")).await?;
+    // Money the order cannot use: another amount, a second payment, or one after the order
+    // was cancelled or closed. It is real, and goes back in full (refund::send_due asks the
+    // provider, with a fixed refund number).
+    let effect = if paid_fen == attempt.amount_fen {
+        refund::give_back(tx, &attempt, amount, "重复或迟到的付款，自动退款").await?;
+        "refund_due"
+    } else {
+        let reason = format!(
+            "在线支付金额为 {} 元，与订单金额 {} 元不符，款项将原路退回，请重新支付",
+            amount.yuan(),
+            Fen(u64::try_from(attempt.amount_fen).unwrap_or_default()).yuan()
+        );
+        refund::give_back(tx, &attempt, amount, &reason).await?;
+        if record.status == OrderStatus::AwaitingPayment {
+            order::change_status(
+                tx,
+                &Actor::System,
+                &record,
+                OrderEvent::RaiseException,
+                AuditAction::OrderException,
+                serde_json::json!({"reason": reason, "out_trade_no": out_trade_no, "amount_fen": paid_fen}),
+            )
+            .await?;
+            store::orders::set_exception(tx, record.id, Some(&reason)).await?;
+        }
+        "wrong_amount"
+    };
     crate::audit::record(
         tx,
         &Actor::System,
@@ -464,7 +476,7 @@ pub(crate) async fn apply_paid(
         details,
     )
     .await?;
-    Ok("refund_due".into())
+    Ok(effect.into())
 }
 
 /// A provider's notice as kept: when, whose, for which trade, the verdict on its signature
@@ -478,21 +490,12 @@ pub struct NoticeEntry {
     pub effect: String,
 }
 
-/// A payment to give back, and whether it was.
-#[derive(Debug, Clone)]
-pub struct RefundEntry {
-    pub out_trade_no: String,
-    pub order_id: i64,
-    pub amount: Fen,
-    pub refunded_at: Option<i64>,
-}
-
 /// What finance sees of online money: the latest notices with their verdicts and effects,
-/// and the payments to give back (refunded or still due).
+/// and the refunds (pending first).
 pub async fn money_log(
     app: &App,
     actor: &Actor,
-) -> Result<(Vec<NoticeEntry>, Vec<RefundEntry>), ServiceError> {
+) -> Result<(Vec<NoticeEntry>, Vec<refund::Refund>), ServiceError> {
     actor.require_any(&[domain::Role::Finance, domain::Role::Admin])?;
     let notices = store::payments::notices(&app.store, 50)
         .await?
@@ -505,15 +508,6 @@ pub async fn money_log(
             effect: n.effect,
         })
         .collect();
-    let refunds = store::payments::refunds(&app.store, 50)
-        .await?
-        .into_iter()
-        .map(|a| RefundEntry {
-            out_trade_no: a.out_trade_no,
-            order_id: a.order_id,
-            amount: Fen(u64::try_from(a.amount_fen).unwrap_or_default()),
-            refunded_at: a.refunded_at,
-        })
-        .collect();
+    let refunds = refund::recent(app, actor).await?;
     Ok((notices, refunds))
 }

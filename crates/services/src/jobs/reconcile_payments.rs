@@ -2,10 +2,10 @@
 //! queried at its provider. A signed answer that it was paid applies it exactly as a notice
 //! would (a dropped or failed notice loses nothing); one past its expiry is closed at the
 //! provider first and then here (if the buyer paid meanwhile, the close answers so and the
-//! next query records the payment). A payment its order did not need (a second one, or one
-//! after the order was cancelled or closed) is refunded, with a fixed refund number so
-//! that a retry after a timeout refunds once. An answer that is not definite changes
-//! nothing.
+//! next query records the payment). Pending online refunds (finance's, and those of
+//! payments an order did not need) are sent again with their fixed numbers
+//! ([`crate::flows::refund::send_due`]): a retry after a timeout refunds once. An answer
+//! that is not definite changes nothing.
 //! Transitions: `Pending → Paid`, `Pending → Closed` (attempts), and the order's through
 //! the payment.
 
@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use domain::AuditAction;
 use domain::payment::AttemptEvent;
-use providers::payment::{CloseOutcome, RefundOutcome, RefundRequest, TradeState};
+use providers::payment::{CloseOutcome, TradeState};
 
 use crate::flows::{order, pay};
 use crate::people::actor::Actor;
@@ -88,46 +88,7 @@ pub async fn run_once(app: &App) -> Result<Round, ServiceError> {
             _ => {}
         }
     }
-    for attempt in store::payments::refunds_due(&app.store, 200).await? {
-        let Some(online) = app.online_payment(&attempt.provider) else {
-            continue;
-        };
-        let refund = RefundRequest {
-            out_trade_no: attempt.out_trade_no.clone(),
-            out_refund_no: attempt
-                .refund_no
-                .clone()
-                .unwrap_or_else(|| format!("RF{}", attempt.out_trade_no)),
-            amount: domain::Fen(u64::try_from(attempt.amount_fen).unwrap_or_default()),
-            paid: domain::Fen(u64::try_from(attempt.amount_fen).unwrap_or_default()),
-            reason: "重复或迟到的付款，自动退款".into(),
-        };
-        match online.provider.refund(&refund).await {
-            Ok(RefundOutcome::Refunded { moved }) => {
-                let mut tx = app.store.begin_write().await?;
-                if store::payments::mark_refunded(&mut tx, attempt.id).await? {
-                    crate::audit::record(
-                        &mut tx,
-                        &Actor::System,
-                        AuditAction::OrderRefund,
-                        order::object(attempt.order_id),
-                        serde_json::json!({
-                            "out_trade_no": attempt.out_trade_no, "out_refund_no": refund.out_refund_no,
-                            "amount_fen": attempt.amount_fen, "moved_now": moved,
-                        }),
-                    )
-                    .await?;
-                    round.refunded += 1;
-                }
-                tx.commit().await?;
-            }
-            // Settled later by the provider: asked again next round, with the same number.
-            Ok(RefundOutcome::Processing) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, out_trade_no = %attempt.out_trade_no, "refund");
-            }
-        }
-    }
+    round.refunded = crate::flows::refund::send_due(app).await?;
     Ok(round)
 }
 

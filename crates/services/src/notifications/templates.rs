@@ -40,6 +40,13 @@ pub enum Template {
     PaymentException { number: String, reason: String },
     /// The order is paid (finance confirmed the transfer).
     OrderPaid { number: String, amount: String },
+    /// Finance cancelled the paid order and gives `amount` back: `online`, to the account
+    /// that paid; else by bank transfer to the remitter.
+    OrderRefunded {
+        number: String,
+        amount: String,
+        online: bool,
+    },
     /// The face check's link for the person to verify (seed 004: 刷脸验证链接会以短信形式
     /// 发送给法定代表人).
     FaceCheckLink {
@@ -85,6 +92,7 @@ impl Template {
             Template::OrderUnpaid { .. } => "order.unpaid",
             Template::PaymentException { .. } => "order.payment_exception",
             Template::OrderPaid { .. } => "order.paid",
+            Template::OrderRefunded { .. } => "order.refunded",
         }
     }
 
@@ -245,6 +253,42 @@ impl Template {
                 subject: format!("Order {number} paid"),
                 text: format!(
                     "The payment of your order {number} (CNY {amount}) is confirmed; we will process it shortly."
+                ),
+            },
+            (
+                Template::OrderRefunded {
+                    number,
+                    amount,
+                    online,
+                },
+                Lang::Zh,
+            ) => Rendered {
+                subject: format!("订单{number}已撤销退款"),
+                text: format!(
+                    "您的订单{number}已撤销，退款{amount}元将{}，请注意查收。",
+                    if *online {
+                        "原路退回支付账户"
+                    } else {
+                        "汇回您的付款账户"
+                    }
+                ),
+            },
+            (
+                Template::OrderRefunded {
+                    number,
+                    amount,
+                    online,
+                },
+                Lang::En,
+            ) => Rendered {
+                subject: format!("Order {number} cancelled and refunded"),
+                text: format!(
+                    "Your order {number} is cancelled; CNY {amount} will be {}.",
+                    if *online {
+                        "refunded to the account that paid"
+                    } else {
+                        "transferred back to the account that paid"
+                    }
                 ),
             },
             (Template::ApplicationApproved { number, holder }, Lang::Zh) => Rendered {

@@ -55,6 +55,7 @@ use crate::error::ErrorBody;
         console::reviews::QueueItemView, console::reviews::RejectBody,
         applications::UploadForm, applications::UploadedView, applications::DocumentView, applications::PhoneLinkView,
         orders::OrderView, orders::LineView, orders::VoucherView, orders::RemittanceView,
+        orders::RefundView,
         orders::AwaitingView, orders::PlaceBody, orders::VoucherForm, orders::OnlineCodeView,
     )),
     modifiers(&CommonResponses)

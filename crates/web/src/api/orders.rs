@@ -72,11 +72,23 @@ pub struct RemittanceView {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct RefundView {
+    refund_no: String,
+    amount_fen: u64,
+    /// `pending` or `refunded`.
+    status: String,
+    /// To the account that paid online; else by bank transfer.
+    online: bool,
+    reason: String,
+    refunded_at: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct OrderView {
     id: i64,
     number: String,
     /// `awaiting_payment`, `awaiting_confirmation`, `payment_exception`, `paid`,
-    /// `cancelled`, `closed`.
+    /// `cancelled`, `closed`, `refunded`.
     status: String,
     status_name: String,
     channel: String,
@@ -90,6 +102,9 @@ pub struct OrderView {
     exception_reason: Option<String>,
     lines: Vec<LineView>,
     vouchers: Vec<VoucherView>,
+    /// Money given back (finance's refund of the cancelled order, or a payment the order
+    /// could not use), oldest first.
+    refunds: Vec<RefundView>,
     remittance: Option<RemittanceView>,
     created_at: i64,
     paid_at: Option<i64>,
@@ -137,6 +152,18 @@ fn view(order: Order, lang: Lang) -> OrderView {
                 remitter: v.remitter,
                 remitted_on: v.remitted_on,
                 at: v.at,
+            })
+            .collect(),
+        refunds: order
+            .refunds
+            .into_iter()
+            .map(|r| RefundView {
+                refund_no: r.refund_no,
+                amount_fen: r.amount.0,
+                status: domain::Status::as_str(r.status).into(),
+                online: r.online,
+                reason: r.reason,
+                refunded_at: r.refunded_at,
             })
             .collect(),
         remittance,

@@ -13,5 +13,6 @@ mod hardening;
 mod online;
 mod orders;
 mod printing;
+mod refunds;
 mod time_rules;
 mod verification;

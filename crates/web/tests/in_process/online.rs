@@ -4,7 +4,8 @@
 //! notice pays the order and sends the application to review, by itself. A notice with a
 //! bad signature changes nothing (kept with its verdict) and the reconciliation's signed
 //! query settles the payment; a validly signed notice with another amount makes a payment
-//! exception, answered `success`; a dropped notice is found by the query.
+//! exception, answered `success`, the money given back and the order paid again; a
+//! dropped notice is found by the query.
 
 use axum::http::StatusCode;
 use paysim::{NoticeFault, Simulator};
@@ -16,7 +17,7 @@ const PHONE: &str = "13800138101";
 
 /// A submitted huanbao application (paid before review) ordered online; (order id, its
 /// application's id).
-async fn ordered_online(test: &TestApp, customer: &mut Client<'_>) -> (i64, i64) {
+pub(crate) async fn ordered_online(test: &TestApp, customer: &mut Client<'_>) -> (i64, i64) {
     let (id, version) = crate::applications::filled(customer, "91350100M000100Y43").await;
     test.sign_and_submit(customer, PHONE, id, version).await;
     let waiting = customer
@@ -48,7 +49,7 @@ async fn ordered_online(test: &TestApp, customer: &mut Client<'_>) -> (i64, i64)
 
 /// 扫码支付 on the order page (Alipay, offered first): the simulator's trade number from the
 /// QR code's link.
-async fn scan_code(customer: &mut Client<'_>, order: i64) -> String {
+pub(crate) async fn scan_code(customer: &mut Client<'_>, order: i64) -> String {
     scan_code_of(customer, order, "alipay").await
 }
 
@@ -83,7 +84,7 @@ async fn notice_log(test: &TestApp) -> Vec<(String, String, String)> {
         .collect()
 }
 
-async fn order_status(customer: &mut Client<'_>, order: i64) -> String {
+pub(crate) async fn order_status(customer: &mut Client<'_>, order: i64) -> String {
     customer
         .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
         .await
@@ -94,7 +95,7 @@ async fn order_status(customer: &mut Client<'_>, order: i64) -> String {
 }
 
 /// Waits, bounded, for the simulator's notice to reach the application over HTTP.
-async fn until_status(customer: &mut Client<'_>, order: i64, want: &str) {
+pub(crate) async fn until_status(customer: &mut Client<'_>, order: i64, want: &str) {
     for _ in 0..400 {
         if order_status(customer, order).await == want {
             return;
@@ -249,6 +250,20 @@ async fn forged_dropped_and_wrong(sim: &Simulator, test: TestApp) {
     for order in [forged, dropped] {
         assert_eq!(order_status(&mut customer, order).await, "paid");
     }
+    // The other amount was given back in full (its refund recorded at once by the
+    // notice), and the customer pays the order again.
+    assert_eq!(round.refunded, 1, "{round:?}");
+    let wrong_order = customer
+        .call("GET", &format!("/api/v1/orders/{wrong}"), json!(null))
+        .await
+        .json();
+    let asked = wrong_order["amount_fen"].as_u64().unwrap();
+    assert_eq!(sim.refunded_fen(&wrong_trade), asked + 1);
+    assert_eq!(wrong_order["refunds"][0]["status"], "refunded");
+    let again = scan_code(&mut customer, wrong).await;
+    assert_ne!(again, wrong_trade);
+    assert!(sim.pay(&again, NoticeFault::None));
+    until_status(&mut customer, wrong, "paid").await;
     // Nothing left to settle: the next round changes nothing.
     let round = services::jobs::reconcile_payments::run_once(&test.app)
         .await

@@ -80,7 +80,7 @@ pub(crate) async fn submitted_fjca(
     id
 }
 
-async fn status_of(client: &mut Client<'_>, id: i64) -> String {
+pub(crate) async fn status_of(client: &mut Client<'_>, id: i64) -> String {
     client
         .call("GET", &format!("/api/v1/applications/{id}"), json!(null))
         .await
@@ -91,7 +91,7 @@ async fn status_of(client: &mut Client<'_>, id: i64) -> String {
 }
 
 /// Posts a console form of `page` (its CSRF token read from the page).
-async fn console_post(
+pub(crate) async fn console_post(
     client: &mut Client<'_>,
     page: &str,
     action: &str,

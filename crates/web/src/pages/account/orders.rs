@@ -270,8 +270,12 @@ impl OrderPage {
         }
     }
     fn pays_online(&self) -> bool {
+        // 支付异常 online: another amount was paid and goes back; the order is paid again.
         self.order.method == PaymentMethod::Online
-            && self.order.status == OrderStatus::AwaitingPayment
+            && matches!(
+                self.order.status,
+                OrderStatus::AwaitingPayment | OrderStatus::PaymentException
+            )
     }
 }
 

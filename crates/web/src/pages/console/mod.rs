@@ -82,6 +82,10 @@ pub fn routes() -> Router<AppState> {
         .route("/console/orders/{id}", get(payments::page))
         .route("/console/orders/{id}/{action}", post(payments::act))
         .route(
+            "/console/refunds/{id}/transfer",
+            post(payments::record_transfer),
+        )
+        .route(
             "/console/orders/{id}/vouchers/{voucher}",
             get(payments::voucher),
         )

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use services::ServiceError;
 use services::flows::confirm_payment::{self, QueueItem};
 use services::flows::order::{self, Order};
-use services::flows::pay;
+use services::flows::{pay, refund};
 
 use super::{require_operator, require_operator_posting};
 use crate::AppState;
@@ -31,7 +31,10 @@ pub(crate) fn order_class(status: OrderStatus) -> &'static str {
     match status {
         OrderStatus::AwaitingPayment | OrderStatus::AwaitingConfirmation => "wait",
         OrderStatus::Paid => "good",
-        OrderStatus::PaymentException | OrderStatus::Cancelled | OrderStatus::Closed => "bad",
+        OrderStatus::PaymentException
+        | OrderStatus::Cancelled
+        | OrderStatus::Closed
+        | OrderStatus::Refunded => "bad",
     }
 }
 
@@ -56,7 +59,7 @@ struct QueuePage {
     chrome: Chrome,
     items: Vec<QueueItem>,
     notices: Vec<pay::NoticeEntry>,
-    refunds: Vec<pay::RefundEntry>,
+    refunds: Vec<refund::Refund>,
 }
 framed!(QueuePage);
 
@@ -121,6 +124,9 @@ impl OrderPage {
     fn awaits_confirmation(&self) -> bool {
         self.order.status == OrderStatus::AwaitingConfirmation
     }
+    fn refundable(&self) -> bool {
+        self.order.status == OrderStatus::Paid
+    }
     fn time(&self, at: &i64) -> String {
         local_time(*at)
     }
@@ -168,6 +174,8 @@ pub struct FinanceForm {
     csrf: String,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    amount: String,
 }
 
 pub async fn act(
@@ -190,6 +198,16 @@ pub async fn act(
         "exception" => {
             confirm_payment::raise_exception(&state.app, &actor, number, &form.reason).await
         }
+        "refund" => {
+            let refund = refund::RefundForm {
+                amount: form.amount,
+                reason: form.reason,
+            };
+            match refund::refund(&state.app, &actor, number, &refund).await {
+                Ok(_) => return see_other(&format!("/console/orders/{number}"), None),
+                Err(e) => Err(e),
+            }
+        }
         _ => Err(order::not_found(number)),
     };
     match result {
@@ -203,6 +221,36 @@ pub async fn act(
             )
             .await
         }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct TransferForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    bank_reference: String,
+}
+
+/// Finance records that a refund went back by bank transfer.
+pub async fn record_transfer(
+    State(state): State<AppState>,
+    request: PageRequest,
+    Path(id): Path<String>,
+    Form(form): Form<TransferForm>,
+) -> Response {
+    let (operator, chrome) =
+        match require_operator_posting(&state, &request, &FINANCE, &form.csrf).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(chrome, &order::not_found(0));
+    };
+    let actor = operator.actor();
+    match refund::record_transfer(&state.app, &actor, id, &form.bank_reference).await {
+        Ok(order_id) => see_other(&format!("/console/orders/{order_id}"), None),
+        Err(e) => error_page(chrome, &e),
     }
 }
 

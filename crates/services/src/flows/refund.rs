@@ -1,0 +1,364 @@
+//! Refunds (退款). Finance cancels a paid order (撤单退款) and gives the money back, in full or
+//! in part (a fee kept), never more than was paid: through the provider when the order was
+//! paid online, with a refund number fixed when the refund is made, so that asking again
+//! after a timeout refunds once; or, when it was paid by bank transfer, by finance's own
+//! transfer back, recorded against the order with the bank's reference. The order's
+//! applications are cancelled with it, all or none: an application a reviewer holds, or
+//! one in production or beyond, stops the refund. The customer is told by SMS.
+//!
+//! The system makes refunds too, for a payment an order did not need (paid twice, paid
+//! after it was cancelled or closed, or another amount): [`give_back`], from the notice
+//! or the query that brought the money. [`send_due`] asks the providers for every pending
+//! online refund (the reconciliation job runs it; finance's refund runs it at once).
+//!
+//! Transitions: `Paid → Refunded` (orders); `… → Cancelled` by `refund` (its
+//! applications); `Pending → Refunded` (refunds).
+
+use domain::order::OrderEvent;
+use domain::payment::AttemptStatus;
+use domain::refund::{RefundEvent, RefundStatus};
+use domain::{ApplicationEvent, AuditAction, Fen, Role, text};
+use providers::payment::{RefundOutcome, RefundRequest};
+use store::WriteTx;
+use store::payments::AttemptRecord;
+use store::refunds::{NewRefund, RefundRecord};
+
+use super::application;
+use super::order;
+use crate::notifications::Template;
+use crate::people::actor::Actor;
+use crate::{App, ErrorKind, ServiceError};
+
+/// Who may give money back.
+const ROLES: [Role; 1] = [Role::Finance];
+
+/// Finance's refund of a paid order, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct RefundForm {
+    /// In yuan (`120.50`); empty: all that was paid.
+    pub amount: String,
+    pub reason: String,
+}
+
+/// A refund as finance and the customer see it.
+#[derive(Debug, Clone)]
+pub struct Refund {
+    pub id: i64,
+    pub order_id: i64,
+    pub refund_no: String,
+    pub amount: Fen,
+    pub reason: String,
+    pub status: RefundStatus,
+    /// Through the provider that took the money (else by bank transfer).
+    pub online: bool,
+    /// Made by the system, for a payment the order did not need.
+    pub automatic: bool,
+    pub bank_reference: Option<String>,
+    pub refunded_at: Option<i64>,
+    pub created_at: i64,
+}
+
+impl Refund {
+    pub(crate) fn from_record(record: RefundRecord) -> Refund {
+        Refund {
+            id: record.id,
+            order_id: record.order_id,
+            refund_no: record.refund_no,
+            amount: Fen(u64::try_from(record.amount_fen).unwrap_or_default()),
+            reason: record.reason,
+            status: record.status,
+            online: record.attempt_id.is_some(),
+            automatic: record.requested_by.is_none(),
+            bank_reference: record.bank_reference,
+            refunded_at: record.refunded_at,
+            created_at: record.created_at,
+        }
+    }
+}
+
+fn refund_error(field: &str, code: &'static str, en: String, zh: String) -> ServiceError {
+    ServiceError::new(ErrorKind::Invalid, code, en, zh).with_field(field)
+}
+
+/// Cancels paid order `id` and gives back `form.amount` (or all of it): the order is
+/// 已退款, its applications 已取消, the refund recorded and the customer told, in one
+/// transaction; an online refund is then sent to the provider at once (and again by the
+/// reconciliation job until it answers). Returns the refund's id.
+pub async fn refund(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    form: &RefundForm,
+) -> Result<i64, ServiceError> {
+    actor.require_any(&ROLES)?;
+    let reason = text::required("reason", &form.reason, 200, "退款原因")?;
+    let mut tx = app.store.begin_write().await?;
+    let record = store::orders::find_in(&mut tx, id)
+        .await?
+        .ok_or_else(|| order::not_found(id))?;
+    let attempt = paying_attempt(&mut tx, id).await?;
+    let paid = attempt.as_ref().map_or(record.amount_fen, |a| a.amount_fen);
+    let given_back = match &attempt {
+        Some(a) => store::refunds::total_for_attempt_in(&mut tx, a.id).await?,
+        None => 0,
+    };
+    let refundable = paid - given_back;
+    let amount = if form.amount.trim().is_empty() {
+        refundable
+    } else {
+        let fen = Fen::parse_yuan(form.amount.trim()).ok_or_else(|| {
+            refund_error(
+                "amount",
+                "invalid_amount",
+                "an amount in yuan with at most two decimals, e.g. 120.50".into(),
+                "退款金额应为元，最多两位小数，例如 120.50".into(),
+            )
+        })?;
+        i64::try_from(fen.0).unwrap_or(i64::MAX)
+    };
+    if amount <= 0 || amount > refundable {
+        let most = Fen(u64::try_from(refundable).unwrap_or_default()).yuan();
+        return Err(refund_error(
+            "amount",
+            "amount_out_of_range",
+            format!("the refund must be more than 0 and at most {most} yuan (what was paid)"),
+            format!("退款金额应大于0且不超过已支付的 {most} 元"),
+        ));
+    }
+    let refund_no = format!("RD{id:010}");
+    let details = serde_json::json!({
+        "amount_fen": amount, "paid_fen": paid, "refund_no": refund_no, "reason": reason,
+        "by": if attempt.is_some() { "online" } else { "bank_transfer" },
+    });
+    order::change_status(
+        &mut tx,
+        actor,
+        &record,
+        OrderEvent::Refund,
+        AuditAction::OrderWithdraw,
+        details,
+    )
+    .await?;
+    // Every application goes, or none: one being reviewed or made stops the refund.
+    for item in store::orders::items_in(&mut tx, id).await? {
+        let Some(held) = store::applications::find_in(&mut tx, item.application_id).await? else {
+            continue;
+        };
+        let current = application::assemble(app, &held).await?;
+        application::change_status(
+            &mut tx,
+            actor,
+            &held,
+            current.pipeline,
+            ApplicationEvent::Refund,
+            AuditAction::ApplicationRefund,
+            serde_json::json!({"order": order::number(id, record.created_at), "refund_no": refund_no}),
+        )
+        .await?;
+    }
+    let operator = match actor {
+        Actor::Operator { id, .. } => Some(*id),
+        _ => None,
+    };
+    let refund_id = store::refunds::insert(
+        &mut tx,
+        &NewRefund {
+            order_id: id,
+            attempt_id: attempt.as_ref().map(|a| a.id),
+            refund_no: &refund_no,
+            amount_fen: amount,
+            reason: &reason,
+            requested_by: operator,
+        },
+    )
+    .await?
+    .ok_or_else(|| ServiceError::internal("refund", "the order's refund number is taken"))?;
+    let template = Template::OrderRefunded {
+        number: order::number(id, record.created_at),
+        amount: Fen(u64::try_from(amount).unwrap_or_default()).yuan(),
+        online: attempt.is_some(),
+    };
+    order::tell_customer(&mut tx, &record, &template, "refund").await?;
+    tx.commit().await?;
+    if attempt.is_some() {
+        send_due(app).await?;
+    }
+    Ok(refund_id)
+}
+
+/// The online attempt whose money paid the order: paid, and not one the system gives back
+/// (a second payment). `None` when the order was paid otherwise (by bank transfer).
+async fn paying_attempt(
+    tx: &mut WriteTx,
+    order_id: i64,
+) -> Result<Option<AttemptRecord>, ServiceError> {
+    let automatic: Vec<i64> = store::refunds::for_order_in(tx, order_id)
+        .await?
+        .into_iter()
+        .filter(|r| r.requested_by.is_none())
+        .filter_map(|r| r.attempt_id)
+        .collect();
+    Ok(store::payments::for_order_in(tx, order_id)
+        .await?
+        .into_iter()
+        .find(|a| a.status == AttemptStatus::Paid && !automatic.contains(&a.id)))
+}
+
+/// Records that paid attempt `attempt` is to be given back in full (a payment its order
+/// did not need), once: the refund number is fixed by the attempt's own.
+pub(crate) async fn give_back(
+    tx: &mut WriteTx,
+    attempt: &AttemptRecord,
+    paid: Fen,
+    reason: &str,
+) -> Result<(), ServiceError> {
+    store::refunds::insert(
+        tx,
+        &NewRefund {
+            order_id: attempt.order_id,
+            attempt_id: Some(attempt.id),
+            refund_no: &format!("RF{}", attempt.out_trade_no),
+            amount_fen: i64::try_from(paid.0).unwrap_or(i64::MAX),
+            reason,
+            requested_by: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Asks the providers for every pending online refund, each with its fixed number; a
+/// refund the provider confirms is recorded once. An answer that is not definite, or
+/// "processing", leaves it pending for the next round. Returns how many were recorded.
+pub async fn send_due(app: &App) -> Result<u64, ServiceError> {
+    let mut recorded = 0;
+    for due in store::refunds::due_online(&app.store, 200).await? {
+        let Some(attempt_id) = due.attempt_id else {
+            continue;
+        };
+        let Some(attempt) = store::payments::find(&app.store, attempt_id).await? else {
+            continue;
+        };
+        let Some(online) = app.online_payment(&attempt.provider) else {
+            continue;
+        };
+        let request = RefundRequest {
+            out_trade_no: attempt.out_trade_no.clone(),
+            out_refund_no: due.refund_no.clone(),
+            amount: Fen(u64::try_from(due.amount_fen).unwrap_or_default()),
+            paid: Fen(u64::try_from(attempt.amount_fen).unwrap_or_default()),
+            reason: due.reason.clone(),
+        };
+        match online.provider.refund(&request).await {
+            Ok(RefundOutcome::Refunded { moved }) => {
+                let mut tx = app.store.begin_write().await?;
+                if mark_refunded(&mut tx, due.id, RefundEvent::Refunded, None)
+                    .await?
+                    .is_some()
+                {
+                    crate::audit::record(
+                        &mut tx,
+                        &Actor::System,
+                        AuditAction::OrderRefund,
+                        order::object(due.order_id),
+                        serde_json::json!({
+                            "out_trade_no": attempt.out_trade_no, "refund_no": due.refund_no,
+                            "amount_fen": due.amount_fen, "moved_now": moved, "by": "online",
+                        }),
+                    )
+                    .await?;
+                    recorded += 1;
+                }
+                tx.commit().await?;
+            }
+            Ok(RefundOutcome::Processing) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, refund_no = %due.refund_no, "refund");
+            }
+        }
+    }
+    Ok(recorded)
+}
+
+/// Finance records that refund `id` went back by bank transfer, with the bank's reference
+/// (a transfer-paid order's refund, or an online one the provider could not make).
+/// Returns the refund's order.
+pub async fn record_transfer(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    bank_reference: &str,
+) -> Result<i64, ServiceError> {
+    actor.require_any(&ROLES)?;
+    let reference = text::required("bank_reference", bank_reference, 64, "银行交易流水号")?;
+    let mut tx = app.store.begin_write().await?;
+    let record = mark_refunded(&mut tx, id, RefundEvent::RecordTransfer, Some(&reference))
+        .await?
+        .ok_or_else(|| {
+            ServiceError::new(
+                ErrorKind::Conflict,
+                "invalid_transition",
+                format!("refund {id} is refunded already"),
+                "该退款已完成",
+            )
+            .with_field("status")
+        })?;
+    crate::audit::record(
+        &mut tx,
+        actor,
+        AuditAction::OrderRefund,
+        order::object(record.order_id),
+        serde_json::json!({
+            "refund_no": record.refund_no, "amount_fen": record.amount_fen,
+            "by": "bank_transfer", "bank_reference": reference,
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(record.order_id)
+}
+
+/// Moves refund `id` to 已退款 by `event`, once; `None` when it was already (or is unknown:
+/// then an error).
+async fn mark_refunded(
+    tx: &mut WriteTx,
+    id: i64,
+    event: RefundEvent,
+    bank_reference: Option<&str>,
+) -> Result<Option<RefundRecord>, ServiceError> {
+    let record = store::refunds::find_in(tx, id).await?.ok_or_else(|| {
+        ServiceError::new(
+            ErrorKind::NotFound,
+            "unknown_refund",
+            format!("no refund {id}"),
+            "退款记录不存在",
+        )
+    })?;
+    let Ok(transition) = record.status.apply(event) else {
+        return Ok(None);
+    };
+    store::transition::set(tx, id, transition).await?;
+    store::refunds::set_done(tx, id, bank_reference).await?;
+    Ok(Some(record))
+}
+
+/// The order's refunds, for whoever may read the order.
+pub async fn of_order(app: &App, order_id: i64) -> Result<Vec<Refund>, ServiceError> {
+    Ok(store::refunds::for_order(&app.store, order_id)
+        .await?
+        .into_iter()
+        .map(Refund::from_record)
+        .collect())
+}
+
+/// Finance's list: the latest refunds, pending first.
+pub async fn recent(app: &App, actor: &Actor) -> Result<Vec<Refund>, ServiceError> {
+    actor.require_any(&[Role::Finance, Role::Admin])?;
+    let mut list: Vec<Refund> = store::refunds::recent(&app.store, 100)
+        .await?
+        .into_iter()
+        .map(Refund::from_record)
+        .collect();
+    list.sort_by_key(|r| (r.status != RefundStatus::Pending, -r.id));
+    Ok(list)
+}

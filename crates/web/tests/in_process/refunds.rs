@@ -1,0 +1,255 @@
+//! Refunds on the in-process application: finance cancels a paid order and gives back part
+//! of an online payment through Alipay (the simulator on 127.0.0.1) with a fixed refund
+//! number, so that the retry after a lost answer refunds once; a bank-transfer order's
+//! refund recorded with the bank's reference; an application under review stops the
+//! refund, all or nothing; the customer is told; nobody but finance gives money back.
+//! On SQLite and PostgreSQL.
+
+use axum::http::StatusCode;
+use paysim::{NoticeFault, Simulator};
+use serde_json::json;
+use services::flows::refund::{self, RefundForm};
+use services::people::actor::Actor;
+
+use crate::harness::TestApp;
+use crate::online::{order_status, ordered_online, scan_code, until_status};
+use crate::orders::{console_post, pay_by_transfer, status_of, submitted_fjca};
+
+const PHONE: &str = "13800138101";
+
+#[tokio::test]
+async fn finance_refunds_part_of_an_online_payment_once_though_the_answer_is_lost() {
+    let sim = Simulator::start(0, 100_000.0).await.unwrap();
+    online_refund(&sim, TestApp::with_alipay(&sim).await).await;
+}
+
+#[tokio::test]
+async fn the_same_online_refund_on_postgresql() {
+    let sim = Simulator::start(0, 100_000.0).await.unwrap();
+    online_refund(&sim, TestApp::with_alipay_on_postgres(&sim).await).await;
+}
+
+async fn online_refund(sim: &Simulator, test: TestApp) {
+    let mut customer = test.customer(PHONE, [10, 7, 0, 1]).await;
+    let (order, application) = ordered_online(&test, &mut customer).await;
+    let trade = scan_code(&mut customer, order).await;
+    assert!(sim.pay(&trade, NoticeFault::None));
+    until_status(&mut customer, order, "paid").await;
+    let paid = customer
+        .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
+        .await
+        .json()["amount_fen"]
+        .as_u64()
+        .unwrap();
+
+    let page = format!("/console/orders/{order}");
+    let action = format!("{page}/refund");
+    // Only finance gives money back: a reviewer's post is refused, in the service too.
+    let mut reviewer = test.operator("shenhe", "reviewer").await;
+    let (status, _) = console_post(&mut reviewer, "/console/reviews", &action, &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let owner = services::flows::order::get(&test.app, &Actor::Cli("test".into()), order)
+        .await
+        .unwrap()
+        .customer_id;
+    let customer_actor = Actor::Customer(owner);
+    let refused = refund::refund(
+        &test.app,
+        &customer_actor,
+        order,
+        &RefundForm {
+            amount: String::new(),
+            reason: "我想退款".into(),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.code, "role_required", "{refused:?}");
+
+    // More than was paid is refused, naming the field; nothing changes.
+    let mut finance = test.operator("caiwu", "finance").await;
+    let shown = finance.page(&page).await;
+    assert!(shown.text.contains("撤单并退款"), "the form is offered");
+    let too_much = format!("{}.01", paid / 100);
+    let (status, text) = console_post(
+        &mut finance,
+        &page,
+        &action,
+        &[("amount", too_much.as_str()), ("reason", "客户申请撤单")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    assert!(text.contains("不超过已支付") && text.contains("amount-error"));
+    assert_eq!(order_status(&mut customer, order).await, "paid");
+
+    // 100.00 yuan back; Alipay's answer is lost after it refunded.
+    sim.lose_next_answers(1);
+    let (status, text) = console_post(
+        &mut finance,
+        &page,
+        &action,
+        &[("amount", "100.00"), ("reason", "客户申请撤单，扣除介质费")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{text}");
+    assert_eq!(sim.refunded_fen(&trade), 10_000, "the provider refunded");
+    assert_eq!(order_status(&mut customer, order).await, "refunded");
+    assert_eq!(status_of(&mut customer, application).await, "cancelled");
+    let shown = customer
+        .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
+        .await
+        .json();
+    assert_eq!(shown["refunds"][0]["status"], "pending", "{shown}");
+    assert_eq!(shown["refunds"][0]["amount_fen"], 10_000);
+    assert_eq!(shown["refunds"][0]["online"], true);
+
+    // The reconciliation asks again with the same number: recorded, and refunded once.
+    let round = services::jobs::reconcile_payments::run_once(&test.app)
+        .await
+        .unwrap();
+    assert_eq!(round.refunded, 1, "{round:?}");
+    assert_eq!(sim.refunded_fen(&trade), 10_000, "once");
+    let round = services::jobs::reconcile_payments::run_once(&test.app)
+        .await
+        .unwrap();
+    assert_eq!(round.refunded, 0);
+    let shown = customer
+        .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
+        .await
+        .json();
+    assert_eq!(shown["status"], "refunded");
+    assert_eq!(shown["refunds"][0]["status"], "refunded", "{shown}");
+    assert_eq!(shown["refunds"].as_array().unwrap().len(), 1);
+    // The customer reads it on the order page and by SMS.
+    let mine = customer.page(&format!("/orders/{order}")).await;
+    assert!(mine.text.contains("data-testid=\"refund\"") && mine.text.contains("¥100.00"));
+    test.run_jobs().await;
+    let sms = test.sms.delivered_to(PHONE);
+    assert!(
+        sms.iter()
+            .any(|m| m.text.contains("已撤销") && m.text.contains("100.00元")),
+        "{sms:?}"
+    );
+
+    // A second refund of the same order is refused: it is refunded.
+    let again = refund::refund(
+        &test.app,
+        &Actor::Cli("test".into()),
+        order,
+        &RefundForm {
+            amount: "1.00".into(),
+            reason: "再退一次".into(),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(again.code, "invalid_transition");
+    assert_eq!(sim.refunded_fen(&trade), 10_000);
+
+    // Every step is audited on the order and the application.
+    let mut admin = test.operator("guanli", "admin").await;
+    let log = admin
+        .call(
+            "GET",
+            &format!("/api/v1/console/audit?object=order:{order}"),
+            json!(null),
+        )
+        .await
+        .json();
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"order.withdraw") && actions.contains(&"order.refund"),
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_transfer_refund_waits_for_the_review_and_is_recorded_with_the_banks_reference() {
+    let test = TestApp::new().await;
+    let phone = "13800138701";
+    let mut customer = test.customer(phone, [10, 7, 1, 1]).await;
+    let org = json!({"name": "福州退款测试有限公司", "nature": "enterprise", "industry": "C",
+                     "three_in_one": true, "uscc": "91350100M000100Y43", "department": "财务部"});
+    let application = submitted_fjca(&test, &mut customer, phone, org).await;
+    let order = pay_by_transfer(&test, &mut customer, &[application], "caiwu").await;
+    assert_eq!(order_status(&mut customer, order).await, "paid");
+
+    // A reviewer holds the application: the refund stops, all or nothing.
+    let mut reviewer = test.operator("shenhe", "reviewer").await;
+    let take = format!("/api/v1/console/applications/{application}/take");
+    assert_eq!(
+        reviewer.call("POST", &take, json!(null)).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let finance = Actor::Cli("test".into());
+    let form = RefundForm {
+        amount: String::new(),
+        reason: "客户重复办理，撤单".into(),
+    };
+    let refused = refund::refund(&test.app, &finance, order, &form)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "invalid_transition", "{refused:?}");
+    assert_eq!(order_status(&mut customer, order).await, "paid");
+    assert!(
+        refund::of_order(&test.app, order).await.unwrap().is_empty(),
+        "nothing half-done"
+    );
+    let release = format!("/api/v1/console/applications/{application}/release");
+    assert_eq!(
+        reviewer.call("POST", &release, json!(null)).await.status,
+        StatusCode::NO_CONTENT
+    );
+
+    // Released: refunded in full, to be sent back by bank.
+    let id = refund::refund(&test.app, &finance, order, &form)
+        .await
+        .unwrap();
+    assert_eq!(order_status(&mut customer, order).await, "refunded");
+    assert_eq!(status_of(&mut customer, application).await, "cancelled");
+    let refunds = refund::of_order(&test.app, order).await.unwrap();
+    assert_eq!(refunds.len(), 1);
+    assert!(!refunds[0].online && refunds[0].refunded_at.is_none());
+    let paid = customer
+        .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
+        .await
+        .json()["amount_fen"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(refunds[0].amount.0, paid, "in full");
+
+    // Finance records the bank's reference: without one, the field is named.
+    let mut console = test.operator("caiwu2", "finance").await;
+    let page = format!("/console/orders/{order}");
+    let action = format!("/console/refunds/{id}/transfer");
+    let (status, text) =
+        console_post(&mut console, &page, &action, &[("bank_reference", " ")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    assert!(text.contains("银行交易流水号"), "{text}");
+    let (status, text) = console_post(
+        &mut console,
+        &page,
+        &action,
+        &[("bank_reference", "ICBC2026120600017")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{text}");
+    let refunds = refund::of_order(&test.app, order).await.unwrap();
+    assert_eq!(
+        refunds[0].bank_reference.as_deref(),
+        Some("ICBC2026120600017")
+    );
+    assert!(refunds[0].refunded_at.is_some());
+    // Recorded once.
+    let again = refund::record_transfer(&test.app, &finance, id, "ICBC2026120600018")
+        .await
+        .unwrap_err();
+    assert_eq!(again.code, "invalid_transition");
+    let shown = console.page(&page).await;
+    assert!(shown.text.contains("ICBC2026120600017") && shown.text.contains("已退款"));
+}
