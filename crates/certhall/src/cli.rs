@@ -161,6 +161,16 @@ pub struct GlobalArgs {
         default_value = "sandbox"
     )]
     pub identity: IdentityProvider,
+    /// The invoicing service: `none` (finance attaches the invoices issued on the tax
+    /// platform) or `sandbox` (issues at once, PDFs stamped 沙箱; for demos and tests).
+    #[arg(
+        long,
+        global = true,
+        env = "CERTHALL_INVOICING",
+        value_enum,
+        default_value = "none"
+    )]
+    pub invoicing: InvoicingProvider,
     /// The identity service's base URL (with --identity http).
     #[arg(long, global = true, env = "CERTHALL_IDENTITY_URL")]
     pub identity_url: Option<String>,
@@ -263,6 +273,12 @@ pub struct GlobalArgs {
     /// Log format.
     #[arg(long, global = true, env = "CERTHALL_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum InvoicingProvider {
+    None,
+    Sandbox,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

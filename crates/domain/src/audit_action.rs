@@ -111,6 +111,11 @@ audit_actions! {
     OrderRefundDue = "order.refund_due", "待退款（重复或迟到的付款）", "A payment to refund (a second or late one)";
     OrderRefund = "order.refund", "退款", "Payment refunded";
     OrderWithdraw = "order.withdraw", "撤单退款", "Paid order cancelled by finance, money to give back";
+    InvoiceRequest = "invoice.request", "申请开票", "Invoice requested (order paid)";
+    InvoiceIssue = "invoice.issue", "开具发票", "Invoice issued";
+    InvoiceMail = "invoice.mail", "寄出纸质发票", "Paper invoice mailed";
+    InvoiceWithdraw = "invoice.withdraw", "撤销开票申请", "Invoice request withdrawn (order refunded)";
+    InvoiceView = "invoice.view", "下载发票", "Invoice downloaded by an operator";
     StatementImport = "statement.import", "导入银行流水", "Bank statement imported";
     CreditConfirm = "credit.confirm", "确认流水入账", "Bank credit confirmed as an order's payment";
     CreditDismiss = "credit.dismiss", "忽略流水入账", "Bank credit set aside";

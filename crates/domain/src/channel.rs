@@ -429,6 +429,9 @@ pub struct InvoiceOptions {
     /// Paper invoices are mailed within this many days of payment.
     #[serde(default)]
     pub paper_within_days: Option<u32>,
+    /// The title is the holder's name and cannot be changed (seeds 001 and 004).
+    #[serde(default)]
+    pub title_fixed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -17,6 +17,7 @@ pub mod channel;
 pub mod contact;
 pub mod duties;
 pub mod field_error;
+pub mod invoice;
 pub mod lang;
 pub mod licence_number;
 pub mod message;

@@ -5,11 +5,12 @@
 //!
 //! Today: notifications ([`notify`]: SMS and e-mail), document storage ([`storage`]: the
 //! local file system, S3-compatible object stores) and real-name verification
-//! ([`identity`]) and online payment ([`payment`]: Alipay; its simulator is the crate
-//! `certhall-paysim`). Invoicing adapters come as a sibling module, laid out the same way:
-//! `mod.rs` (the trait and its types), `sandbox.rs`, one file per real adapter.
+//! ([`identity`]), online payment ([`payment`]: Alipay and WeChat Pay; their simulator is
+//! the crate `certhall-paysim`) and invoicing ([`invoicing`]). Each module is laid out the
+//! same way: `mod.rs` (the trait and its types), `sandbox.rs`, one file per real adapter.
 
 pub mod identity;
+pub mod invoicing;
 pub mod notify;
 pub mod payment;
 pub mod signing;

@@ -56,6 +56,8 @@ pub struct Config {
     /// The online payment providers configured, in the order the customer is offered them
     /// (none: transfers only).
     pub online_payments: Vec<OnlinePayment>,
+    /// The invoicing service (none: finance attaches the invoices issued elsewhere).
+    pub invoicing: Option<Arc<dyn providers::invoicing::InvoiceIssuer>>,
     /// The system clock in production, a settable one in tests.
     pub clock: Arc<dyn Clock>,
 }
@@ -78,6 +80,7 @@ impl Config {
             pdf_font: FontSettings::default(),
             identity: IdentityProviders::sandbox(clock.clone()),
             online_payments: Vec::new(),
+            invoicing: None,
             clock,
         })
     }
@@ -150,6 +153,7 @@ pub struct App {
     pub(crate) storage: Arc<dyn BlobStore>,
     pub(crate) identity: IdentityProviders,
     pub(crate) online_payments: Vec<OnlinePayment>,
+    pub(crate) invoicing: Option<Arc<dyn providers::invoicing::InvoiceIssuer>>,
     /// Bounds how many images decode at once (decoding is CPU-heavy; it runs off the async
     /// threads and must not starve OCSP and pages).
     pub(crate) decoding: Arc<Semaphore>,
@@ -183,6 +187,7 @@ impl App {
             storage: config.storage,
             identity: config.identity,
             online_payments: config.online_payments,
+            invoicing: config.invoicing,
             pdf_font_settings: config.pdf_font,
             pdf_font: OnceCell::new(),
             ca: OnceCell::new(),

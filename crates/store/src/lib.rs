@@ -24,6 +24,7 @@ pub mod documents;
 mod error;
 pub mod identity_checks;
 pub mod installation;
+pub mod invoices;
 pub mod leases;
 pub mod login_failures;
 pub mod ocsp_responders;

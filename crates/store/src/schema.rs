@@ -50,6 +50,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(13, "0013_bank_statements"),
     migration!(14, "0014_payment_attempts"),
     migration!(15, "0015_refunds"),
+    migration!(16, "0016_invoices"),
 ];
 
 fn for_backend(backend: Backend, sql: &str) -> String {

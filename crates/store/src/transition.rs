@@ -40,6 +40,10 @@ impl StatusTable for domain::refund::RefundStatus {
     const TABLE: &'static str = "refunds";
 }
 
+impl StatusTable for domain::invoice::InvoiceStatus {
+    const TABLE: &'static str = "invoices";
+}
+
 impl StatusTable for domain::MessageStatus {
     const TABLE: &'static str = "outbox";
 }

@@ -170,3 +170,20 @@ pub fn pdf_response(pdf: Vec<u8>, name: &str) -> Response {
     )
         .into_response()
 }
+
+/// An invoice file as a download: never cached, never sniffed.
+pub fn invoice_response(file: services::flows::invoice::InvoiceFile) -> Response {
+    (
+        [
+            ("content-type", file.content_type.to_string()),
+            ("x-content-type-options", "nosniff".to_string()),
+            ("cache-control", "private, no-store".to_string()),
+            (
+                "content-disposition",
+                format!("attachment; filename=\"{}\"", file.file_name),
+            ),
+        ],
+        file.bytes,
+    )
+        .into_response()
+}

@@ -14,7 +14,9 @@ use services::app::IdentityProviders;
 use services::ca::Pkcs11Settings;
 use services::{App, Config, Notifiers};
 
-use crate::cli::{EmailProvider, GlobalArgs, IdentityProvider, SmsProvider, StorageProvider};
+use crate::cli::{
+    EmailProvider, GlobalArgs, IdentityProvider, InvoicingProvider, SmsProvider, StorageProvider,
+};
 
 /// The configuration the flags describe.
 pub fn config(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<Config> {
@@ -43,6 +45,11 @@ pub fn config(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<Config> {
     }
     if let IdentityProvider::Http = global.identity {
         config.identity = identity_service(global, config.clock.clone())?;
+    }
+    if let InvoicingProvider::Sandbox = global.invoicing {
+        config.invoicing = Some(services::flows::invoice::sandbox_issuer(
+            config.pdf_font.clone(),
+        ));
     }
     if global.alipay_gateway.is_some() {
         config

@@ -674,8 +674,13 @@ impl Invoice {
                     format!("请选择发票类型（{}）", offered.join("、")),
                 )
             })?;
-        let title = text::optional("invoice.title", Some(&form.title), 64, "发票抬头")?
-            .unwrap_or_else(|| holder_name.to_string());
+        let title = if channel.invoice.title_fixed {
+            // Whatever was typed: the holder's name (the page shows it read-only).
+            holder_name.to_string()
+        } else {
+            text::optional("invoice.title", Some(&form.title), 64, "发票抬头")?
+                .unwrap_or_else(|| holder_name.to_string())
+        };
         Ok(match kind {
             InvoiceKind::ElectronicNormal => Invoice::ElectronicNormal {
                 title,
@@ -1011,6 +1016,25 @@ mod tests {
             (e.field.as_str(), e.code),
             ("id_number", "invalid_id_number")
         );
+    }
+
+    #[test]
+    fn a_fixed_title_is_the_holders_whatever_is_typed() {
+        let mut channel = huanbao();
+        let form = InvoiceForm {
+            needed: true,
+            kind: "electronic_normal".into(),
+            title: "别的抬头".into(),
+            email: "fp@example.cn".into(),
+            ..InvoiceForm::default()
+        };
+        let typed = Invoice::parse(&form, &channel, "甲公司").unwrap();
+        assert!(
+            matches!(typed, Invoice::ElectronicNormal { ref title, .. } if title == "别的抬头")
+        );
+        channel.invoice.title_fixed = true;
+        let fixed = Invoice::parse(&form, &channel, "甲公司").unwrap();
+        assert!(matches!(fixed, Invoice::ElectronicNormal { ref title, .. } if title == "甲公司"));
     }
 
     #[test]

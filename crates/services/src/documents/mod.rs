@@ -51,6 +51,8 @@ pub(crate) enum Binding {
     },
     /// A voucher of an order's bank transfer.
     Voucher { order_id: i64 },
+    /// A file of an issued invoice.
+    Invoice { invoice_id: i64 },
 }
 
 fn context(object_key: &str, binding: &Binding) -> Vec<u8> {
@@ -64,6 +66,9 @@ fn context(object_key: &str, binding: &Binding) -> Vec<u8> {
         ),
         Binding::Voucher { order_id } => {
             format!("certhall-doc v1|{object_key}|order:{order_id}|voucher")
+        }
+        Binding::Invoice { invoice_id } => {
+            format!("certhall-doc v1|{object_key}|invoice:{invoice_id}")
         }
     }
     .into_bytes()

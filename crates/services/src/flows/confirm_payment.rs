@@ -116,6 +116,7 @@ pub(crate) async fn settle_paid(
     };
     store::orders::set_paid(tx, record.id, operator).await?;
     store::applications::mark_paid(tx, record.id).await?;
+    super::invoice::request_for_order(tx, app, actor, record).await?;
     order::move_applications(
         tx,
         app,

@@ -4,7 +4,8 @@
 //! [`cancel`], [`review`], [`upload`], [`print`], [`verify`], [`counter`] (现场办理: a clerk
 //! applies for a customer who came in person, through the same verbs), [`place`] (下单:
 //! applications into an order), [`pay`] (the transfer's voucher), [`confirm_payment`]
-//! (finance's 核款 and 支付异常), [`refund`] (撤单退款, and money an order did not need);
+//! (finance's 核款 and 支付异常), [`refund`] (撤单退款, and money an order did not need),
+//! [`invoice`] (发票: requested when paid, issued by finance or the invoicing provider);
 //! `produce.rs`, `ship.rs`, `renew.rs`, `unlock.rs`, `replace.rs`, `change.rs` follow with
 //! their issues.
 //! [`application`] holds what they share: loading with authorization, sealing the content,
@@ -26,6 +27,7 @@ pub mod confirm_payment;
 pub mod counter;
 pub mod edit;
 pub mod import_statement;
+pub mod invoice;
 pub mod order;
 pub mod pay;
 pub mod place;

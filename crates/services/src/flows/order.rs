@@ -39,6 +39,8 @@ pub struct Order {
     pub vouchers: Vec<Voucher>,
     /// Money given back, oldest first.
     pub refunds: Vec<super::refund::Refund>,
+    /// The invoices requested when it was paid, oldest first.
+    pub invoices: Vec<super::invoice::InvoiceView>,
     pub paid_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -122,6 +124,7 @@ pub(crate) async fn assemble(app: &App, record: &OrderRecord) -> Result<Order, S
         lines,
         vouchers,
         refunds: super::refund::of_order(app, record.id).await?,
+        invoices: super::invoice::of_order(app, record.id).await?,
         paid_at: record.paid_at,
         created_at: record.created_at,
         updated_at: record.updated_at,

@@ -156,6 +156,7 @@ pub async fn refund(
         )
         .await?;
     }
+    super::invoice::withdraw_for_order(&mut tx, actor, id).await?;
     let operator = match actor {
         Actor::Operator { id, .. } => Some(*id),
         _ => None,

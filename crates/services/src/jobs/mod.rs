@@ -7,6 +7,7 @@
 
 pub mod crl;
 pub mod housekeeping;
+pub mod invoices;
 pub mod ocsp_renewal;
 pub mod outbox;
 pub mod reconcile_payments;
@@ -24,4 +25,5 @@ pub fn spawn_all(app: &Arc<App>) {
     tokio::spawn(outbox::run(app.clone()));
     tokio::spawn(unpaid_orders::run(app.clone()));
     tokio::spawn(reconcile_payments::run(app.clone()));
+    tokio::spawn(invoices::run(app.clone()));
 }

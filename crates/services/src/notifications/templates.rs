@@ -40,6 +40,14 @@ pub enum Template {
     PaymentException { number: String, reason: String },
     /// The order is paid (finance confirmed the transfer).
     OrderPaid { number: String, amount: String },
+    /// The electronic invoice of an order is issued (seed 001: sent to the e-mail given).
+    InvoiceIssued { number: String, order: String },
+    /// The paper invoice of an order is with the courier.
+    InvoiceMailed {
+        order: String,
+        courier: String,
+        tracking_no: String,
+    },
     /// Finance cancelled the paid order and gives `amount` back: `online`, to the account
     /// that paid; else by bank transfer to the remitter.
     OrderRefunded {
@@ -93,6 +101,8 @@ impl Template {
             Template::PaymentException { .. } => "order.payment_exception",
             Template::OrderPaid { .. } => "order.paid",
             Template::OrderRefunded { .. } => "order.refunded",
+            Template::InvoiceIssued { .. } => "invoice.issued",
+            Template::InvoiceMailed { .. } => "invoice.mailed",
         }
     }
 
@@ -289,6 +299,44 @@ impl Template {
                     } else {
                         "transferred back to the account that paid"
                     }
+                ),
+            },
+            (Template::InvoiceIssued { number, order }, Lang::Zh) => Rendered {
+                subject: format!("订单{order}的电子发票已开具"),
+                text: format!(
+                    "您的订单{order}的电子发票（发票号码{number}）已开具。请登录网上业务大厅，在“我的订单”中打开该订单下载发票（PDF）。"
+                ),
+            },
+            (Template::InvoiceIssued { number, order }, Lang::En) => Rendered {
+                subject: format!("The invoice of order {order} is issued"),
+                text: format!(
+                    "The electronic invoice of your order {order} (number {number}) is issued. Log in to the online hall and download it (PDF) from the order under My orders."
+                ),
+            },
+            (
+                Template::InvoiceMailed {
+                    order,
+                    courier,
+                    tracking_no,
+                },
+                Lang::Zh,
+            ) => Rendered {
+                subject: format!("订单{order}的纸质发票已寄出"),
+                text: format!(
+                    "您的订单{order}的纸质发票已寄出，快递：{courier}，单号：{tracking_no}。"
+                ),
+            },
+            (
+                Template::InvoiceMailed {
+                    order,
+                    courier,
+                    tracking_no,
+                },
+                Lang::En,
+            ) => Rendered {
+                subject: format!("The paper invoice of order {order} is mailed"),
+                text: format!(
+                    "The paper invoice of your order {order} is mailed: courier {courier}, tracking number {tracking_no}."
                 ),
             },
             (Template::ApplicationApproved { number, holder }, Lang::Zh) => Rendered {

@@ -35,7 +35,7 @@ use crate::error::ErrorBody;
         console::reviews::queue, console::reviews::one, console::reviews::take,
         console::reviews::release, console::reviews::approve, console::reviews::reject,
         orders::list, orders::awaiting, orders::place_order, orders::one, orders::cancel_order,
-        orders::upload_voucher, orders::get_voucher, orders::pay_online,
+        orders::upload_voucher, orders::get_voucher, orders::get_invoice, orders::pay_online,
     ),
     components(schemas(
         certificates::CaView, certificates::IssueBody, certificates::CertificateView,
@@ -55,7 +55,7 @@ use crate::error::ErrorBody;
         console::reviews::QueueItemView, console::reviews::RejectBody,
         applications::UploadForm, applications::UploadedView, applications::DocumentView, applications::PhoneLinkView,
         orders::OrderView, orders::LineView, orders::VoucherView, orders::RemittanceView,
-        orders::RefundView,
+        orders::RefundView, orders::InvoiceView,
         orders::AwaitingView, orders::PlaceBody, orders::VoucherForm, orders::OnlineCodeView,
     )),
     modifiers(&CommonResponses)
@@ -237,7 +237,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 63, "every operation of the API is described");
+        assert_eq!(checked, 64, "every operation of the API is described");
         let phone = &doc["components"]["schemas"]["CodeRequest"]["properties"]["phone"];
         assert_eq!(phone["pattern"], "^1[3-9][0-9]{9}$");
         let purpose = &doc["components"]["schemas"]["CodePurposeName"]["enum"];

@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
             )),
         )
         .route("/orders/{id}/vouchers/{voucher}", get(get_voucher))
+        .route("/orders/{id}/invoices/{invoice}/{format}", get(get_invoice))
         .route("/orders/{id}/online-payment", post(pay_online))
 }
 
@@ -72,6 +73,26 @@ pub struct RemittanceView {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct InvoiceView {
+    id: i64,
+    /// `electronic_normal`, `paper_normal` or `vat_special`.
+    kind: String,
+    title: String,
+    amount_fen: u64,
+    /// `requested`, `issued`, `mailed` or `withdrawn`.
+    status: String,
+    status_name: String,
+    /// The promise: issued (electronic) or mailed (paper) by then.
+    due_at: i64,
+    number: Option<String>,
+    issued_on: Option<String>,
+    /// The files to download: `pdf`, and `ofd` or `xml` when issued with one.
+    formats: Vec<String>,
+    courier: Option<String>,
+    tracking_no: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct RefundView {
     refund_no: String,
     amount_fen: u64,
@@ -105,6 +126,8 @@ pub struct OrderView {
     /// Money given back (finance's refund of the cancelled order, or a payment the order
     /// could not use), oldest first.
     refunds: Vec<RefundView>,
+    /// The invoices requested when it was paid.
+    invoices: Vec<InvoiceView>,
     remittance: Option<RemittanceView>,
     created_at: i64,
     paid_at: Option<i64>,
@@ -164,6 +187,30 @@ fn view(order: Order, lang: Lang) -> OrderView {
                 online: r.online,
                 reason: r.reason,
                 refunded_at: r.refunded_at,
+            })
+            .collect(),
+        invoices: order
+            .invoices
+            .into_iter()
+            .map(|i| InvoiceView {
+                id: i.id,
+                kind: i.kind.as_str().into(),
+                title: i.title,
+                amount_fen: i.amount.0,
+                status: domain::Status::as_str(i.status).into(),
+                status_name: lang.pick(i.status.name_zh(), i.status.name_en()).into(),
+                due_at: i.due_at,
+                formats: i
+                    .number
+                    .as_ref()
+                    .map(|_| "pdf".to_string())
+                    .into_iter()
+                    .chain(i.other_format)
+                    .collect(),
+                number: i.number,
+                issued_on: i.issued_on,
+                courier: i.courier,
+                tracking_no: i.tracking_no,
             })
             .collect(),
         remittance,
@@ -379,6 +426,28 @@ pub async fn get_voucher(
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok(crate::upload::image_response(jpeg, "voucher"))
+}
+
+/// A file of an issued invoice of the customer's order (`format`: `pdf`, or the `ofd` or
+/// `xml` when there is one), as a download.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/invoices/{invoice}/{format}", security(("customer" = [])), params(("id" = i64, Path), ("invoice" = i64, Path), ("format" = String, Path)), responses(
+    (status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = ErrorBody),
+))]
+pub async fn get_invoice(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    Customer(session): Customer,
+    Path((id, invoice, format)): Path<(String, String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    let id = order_id(&id, lang)?;
+    let invoice: i64 = invoice
+        .parse()
+        .map_err(|_| ApiError::new(order::not_found(id), lang))?;
+    let file =
+        services::flows::invoice::download(&state.app, &session.actor(), id, invoice, &format)
+            .await
+            .map_err(|e| ApiError::new(e, lang))?;
+    Ok(crate::upload::invoice_response(file))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -340,6 +340,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("console.reviews", "审核队列", "Review queue"),
     ("console.payments", "财务核款", "Payments to confirm"),
     ("console.statements", "银行流水", "Bank statements"),
+    ("console.invoices", "发票管理", "Invoices"),
     ("console.counter", "现场受理", "Counter"),
     ("console.your_roles", "您的角色：", "Your roles: "),
     ("queue.counter", "现场受理", "Counter business"),

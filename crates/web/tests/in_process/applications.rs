@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::harness::{Client, TestApp, jpeg};
 
-const PHONE: &str = "13800138101";
+pub(crate) const PHONE: &str = "13800138101";
 
 fn organisation(uscc: &str) -> Value {
     json!({

@@ -32,7 +32,7 @@ async fn draft(client: &mut Client<'_>) -> i64 {
     id
 }
 
-fn stored_objects(test: &TestApp) -> Vec<std::path::PathBuf> {
+pub(crate) fn stored_objects(test: &TestApp) -> Vec<std::path::PathBuf> {
     let root = test.app.data_dir.join("documents").join("docs");
     match std::fs::read_dir(root) {
         Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),

@@ -47,6 +47,9 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temporary directory");
         let clock = Arc::new(SettableClock::at(at("2026-11-02", 10, 0)));
         let mut config = Config::under(dir.path(), clock.clone()).expect("configuration");
+        config.invoicing = Some(services::flows::invoice::sandbox_issuer(
+            config.pdf_font.clone(),
+        ));
         adjust(&mut config);
         let (sms, email) = (
             Arc::new(SandboxNotifier::new()),

@@ -10,6 +10,7 @@ mod console;
 mod counter;
 mod documents;
 mod hardening;
+mod invoices;
 mod online;
 mod orders;
 mod printing;

@@ -102,6 +102,8 @@ async fn online_refund(sim: &Simulator, test: TestApp) {
     assert_eq!(shown["refunds"][0]["status"], "pending", "{shown}");
     assert_eq!(shown["refunds"][0]["amount_fen"], 10_000);
     assert_eq!(shown["refunds"][0]["online"], true);
+    // The invoice asked for with the application is withdrawn with the order.
+    assert_eq!(shown["invoices"][0]["status"], "withdrawn", "{shown}");
 
     // The reconciliation asks again with the same number: recorded, and refunded once.
     let round = services::jobs::reconcile_payments::run_once(&test.app)

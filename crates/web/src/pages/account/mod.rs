@@ -59,6 +59,10 @@ pub fn routes() -> Router<AppState> {
             )),
         )
         .route("/orders/{id}/vouchers/{voucher}", get(orders::voucher))
+        .route(
+            "/orders/{id}/invoices/{invoice}/{format}",
+            get(orders::invoice_file),
+        )
         .merge(applications::wizard_routes::<SignedIn>())
         .route(
             "/c/{code}/apply",

@@ -414,6 +414,25 @@ pub async fn voucher(
     }
 }
 
+/// 电子发票下载: a file of an issued invoice of the customer's order.
+pub async fn invoice_file(
+    State(state): State<AppState>,
+    request: PageRequest,
+    SignedIn(customer): SignedIn,
+    Path((id, invoice, format)): Path<(String, String, String)>,
+) -> Response {
+    let chrome = hall_frame(&state, &request, Some(&customer));
+    let (Ok(id), Ok(invoice)) = (id.parse::<i64>(), invoice.parse::<i64>()) else {
+        return error_page(chrome, &order::not_found(0));
+    };
+    match services::flows::invoice::download(&state.app, &customer.actor(), id, invoice, &format)
+        .await
+    {
+        Ok(file) => crate::upload::invoice_response(file),
+        Err(e) => error_page(chrome, &e),
+    }
+}
+
 /// 扫码支付: the QR code of the order's pending attempt (or a new one), on the order page.
 #[derive(Deserialize, Default)]
 pub struct PayOnlineForm {

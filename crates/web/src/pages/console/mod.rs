@@ -7,6 +7,7 @@ mod audit;
 mod channels;
 mod counter;
 mod dashboard;
+mod invoices;
 mod login;
 mod messages;
 mod operators;
@@ -79,6 +80,19 @@ pub fn routes() -> Router<AppState> {
             "/console/statements/credits/{id}/{action}",
             post(statements::decide),
         )
+        .route("/console/invoices", get(invoices::queue))
+        .route("/console/invoices/{id}", get(invoices::page))
+        .route(
+            "/console/invoices/{id}/files/{action}",
+            post(invoices::upload).layer(axum::extract::DefaultBodyLimit::max(
+                invoices::MAX_INVOICE_BYTES + crate::upload::FRAMING_BYTES,
+            )),
+        )
+        .route("/console/invoices/{id}/{action}", post(invoices::act))
+        .route(
+            "/console/orders/{order}/invoices/{id}/{format}",
+            get(invoices::download),
+        )
         .route("/console/orders/{id}", get(payments::page))
         .route("/console/orders/{id}/{action}", post(payments::act))
         .route(
@@ -97,7 +111,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The console's navigation: each item with the roles that may open it.
-const NAV: [(&str, &str, &[Role]); 9] = [
+const NAV: [(&str, &str, &[Role]); 10] = [
     ("/console", "console.dashboard", &[]),
     (
         "/console/counter",
@@ -117,6 +131,11 @@ const NAV: [(&str, &str, &[Role]); 9] = [
     (
         "/console/statements",
         "console.statements",
+        &[Role::Finance, Role::Admin],
+    ),
+    (
+        "/console/invoices",
+        "console.invoices",
         &[Role::Finance, Role::Admin],
     ),
     ("/console/operators", "console.operators", &[Role::Admin]),
