@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks of docs/PERFORMANCE.md. Prints figures; asserts nothing.
 #
-#   scripts/bench.sh [sign|crl|documents|flood|issue|ocsp|all]     (default: all)
+#   scripts/bench.sh [sign|crl|documents|flood|issue|ocsp|notices|all]     (default: all)
 #
 # Uses the release binary, scratch data directories under a temp dir, wrk as the load
 # generator on this machine (installed when missing) and, for the PostgreSQL figures, the
@@ -95,7 +95,10 @@ case $what in
     documents|all) "$BIN" --data-dir "$SCRATCH/documents" bench documents --seconds 3 ;;&
     flood|all) "$BIN" bench flood --requests 1000 ;;&
     issue|all) bench_issue sqlite; bench_issue postgresql "$(postgres_url)" ;;&
-    ocsp|all) bench_ocsp ;;
-    sign|crl|documents|flood|issue) ;;
-    *) echo "usage: $0 [sign|crl|documents|flood|issue|ocsp|all]"; exit 2 ;;
+    ocsp|all) bench_ocsp ;;&
+    notices|all) # the in-process application, release build, the simulator on 127.0.0.1
+        cargo nextest run --release --locked -p certhall-web --test in_process --run-ignored only \
+            -E 'test(bench_notices)' --no-capture 2>&1 | grep -E '^(set-up|payment notices|audit chain)' ;;
+    sign|crl|documents|flood|issue|ocsp) ;;
+    *) echo "usage: $0 [sign|crl|documents|flood|issue|ocsp|notices|all]"; exit 2 ;;
 esac
