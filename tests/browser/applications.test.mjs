@@ -15,7 +15,7 @@ let browser;
 
 before(async () => {
   // No wait between two signing codes: the resubmission follows the first within seconds.
-  server = await startCertHall(['--sms-resend-after', '0']);
+  server = await startCertHall(['--sms-resend-after', '0', '--invoicing', 'sandbox']);
   browser = await startBrowser();
 });
 
@@ -292,6 +292,28 @@ test('huanbao: wizard, errors, leave and continue, signed submission, duplicates
   await page.locator('[data-testid=status]', { hasText: '已支付' }).waitFor();
   await page.locator('[data-testid=paid]').waitFor();
   await shoot(page, 'order-paid');
+  // 发票: requested when paid; finance has the invoicing service issue it; the customer
+  // downloads the electronic invoice from the order.
+  await finance.getByRole('link', { name: '发票管理' }).click();
+  await finance.locator('[data-testid=invoice-row]', { hasText: orderNumber }).waitFor();
+  await shoot(finance, 'console-invoices');
+  await finance.locator('[data-testid=invoice-row]', { hasText: orderNumber }).locator('a').first().click();
+  await finance.locator('[data-testid=asked]', { hasText: '增值税电子普通发票' }).waitFor();
+  await finance.getByRole('button', { name: '由开票服务开具' }).click();
+  const invoiceNumber = (await finance.locator('[data-testid=number]').innerText()).trim();
+  assert.match(invoiceNumber, /^\d{20}$/);
+  await shoot(finance, 'console-invoice');
+  await page.reload();
+  await page.locator('[data-testid=invoice]', { hasText: invoiceNumber }).waitFor();
+  await shoot(page, 'order-invoice');
+  const [invoicePdf] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('[data-testid=invoice-download]').click(),
+  ]);
+  const invoiceFile = join(server.dataDir, 'invoice.pdf');
+  await invoicePdf.saveAs(invoiceFile);
+  const invoiceText = execFileSync('pdftotext', ['-raw', invoiceFile, '-'], { encoding: 'utf8' }).replace(/\s+/g, '');
+  assert.ok(invoiceText.includes(invoiceNumber) && invoiceText.includes('北京环保科技有限公司'), invoiceText);
   await page.goto(server.base + '/orders');
   await page.locator('[data-testid=order-row]', { hasText: orderNumber }).waitFor();
   await shoot(page, 'orders');

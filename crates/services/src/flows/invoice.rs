@@ -48,6 +48,8 @@ const DAY: i64 = 86_400;
 pub struct InvoiceView {
     pub id: i64,
     pub order_id: i64,
+    /// The order's number (订单号).
+    pub order_number: String,
     pub request_no: String,
     pub kind: InvoiceKind,
     pub title: String,
@@ -66,13 +68,14 @@ pub struct InvoiceView {
 }
 
 impl InvoiceView {
-    fn of(record: InvoiceRecord) -> Result<InvoiceView, ServiceError> {
+    fn of(record: InvoiceRecord, order_number: String) -> Result<InvoiceView, ServiceError> {
         let kind = kind_of(&record.kind)?;
         let request: Invoice = serde_json::from_str(&record.request)
             .map_err(|e| ServiceError::internal("invoice", e))?;
         Ok(InvoiceView {
             id: record.id,
             order_id: record.order_id,
+            order_number,
             request_no: record.request_no,
             kind,
             title: record.title,
@@ -206,19 +209,30 @@ pub(crate) async fn withdraw_for_order(
 }
 
 /// The invoices of order `order_id` (the caller has checked who may read the order).
-pub(crate) async fn of_order(app: &App, order_id: i64) -> Result<Vec<InvoiceView>, ServiceError> {
+pub(crate) async fn of_order(
+    app: &App,
+    order_id: i64,
+    order_number: &str,
+) -> Result<Vec<InvoiceView>, ServiceError> {
     store::invoices::for_order(&app.store, order_id)
         .await?
         .into_iter()
-        .map(InvoiceView::of)
+        .map(|record| InvoiceView::of(record, order_number.to_string()))
         .collect()
+}
+
+/// The number of order `id`, for an invoice's view.
+async fn order_number_of(app: &App, id: i64) -> Result<String, ServiceError> {
+    let placed = store::orders::find(&app.store, id)
+        .await?
+        .ok_or_else(|| order::not_found(id))?;
+    Ok(order::number(placed.id, placed.created_at))
 }
 
 /// One invoice in finance's queue.
 #[derive(Debug, Clone)]
 pub struct QueueItem {
     pub invoice: InvoiceView,
-    pub order_number: String,
     /// Seconds past the promise (negative: still in time).
     pub overdue: i64,
 }
@@ -236,13 +250,10 @@ pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<QueueItem>, ServiceEr
             .into_iter()
             .filter(|r| r.kind != "electronic_normal"),
     ) {
-        let Some(placed) = store::orders::find(&app.store, record.order_id).await? else {
-            continue;
-        };
+        let order_number = order_number_of(app, record.order_id).await?;
         items.push(QueueItem {
             overdue: now - record.due_at,
-            order_number: order::number(placed.id, placed.created_at),
-            invoice: InvoiceView::of(record)?,
+            invoice: InvoiceView::of(record, order_number)?,
         });
     }
     Ok(items)
@@ -260,11 +271,11 @@ fn not_found(id: i64) -> ServiceError {
 /// Invoice `id` for finance.
 pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<InvoiceView, ServiceError> {
     actor.require_any(&[Role::Finance, Role::Admin])?;
-    InvoiceView::of(
-        store::invoices::find(&app.store, id)
-            .await?
-            .ok_or_else(|| not_found(id))?,
-    )
+    let record = store::invoices::find(&app.store, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let order_number = order_number_of(app, record.order_id).await?;
+    InvoiceView::of(record, order_number)
 }
 
 /// The format of an uploaded invoice file, by its content: `pdf`, `ofd` (a zip package)
@@ -425,7 +436,7 @@ async fn issue_one(app: &App, actor: &Actor, record: InvoiceRecord) -> Result<()
     let placed = store::orders::find(&app.store, record.order_id)
         .await?
         .ok_or_else(|| order::not_found(record.order_id))?;
-    let view = InvoiceView::of(record.clone())?;
+    let view = InvoiceView::of(record.clone(), order::number(placed.id, placed.created_at))?;
     let (taxpayer_id, address_phone, bank_account) = match &view.request {
         Invoice::VatSpecial {
             taxpayer_id,

@@ -124,7 +124,8 @@ pub(crate) async fn assemble(app: &App, record: &OrderRecord) -> Result<Order, S
         lines,
         vouchers,
         refunds: super::refund::of_order(app, record.id).await?,
-        invoices: super::invoice::of_order(app, record.id).await?,
+        invoices: super::invoice::of_order(app, record.id, &number(record.id, record.created_at))
+            .await?,
         paid_at: record.paid_at,
         created_at: record.created_at,
         updated_at: record.updated_at,
