@@ -29,27 +29,42 @@ export async function startCertHall(extraArgs = []) {
   const dataDir = mkdtempSync(join(tmpdir(), 'certhall-browser-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(binary, ['--data-dir', dataDir, '--public-url', base, ...extraArgs, 'serve', '--listen', `127.0.0.1:${port}`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, RUST_LOG: 'warn' },
-  });
   let log = '';
-  child.stderr.on('data', (chunk) => { log += chunk; });
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`certhall exited: ${log}`);
-    try {
-      const response = await fetch(`${base}/healthz`);
-      if (response.ok) break;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
+  // Starts `serve` on the port and data directory and waits until it answers.
+  async function launch() {
+    const started = spawn(binary, ['--data-dir', dataDir, '--public-url', base, ...extraArgs, 'serve', '--listen', `127.0.0.1:${port}`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, RUST_LOG: 'warn' },
+    });
+    started.stderr.on('data', (chunk) => { log += chunk; });
+    for (let i = 0; i < 300; i++) {
+      if (started.exitCode !== null) throw new Error(`certhall exited: ${log}`);
+      try {
+        const response = await fetch(`${base}/healthz`);
+        if (response.ok) break;
+      } catch { /* not up yet */ }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return started;
   }
+  const exited = (process) => new Promise((r) => (process.exitCode !== null || process.signalCode !== null ? r() : process.on('exit', r)));
+  let child = await launch();
   return {
     base,
     dataDir,
     log: () => log,
+    /// `kill -9`: no shutdown of any kind; the data directory stays.
+    async kill() {
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    /// Starts again on the same port and data directory (after `kill`).
+    async restart() {
+      child = await launch();
+    },
     async stop() {
       child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
+      await exited(child);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -269,6 +269,25 @@ impl TestApp {
         console
     }
 
+    /// The audit log's actions on `object` (e.g. `order:3`) starting with `action`, newest
+    /// first, as an administrator reads them.
+    pub async fn audit_actions(&self, object: &str, action: &str) -> Vec<String> {
+        let filter = domain::AuditFilter {
+            action_prefix: action.into(),
+            object_prefix: object.into(),
+            ..Default::default()
+        };
+        let admin = services::people::actor::Actor::Cli("test".into());
+        services::audit::list(&self.app, &admin, &filter, 500)
+            .await
+            .expect("audit log")
+            .into_iter()
+            // `order:1` is not `order:12`.
+            .filter(|e| e.object == object)
+            .map(|e| e.action)
+            .collect()
+    }
+
     /// One round of every background job, now (outbox delivery, CRL publication).
     pub async fn run_jobs(&self) {
         services::jobs::outbox::run_once(&self.app)
