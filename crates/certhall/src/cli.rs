@@ -162,7 +162,8 @@ pub struct GlobalArgs {
     )]
     pub identity: IdentityProvider,
     /// The invoicing service: `none` (finance attaches the invoices issued on the tax
-    /// platform) or `sandbox` (issues at once, PDFs stamped 沙箱; for demos and tests).
+    /// platform), `sandbox` (issues at once, PDFs stamped 沙箱; for demos and tests) or
+    /// `http` (a platform speaking CertHall's signed JSON; docs/PAYMENTS.md).
     #[arg(
         long,
         global = true,
@@ -171,6 +172,23 @@ pub struct GlobalArgs {
         default_value = "none"
     )]
     pub invoicing: InvoicingProvider,
+    /// The invoicing service's base URL (with --invoicing http).
+    #[arg(long, global = true, env = "CERTHALL_INVOICING_URL")]
+    pub invoicing_url: Option<String>,
+    /// Our app id at the invoicing service (with --invoicing http).
+    #[arg(long, global = true, env = "CERTHALL_INVOICING_APP_ID")]
+    pub invoicing_app_id: Option<String>,
+    /// File holding the shared signing secret (with --invoicing http).
+    #[arg(long, global = true, env = "CERTHALL_INVOICING_SECRET_FILE")]
+    pub invoicing_secret_file: Option<PathBuf>,
+    /// Seconds the invoicing service has to answer one call.
+    #[arg(
+        long,
+        global = true,
+        env = "CERTHALL_INVOICING_TIMEOUT",
+        default_value_t = 20
+    )]
+    pub invoicing_timeout: u64,
     /// The identity service's base URL (with --identity http).
     #[arg(long, global = true, env = "CERTHALL_IDENTITY_URL")]
     pub identity_url: Option<String>,
@@ -279,6 +297,7 @@ pub struct GlobalArgs {
 pub enum InvoicingProvider {
     None,
     Sandbox,
+    Http,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -13,6 +13,7 @@ pub mod identity;
 pub mod invoicing;
 pub mod notify;
 pub mod payment;
+pub mod signed_json;
 pub mod signing;
 pub mod storage;
 

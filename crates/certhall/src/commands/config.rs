@@ -46,11 +46,13 @@ pub fn config(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<Config> {
     if let IdentityProvider::Http = global.identity {
         config.identity = identity_service(global, config.clock.clone())?;
     }
-    if let InvoicingProvider::Sandbox = global.invoicing {
-        config.invoicing = Some(services::flows::invoice::sandbox_issuer(
+    config.invoicing = match global.invoicing {
+        InvoicingProvider::None => None,
+        InvoicingProvider::Sandbox => Some(services::flows::invoice::sandbox_issuer(
             config.pdf_font.clone(),
-        ));
-    }
+        )),
+        InvoicingProvider::Http => Some(invoicing_service(global, config.clock.clone())?),
+    };
     if global.alipay_gateway.is_some() {
         config
             .online_payments
@@ -117,6 +119,41 @@ fn s3_store(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<providers::sto
         clock,
     )
     .map_err(anyhow::Error::msg)
+}
+
+/// The invoicing platform the flags describe (signed JSON).
+fn invoicing_service(
+    global: &GlobalArgs,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<dyn providers::invoicing::InvoiceIssuer>> {
+    let url = global
+        .invoicing_url
+        .as_deref()
+        .context("--invoicing-url is required with --invoicing http")?;
+    let app_id = global
+        .invoicing_app_id
+        .as_deref()
+        .context("--invoicing-app-id is required with --invoicing http")?;
+    let path = global
+        .invoicing_secret_file
+        .as_ref()
+        .context("--invoicing-secret-file is required with --invoicing http")?;
+    let secret = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path)
+            .with_context(|| format!("--invoicing-secret-file: reading {}", path.display()))?,
+    );
+    if !(1..=120).contains(&global.invoicing_timeout) {
+        bail!("--invoicing-timeout: 1 to 120 seconds");
+    }
+    let issuer = providers::invoicing::http::HttpIssuer::new(
+        url,
+        app_id,
+        secret.trim().as_bytes(),
+        std::time::Duration::from_secs(global.invoicing_timeout),
+        clock,
+    )
+    .map_err(anyhow::Error::msg)?;
+    Ok(Arc::new(issuer))
 }
 
 /// The identity service the flags describe.

@@ -5,8 +5,10 @@
 //!
 //! Adapters: [`sandbox::SandboxIssuer`] (deterministic numbers, an XML in the shape of the
 //! 数电票's, and a PDF drawn by the renderer it is given, the one CertHall prints its own
-//! forms with). A real platform's adapter is one more file here, behind the same trait.
+//! forms with) and [`http::HttpIssuer`] (a real platform, or a gateway in front of one,
+//! over CertHall's signed JSON).
 
+pub mod http;
 pub mod sandbox;
 
 use domain::Fen;
