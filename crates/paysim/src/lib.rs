@@ -307,6 +307,22 @@ impl Simulator {
             .map_or(0, |t| t.refunded_fen)
     }
 
+    /// Sends the original TRADE_SUCCESS notice of paid trade `out_trade_no` again, freshly
+    /// signed, whatever became of the trade since (refunded, closed): one delivery, now.
+    /// False when the trade was never paid or the merchant did not answer `success`.
+    pub async fn replay_success(&self, out_trade_no: &str) -> bool {
+        let trade = {
+            let inner = self.inner.lock().expect("simulator state");
+            match inner.trades.get(out_trade_no) {
+                Some(t) if !t.trade_no.is_empty() => t.clone(),
+                _ => return false,
+            }
+        };
+        let body = self.notice_body(out_trade_no, &trade, NoticeFault::None);
+        self.deliver(out_trade_no, &trade.notify_url, &body, 1)
+            .await
+    }
+
     /// How many requests were refused for their signature.
     pub fn refused_requests(&self) -> usize {
         self.inner.lock().expect("simulator state").refused

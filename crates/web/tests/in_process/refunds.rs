@@ -1,6 +1,7 @@
 //! Refunds on the in-process application: finance cancels a paid order and gives back part
 //! of an online payment through Alipay (the simulator on 127.0.0.1) with a fixed refund
-//! number, so that the retry after a lost answer refunds once; a bank-transfer order's
+//! number, so that the retry after a lost answer refunds once, and the payment's notice
+//! sent again afterwards changes nothing; a bank-transfer order's
 //! refund recorded with the bank's reference; an application under review stops the
 //! refund, all or nothing; the customer is told; nobody but finance gives money back.
 //! On SQLite and PostgreSQL.
@@ -132,6 +133,17 @@ async fn online_refund(sim: &Simulator, test: TestApp) {
             .any(|m| m.text.contains("已撤销") && m.text.contains("100.00元")),
         "{sms:?}"
     );
+
+    // Alipay sends the original payment notice again after the refund: acknowledged,
+    // and nothing moves back.
+    assert!(sim.replay_success(&trade).await);
+    let shown = customer
+        .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
+        .await
+        .json();
+    assert_eq!(shown["status"], "refunded");
+    assert_eq!(shown["refunds"].as_array().unwrap().len(), 1);
+    assert_eq!(status_of(&mut customer, application).await, "cancelled");
 
     // A second refund of the same order is refused: it is refunded.
     let again = refund::refund(
