@@ -69,9 +69,20 @@ form = dict(notice_params, sign=notice_sign, sign_type="RSA2")
 # quote_plus: spaces as '+', UTF-8 percent-encoded, as Alipay posts it.
 notice_body = "&".join(k + "=" + urllib.parse.quote_plus(v) for k, v in form.items())
 
+# The same notice in GBK (an app whose charset is GBK): the content signed as GBK bytes and
+# the form percent-encoded in GBK; verification is over the decoded bytes, before any
+# transcoding (smartwalle's notify_encoding_test does the same).
+gbk_params = dict(notice_params, charset="gbk", notify_id="ac05099524730693a8b330c5ecf72da9787",
+                  out_trade_no="PA20261102000002", subject="CertHall 订单 北京环保科技有限公司")
+gbk_content = get_sign_content({k: v for k, v in gbk_params.items() if v})
+gbk_sign = sign_with_rsa2(KEY_BODY, gbk_content, "gbk")
+gbk_form = dict(gbk_params, sign=gbk_sign, sign_type="RSA2")
+gbk_body = "&".join(k + "=" + urllib.parse.quote_plus(v, encoding="gbk") for k, v in gbk_form.items())
+
 print(json.dumps({
     "sdk": "alipay-sdk-python 3.7.1411: get_sign_content, sign_with_rsa2",
     "request": {"params": request_params, "sign_content": request_content, "sign": signed(request_content)},
     "response": {"body": response_body, "signed": signed_part},
     "notice": {"body": notice_body, "sign_content": notice_content},
+    "notice_gbk": {"body": gbk_body, "sign_content_gbk_hex": gbk_content.encode("gbk").hex()},
 }, ensure_ascii=False, indent=2))

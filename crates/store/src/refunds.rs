@@ -97,6 +97,13 @@ pub async fn set_done(
     Ok(())
 }
 
+pub async fn find(store: &Store, id: i64) -> Result<Option<RefundRecord>, StoreError> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?)
+}
+
 pub async fn find_in(tx: &mut WriteTx, id: i64) -> Result<Option<RefundRecord>, StoreError> {
     Ok(sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
         .bind(id)

@@ -519,6 +519,38 @@ mod tests {
     }
 
     #[test]
+    fn a_gbk_notice_is_verified_over_its_gbk_bytes() {
+        // The SDK signed the content as GBK bytes; the form is percent-encoded in GBK.
+        let vectors: Value =
+            serde_json::from_str(include_str!("../../tests/vectors/alipay.json")).unwrap();
+        let notice = &vectors["notice_gbk"];
+        let body = notice["body"].as_str().unwrap().as_bytes();
+        let pairs = form_pairs(body);
+        let content = notice_sign_content(&pairs);
+        assert_eq!(
+            hex::encode(&content),
+            notice["sign_content_gbk_hex"].as_str().unwrap()
+        );
+        assert!(
+            String::from_utf8(content.clone()).is_err(),
+            "the subject's bytes are GBK, left untouched"
+        );
+        let public = super::super::key_der(MERCHANT_PUBLIC).unwrap();
+        let sign = pairs.iter().find(|(k, _)| k == b"sign").unwrap().1.clone();
+        assert!(verify(&public, &content, std::str::from_utf8(&sign).unwrap()).is_ok());
+        // Transcoded to UTF-8 first, it would not verify.
+        let transcoded = String::from_utf8_lossy(&content).into_owned();
+        assert!(
+            verify(
+                &public,
+                transcoded.as_bytes(),
+                std::str::from_utf8(&sign).unwrap()
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
     fn china_time_is_gmt_plus_eight() {
         assert_eq!(super::super::china_time(0), "1970-01-01 08:00:00");
         assert_eq!(

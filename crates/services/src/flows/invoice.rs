@@ -145,7 +145,8 @@ pub(crate) async fn request_for_order(
             serde_json::to_string(&invoice).map_err(|e| ServiceError::internal("invoice", e))?;
         wanted.entry(key).or_insert((invoice, 0)).1 += item.amount_fen;
     }
-    let paid_at = record.paid_at.unwrap_or(tx.now().seconds());
+    // Paid in this transaction: the promise counts from now.
+    let paid_at = tx.now().seconds();
     for (n, (request, (invoice, amount))) in wanted.into_iter().enumerate() {
         let Some((kind, title)) = parts(&invoice) else {
             continue;
@@ -165,7 +166,7 @@ pub(crate) async fn request_for_order(
                 title,
                 request: &request,
                 amount_fen: amount,
-                due_at: tx.now().seconds().max(paid_at) + days * DAY,
+                due_at: paid_at + days * DAY,
             },
         )
         .await?;

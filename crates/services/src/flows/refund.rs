@@ -181,8 +181,11 @@ pub async fn refund(
     };
     order::tell_customer(&mut tx, &record, &template, "refund").await?;
     tx.commit().await?;
-    if attempt.is_some() {
-        send_due(app).await?;
+    if attempt.is_some()
+        && let Some(made) = store::refunds::find(&app.store, refund_id).await?
+    {
+        // At once; whatever the answer, the reconciliation job asks again until it is done.
+        send(app, made).await?;
     }
     Ok(refund_id)
 }
@@ -234,51 +237,61 @@ pub(crate) async fn give_back(
 pub async fn send_due(app: &App) -> Result<u64, ServiceError> {
     let mut recorded = 0;
     for due in store::refunds::due_online(&app.store, 200).await? {
-        let Some(attempt_id) = due.attempt_id else {
-            continue;
-        };
-        let Some(attempt) = store::payments::find(&app.store, attempt_id).await? else {
-            continue;
-        };
-        let Some(online) = app.online_payment(&attempt.provider) else {
-            continue;
-        };
-        let request = RefundRequest {
-            out_trade_no: attempt.out_trade_no.clone(),
-            out_refund_no: due.refund_no.clone(),
-            amount: Fen(u64::try_from(due.amount_fen).unwrap_or_default()),
-            paid: Fen(u64::try_from(attempt.amount_fen).unwrap_or_default()),
-            reason: due.reason.clone(),
-        };
-        match online.provider.refund(&request).await {
-            Ok(RefundOutcome::Refunded { moved }) => {
-                let mut tx = app.store.begin_write().await?;
-                if mark_refunded(&mut tx, due.id, RefundEvent::Refunded, None)
-                    .await?
-                    .is_some()
-                {
-                    crate::audit::record(
-                        &mut tx,
-                        &Actor::System,
-                        AuditAction::OrderRefund,
-                        order::object(due.order_id),
-                        serde_json::json!({
-                            "out_trade_no": attempt.out_trade_no, "refund_no": due.refund_no,
-                            "amount_fen": due.amount_fen, "moved_now": moved, "by": "online",
-                        }),
-                    )
-                    .await?;
-                    recorded += 1;
-                }
-                tx.commit().await?;
-            }
-            Ok(RefundOutcome::Processing) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, refund_no = %due.refund_no, "refund");
-            }
+        if send(app, due).await? {
+            recorded += 1;
         }
     }
     Ok(recorded)
+}
+
+/// Asks the provider for online refund `due` with its fixed number; true when the
+/// provider confirmed it and it was recorded now (once).
+async fn send(app: &App, due: RefundRecord) -> Result<bool, ServiceError> {
+    let Some(attempt_id) = due.attempt_id else {
+        return Ok(false);
+    };
+    let Some(attempt) = store::payments::find(&app.store, attempt_id).await? else {
+        return Ok(false);
+    };
+    let Some(online) = app.online_payment(&attempt.provider) else {
+        return Ok(false);
+    };
+    let request = RefundRequest {
+        out_trade_no: attempt.out_trade_no.clone(),
+        out_refund_no: due.refund_no.clone(),
+        amount: Fen(u64::try_from(due.amount_fen).unwrap_or_default()),
+        paid: Fen(u64::try_from(attempt.amount_fen).unwrap_or_default()),
+        reason: due.reason.clone(),
+    };
+    match online.provider.refund(&request).await {
+        Ok(RefundOutcome::Refunded { moved }) => {
+            let mut tx = app.store.begin_write().await?;
+            let recorded = mark_refunded(&mut tx, due.id, RefundEvent::Refunded, None)
+                .await?
+                .is_some();
+            if recorded {
+                crate::audit::record(
+                    &mut tx,
+                    &Actor::System,
+                    AuditAction::OrderRefund,
+                    order::object(due.order_id),
+                    serde_json::json!({
+                        "out_trade_no": attempt.out_trade_no, "refund_no": due.refund_no,
+                        "amount_fen": due.amount_fen, "moved_now": moved, "by": "online",
+                    }),
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(recorded)
+        }
+        // Settled later by the provider: asked again next round, with the same number.
+        Ok(RefundOutcome::Processing) => Ok(false),
+        Err(e) => {
+            tracing::warn!(error = %e, refund_no = %due.refund_no, "refund");
+            Ok(false)
+        }
+    }
 }
 
 /// Finance records that refund `id` went back by bank transfer, with the bank's reference
