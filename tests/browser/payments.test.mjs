@@ -3,9 +3,12 @@
 // review) is filled in over the API in the customer's own session; in the pages the
 // customer places the order online, asks for the QR code; the buyer opens the code's page
 // in a phone-sized second browser and pays; the order page moves on by itself, and the
-// application waits for review.
+// application waits for review. Then finance cancels the paid order and refunds part of it
+// through Alipay; the customer sees the refund and the application cancelled.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startCertHall, startBrowser, startPaysim, smsCode, shoot } from './harness.mjs';
 
 let server;
@@ -103,6 +106,52 @@ test('huanbao pays online: QR code, paid on the phone, the order page moves on b
   await page.locator('[data-testid=status]', { hasText: '已支付' }).waitFor({ timeout: 20000 });
   await page.locator('[data-testid=paid]').waitFor();
   await shoot(page, 'order-paid-online');
+  const orderUrl = page.url();
+  const orderId = orderUrl.match(/\/orders\/(\d+)$/)[1];
   await page.goto(`${server.base}/applications/${id}`);
   await page.locator('[data-testid=status]', { hasText: '待审核' }).waitFor();
+
+  // The customer asks to cancel; finance cancels the paid order and refunds part of it
+  // (撤单退款): more than was paid is refused beside its field, then 100.00 goes back
+  // through Alipay and both sides see it.
+  const adminPassword = readFileSync(join(server.dataDir, 'initial-admin-password'), 'utf8').trim();
+  const finance = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
+  await finance.goto(server.base + '/console/login');
+  await finance.locator('#username').fill('admin');
+  await finance.locator('#password').fill(adminPassword);
+  await finance.getByRole('button', { name: '登录' }).click();
+  await finance.waitForURL(/\/console$/);
+  await finance.goto(server.base + '/console/operators');
+  await finance.locator('#username').fill('caiwu1');
+  await finance.locator('#display_name').fill('财务一');
+  await finance.locator('form[action="/console/operators"] input[value=finance]').check();
+  await finance.getByRole('button', { name: '新增操作员' }).click();
+  const financePassword = await finance.locator('[data-testid=new-password] code').innerText();
+  await finance.context().clearCookies();
+  await finance.goto(server.base + '/console/login');
+  await finance.locator('#username').fill('caiwu1');
+  await finance.locator('#password').fill(financePassword);
+  await finance.getByRole('button', { name: '登录' }).click();
+  await finance.waitForURL(/\/console$/);
+  await finance.getByRole('link', { name: '银行流水' }).click();
+  await finance.locator('[data-testid=no-credits]').waitFor();
+  await shoot(finance, 'console-statements');
+  await finance.goto(`${server.base}/console/orders/${orderId}`);
+  await finance.locator('#amount').fill('99999');
+  await finance.locator('#refund-reason').fill('客户申请撤单，扣除已寄出介质的费用');
+  await finance.getByRole('button', { name: '撤单并退款' }).click();
+  await finance.locator('#amount-error').waitFor();
+  assert.match(await finance.locator('#amount-error').innerText(), /不超过已支付/);
+  assert.equal(await finance.locator('#refund-reason').inputValue(), '客户申请撤单，扣除已寄出介质的费用', 'what was typed stays');
+  await shoot(finance, 'console-refund-refused');
+  await finance.locator('#amount').fill('100.00');
+  await finance.getByRole('button', { name: '撤单并退款' }).click();
+  await finance.locator('[data-testid=status]', { hasText: '已退款' }).waitFor();
+  await finance.locator('[data-testid=refund-row]', { hasText: '100.00' }).waitFor();
+  await shoot(finance, 'console-order-refunded');
+  await page.goto(orderUrl);
+  await page.locator('[data-testid=refund]', { hasText: '¥100.00' }).waitFor();
+  await shoot(page, 'order-refunded');
+  await page.goto(`${server.base}/applications/${id}`);
+  await page.locator('[data-testid=status]', { hasText: '已取消' }).waitFor();
 });

@@ -95,6 +95,11 @@ impl InvoiceView {
     pub fn is_paper(&self) -> bool {
         is_paper(self.kind)
     }
+
+    /// Still to be issued (its promise stands).
+    pub fn awaits_issue(&self) -> bool {
+        self.status == InvoiceStatus::Requested
+    }
 }
 
 fn kind_of(stored: &str) -> Result<InvoiceKind, ServiceError> {

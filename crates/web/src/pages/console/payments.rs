@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::Role;
+use domain::channel::PaymentMethod;
 use domain::order::OrderStatus;
 use serde::Deserialize;
 use services::ServiceError;
@@ -111,6 +112,8 @@ struct OrderPage {
     chrome: Chrome,
     order: Order,
     error: Option<FormError>,
+    /// What finance typed in the refused form (kept, not lost).
+    typed: FinanceForm,
 }
 framed!(OrderPage);
 
@@ -123,6 +126,9 @@ impl OrderPage {
     }
     fn awaits_confirmation(&self) -> bool {
         self.order.status == OrderStatus::AwaitingConfirmation
+    }
+    fn is_transfer(&self) -> bool {
+        self.order.method == PaymentMethod::BankTransfer
     }
     fn refundable(&self) -> bool {
         self.order.status == OrderStatus::Paid
@@ -137,6 +143,7 @@ async fn show(
     request: &PageRequest,
     id: &str,
     error: Option<(FormError, StatusCode)>,
+    typed: FinanceForm,
 ) -> Response {
     let (operator, chrome) = match require_operator(state, request, &FINANCE).await {
         Ok(found) => found,
@@ -156,6 +163,7 @@ async fn show(
             chrome,
             order,
             error,
+            typed,
         },
     )
 }
@@ -165,7 +173,7 @@ pub async fn page(
     request: PageRequest,
     Path(id): Path<String>,
 ) -> Response {
-    show(&state, &request, &id, None).await
+    show(&state, &request, &id, None, FinanceForm::default()).await
 }
 
 #[derive(Deserialize, Default)]
@@ -200,8 +208,8 @@ pub async fn act(
         }
         "refund" => {
             let refund = refund::RefundForm {
-                amount: form.amount,
-                reason: form.reason,
+                amount: form.amount.clone(),
+                reason: form.reason.clone(),
             };
             match refund::refund(&state.app, &actor, number, &refund).await {
                 Ok(_) => return see_other(&format!("/console/orders/{number}"), None),
@@ -218,6 +226,7 @@ pub async fn act(
                 &request,
                 &id,
                 Some(FormError::failed(&e, request.lang)),
+                form,
             )
             .await
         }
