@@ -353,6 +353,9 @@ pub enum Command {
     /// The notification outbox (SMS and e-mail): list, retry failed messages, send a test.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// A channel's own merchant with Alipay or WeChat Pay (keys sealed in the database).
+    #[command(subcommand)]
+    Merchant(MerchantCommand),
     /// Measure signing speed and CRL generation on this machine (prints figures).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -482,6 +485,27 @@ pub enum AuditCommand {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+}
+
+#[derive(Subcommand)]
+pub enum MerchantCommand {
+    /// Give `channel` its own merchant with `provider`, from the `--alipay-…` or
+    /// `--wechat-…` flags: the keys are checked, sealed under the master key and stored;
+    /// the key files can then be removed. Applies at `serve`'s next start.
+    Set {
+        #[arg(long)]
+        channel: String,
+        #[arg(long, value_enum)]
+        provider: MerchantProvider,
+    },
+    /// The channels' own merchants (no key is shown).
+    List,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum MerchantProvider {
+    Alipay,
+    Wechat,
 }
 
 #[derive(Subcommand)]

@@ -74,6 +74,7 @@ audit_actions! {
     OperatorLogout = "operator.logout", "操作员退出", "Operator logged out";
     ChannelCreate = "channel.create", "创建业务渠道", "Channel created";
     ChannelUpdate = "channel.update", "修改业务渠道", "Channel changed";
+    MerchantSet = "merchant.set", "设置支付商户", "A channel's payment merchant set (keys sealed)";
     OutboxRetry = "outbox.retry", "重发失败消息", "Failed message queued again";
     OutboxTest = "outbox.test", "发送测试消息", "Test message sent";
     ApplicationStart = "application.start", "创建申请", "Application started";

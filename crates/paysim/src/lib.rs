@@ -297,6 +297,16 @@ impl Simulator {
         self.inner.lock().expect("simulator state").lose_answers = n;
     }
 
+    /// The app (merchant) that created trade `out_trade_no`.
+    pub fn trade_app_id(&self, out_trade_no: &str) -> Option<String> {
+        self.inner
+            .lock()
+            .expect("simulator state")
+            .trades
+            .get(out_trade_no)
+            .map(|t| t.app_id.clone())
+    }
+
     /// What Alipay has refunded of trade `out_trade_no`, in fen.
     pub fn refunded_fen(&self, out_trade_no: &str) -> u64 {
         self.inner

@@ -125,6 +125,9 @@ pub struct OnlinePayment {
     pub provider: Arc<dyn providers::payment::PaymentProvider>,
     /// `alipay` or `wechat`.
     pub name: &'static str,
+    /// The channel it serves; `None`: every channel without its own merchant
+    /// ([`crate::hall::merchants`]).
+    pub channel: Option<String>,
     /// Our app id with the provider (WeChat Pay: the mchid): a notice for another is not ours.
     pub app_id: String,
     /// The payee the provider names (Alipay `seller_id`), when configured.
@@ -153,6 +156,8 @@ pub struct App {
     pub(crate) storage: Arc<dyn BlobStore>,
     pub(crate) identity: IdentityProviders,
     pub(crate) online_payments: Vec<OnlinePayment>,
+    /// The channels' own merchants (sealed in the database, loaded at start and on change).
+    channel_merchants: std::sync::RwLock<Vec<OnlinePayment>>,
     pub(crate) invoicing: Option<Arc<dyn providers::invoicing::InvoiceIssuer>>,
     /// Bounds how many images decode at once (decoding is CPU-heavy; it runs off the async
     /// threads and must not starve OCSP and pages).
@@ -173,7 +178,7 @@ impl App {
         let mut ca_settings = config.ca;
         ca_settings.public_base_url =
             crate::ca::public_url::settle(&store, config.public_url.as_deref()).await?;
-        Ok(Arc::new(App {
+        let app = Arc::new(App {
             store,
             clock: config.clock,
             secrets,
@@ -187,23 +192,67 @@ impl App {
             storage: config.storage,
             identity: config.identity,
             online_payments: config.online_payments,
+            channel_merchants: std::sync::RwLock::new(Vec::new()),
             invoicing: config.invoicing,
             pdf_font_settings: config.pdf_font,
             pdf_font: OnceCell::new(),
             ca: OnceCell::new(),
             data_dir: config.data_dir,
             node_id: node_id(),
-        }))
+        });
+        app.set_channel_merchants(crate::hall::merchants::load(&app).await?);
+        Ok(app)
     }
 
-    /// The online payment provider `name` (`alipay`, `wechat`), when it is configured.
-    pub fn online_payment(&self, name: &str) -> Option<&OnlinePayment> {
-        self.online_payments.iter().find(|p| p.name == name)
+    fn channel_merchants(&self) -> Vec<OnlinePayment> {
+        self.channel_merchants
+            .read()
+            .map(|m| m.clone())
+            .unwrap_or_default()
     }
 
-    /// The online payment providers configured, in the order they are offered.
-    pub fn online_payments(&self) -> &[OnlinePayment] {
-        &self.online_payments
+    pub(crate) fn set_channel_merchants(&self, merchants: Vec<OnlinePayment>) {
+        if let Ok(mut current) = self.channel_merchants.write() {
+            *current = merchants;
+        }
+    }
+
+    /// The merchant of provider `name` (`alipay`, `wechat`) that serves `channel`: the
+    /// channel's own, else the installation's; `None` when neither is configured.
+    pub fn online_payment_for(&self, channel: &str, name: &str) -> Option<OnlinePayment> {
+        self.channel_merchants()
+            .into_iter()
+            .find(|p| p.name == name && p.channel.as_deref() == Some(channel))
+            .or_else(|| {
+                self.online_payments
+                    .iter()
+                    .find(|p| p.name == name)
+                    .cloned()
+            })
+    }
+
+    /// The providers that serve `channel`, in the order they are offered (the
+    /// installation's first, then those only the channel has).
+    pub fn online_payments_for(&self, channel: &str) -> Vec<OnlinePayment> {
+        let mut names: Vec<&'static str> = self.online_payments.iter().map(|p| p.name).collect();
+        for own in self.channel_merchants() {
+            if own.channel.as_deref() == Some(channel) && !names.contains(&own.name) {
+                names.push(own.name);
+            }
+        }
+        names
+            .into_iter()
+            .filter_map(|name| self.online_payment_for(channel, name))
+            .collect()
+    }
+
+    /// Every merchant of provider `name` (the channels' first): the candidates to verify
+    /// one of its notices.
+    pub fn online_payments_named(&self, name: &str) -> Vec<OnlinePayment> {
+        let mut all = self.channel_merchants();
+        all.extend(self.online_payments.iter().cloned());
+        all.retain(|p| p.name == name);
+        all
     }
 
     /// The identity sandbox, when it is the configured verification service.
@@ -217,6 +266,11 @@ impl App {
     }
 
     /// Now, by the application's clock.
+    /// The installation's clock (for adapters made after the start).
+    pub(crate) fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
     pub fn now(&self) -> UnixTime {
         self.clock.now()
     }

@@ -29,6 +29,8 @@ pub(crate) struct Secrets {
     form_tokens: aws_lc_rs::hmac::Key,
     /// HMAC-SHA256 key of the penny-drop codes at rest (`identity-codes v1`).
     identity_codes: aws_lc_rs::hmac::Key,
+    /// AES-256-GCM key of the payment merchants' private keys at rest (`payment-keys v1`).
+    payment_keys: MasterKey,
 }
 
 impl Secrets {
@@ -57,7 +59,10 @@ impl Secrets {
             aws_lc_rs::hmac::HMAC_SHA256,
             &*master.derive("identity-codes v1"),
         );
+        let payment_keys = MasterKey::from_bytes(&*master.derive("payment-keys v1"))
+            .map_err(|e| ServiceError::internal("payment keys key", e))?;
         Ok(Secrets {
+            payment_keys,
             identity_codes,
             form_tokens,
             master,
@@ -84,6 +89,10 @@ impl Secrets {
 
     pub(crate) fn documents(&self) -> &MasterKey {
         &self.documents
+    }
+
+    pub(crate) fn payment_keys(&self) -> &MasterKey {
+        &self.payment_keys
     }
 
     pub(crate) fn print_check(&self) -> &aws_lc_rs::hmac::Key {

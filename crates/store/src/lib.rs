@@ -27,6 +27,7 @@ pub mod installation;
 pub mod invoices;
 pub mod leases;
 pub mod login_failures;
+pub mod merchants;
 pub mod ocsp_responders;
 pub mod operators;
 pub mod orders;

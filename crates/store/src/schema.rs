@@ -51,6 +51,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(14, "0014_payment_attempts"),
     migration!(15, "0015_refunds"),
     migration!(16, "0016_invoices"),
+    migration!(17, "0017_payment_merchants"),
 ];
 
 fn for_backend(backend: Backend, sql: &str) -> String {

@@ -25,7 +25,7 @@ async fn notice(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if state.app.online_payment(&provider).is_none() {
+    if state.app.online_payments_named(&provider).is_empty() {
         return StatusCode::NOT_FOUND.into_response();
     }
     let received = services::flows::pay::NoticeHeaders::new(

@@ -14,6 +14,8 @@ use services::app::IdentityProviders;
 use services::ca::Pkcs11Settings;
 use services::{App, Config, Notifiers};
 
+use services::hall::merchants::MerchantKeys;
+
 use crate::cli::{
     EmailProvider, GlobalArgs, IdentityProvider, InvoicingProvider, SmsProvider, StorageProvider,
 };
@@ -193,7 +195,16 @@ fn identity_service(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<Identi
 
 /// Alipay as the flags describe it.
 fn alipay(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<services::OnlinePayment> {
-    let gateway = global.alipay_gateway.clone().unwrap_or_default();
+    let keys = alipay_keys(global)?;
+    let notify_url = global
+        .alipay_notify_url
+        .clone()
+        .unwrap_or_else(|| format!("{}/pay/notify/alipay", public_base(global)));
+    services::hall::merchants::build(&keys, None, notify_url, clock).map_err(anyhow::Error::msg)
+}
+
+/// The Alipay merchant keys the `--alipay-…` flags give.
+pub(crate) fn alipay_keys(global: &GlobalArgs) -> Result<MerchantKeys> {
     let app_id = global
         .alipay_app_id
         .clone()
@@ -204,41 +215,41 @@ fn alipay(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<services::Online
             .with_context(|| format!("{flag} is required with --alipay-gateway"))?;
         std::fs::read_to_string(path).with_context(|| format!("{flag}: reading {}", path.display()))
     };
-    let private_key = zeroize::Zeroizing::new(read(
-        &global.alipay_private_key_file,
-        "--alipay-private-key-file",
-    )?);
-    let alipay_public_key = read(&global.alipay_public_key_file, "--alipay-public-key-file")?;
-    let provider = providers::payment::alipay::AlipayF2F::new(
-        providers::payment::alipay::AlipaySettings {
-            gateway,
-            app_id: app_id.clone(),
-            private_key,
-            alipay_public_key,
-            timeout: std::time::Duration::from_secs(15),
-        },
-        clock,
-    )
-    .map_err(anyhow::Error::msg)?;
-    let public = global
-        .public_url
-        .clone()
-        .unwrap_or_else(|| "http://127.0.0.1:8080".into());
-    Ok(services::OnlinePayment {
-        provider: Arc::new(provider),
-        name: "alipay",
+    let keys = MerchantKeys::Alipay {
+        gateway: global.alipay_gateway.clone().unwrap_or_default(),
         app_id,
         seller_id: global.alipay_seller_id.clone(),
-        notify_url: global
-            .alipay_notify_url
-            .clone()
-            .unwrap_or_else(|| format!("{}/pay/notify/alipay", public.trim_end_matches('/'))),
-        code_lifetime_seconds: 2 * 3600,
-    })
+        private_key: zeroize::Zeroizing::new(read(
+            &global.alipay_private_key_file,
+            "--alipay-private-key-file",
+        )?),
+        alipay_public_key: read(&global.alipay_public_key_file, "--alipay-public-key-file")?,
+    };
+    Ok(keys)
+}
+
+/// Where the providers' notices reach us by default.
+fn public_base(global: &GlobalArgs) -> String {
+    global
+        .public_url
+        .clone()
+        .unwrap_or_else(|| "http://127.0.0.1:8080".into())
+        .trim_end_matches('/')
+        .to_string()
 }
 
 /// WeChat Pay as the flags describe it.
 fn wechat(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<services::OnlinePayment> {
+    let keys = wechat_keys(global)?;
+    let notify_url = global
+        .wechat_notify_url
+        .clone()
+        .unwrap_or_else(|| format!("{}/pay/notify/wechat", public_base(global)));
+    services::hall::merchants::build(&keys, None, notify_url, clock).map_err(anyhow::Error::msg)
+}
+
+/// The WeChat Pay merchant keys the `--wechat-…` flags give.
+pub(crate) fn wechat_keys(global: &GlobalArgs) -> Result<MerchantKeys> {
     let required = |value: &Option<String>, flag: &str| -> Result<String> {
         value
             .clone()
@@ -250,44 +261,24 @@ fn wechat(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<services::Online
             .with_context(|| format!("{flag} is required with --wechat-base-url"))?;
         std::fs::read_to_string(path).with_context(|| format!("{flag}: reading {}", path.display()))
     };
-    let mchid = required(&global.wechat_mchid, "--wechat-mchid")?;
-    let provider = providers::payment::wechat::WechatNative::new(
-        providers::payment::wechat::WechatSettings {
-            base_url: global.wechat_base_url.clone().unwrap_or_default(),
-            mchid: mchid.clone(),
-            appid: required(&global.wechat_appid, "--wechat-appid")?,
-            merchant_serial: required(&global.wechat_merchant_serial, "--wechat-merchant-serial")?,
-            private_key: zeroize::Zeroizing::new(read(
-                &global.wechat_private_key_file,
-                "--wechat-private-key-file",
-            )?),
-            public_key: read(&global.wechat_public_key_file, "--wechat-public-key-file")?,
-            public_key_id: required(&global.wechat_public_key_id, "--wechat-public-key-id")?,
-            apiv3_key: zeroize::Zeroizing::new(
-                read(&global.wechat_apiv3_key_file, "--wechat-apiv3-key-file")?
-                    .trim()
-                    .to_string(),
-            ),
-            timeout: std::time::Duration::from_secs(15),
-        },
-        clock,
-    )
-    .map_err(anyhow::Error::msg)?;
-    let public = global
-        .public_url
-        .clone()
-        .unwrap_or_else(|| "http://127.0.0.1:8080".into());
-    Ok(services::OnlinePayment {
-        provider: Arc::new(provider),
-        name: "wechat",
-        app_id: mchid,
-        seller_id: None,
-        notify_url: global
-            .wechat_notify_url
-            .clone()
-            .unwrap_or_else(|| format!("{}/pay/notify/wechat", public.trim_end_matches('/'))),
-        code_lifetime_seconds: 2 * 3600,
-    })
+    let keys = MerchantKeys::Wechat {
+        base_url: global.wechat_base_url.clone().unwrap_or_default(),
+        mchid: required(&global.wechat_mchid, "--wechat-mchid")?,
+        appid: required(&global.wechat_appid, "--wechat-appid")?,
+        merchant_serial: required(&global.wechat_merchant_serial, "--wechat-merchant-serial")?,
+        private_key: zeroize::Zeroizing::new(read(
+            &global.wechat_private_key_file,
+            "--wechat-private-key-file",
+        )?),
+        public_key: read(&global.wechat_public_key_file, "--wechat-public-key-file")?,
+        public_key_id: required(&global.wechat_public_key_id, "--wechat-public-key-id")?,
+        apiv3_key: zeroize::Zeroizing::new(
+            read(&global.wechat_apiv3_key_file, "--wechat-apiv3-key-file")?
+                .trim()
+                .to_string(),
+        ),
+    };
+    Ok(keys)
 }
 
 fn parse_number(text: &str) -> Result<u64> {

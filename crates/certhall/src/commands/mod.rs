@@ -6,6 +6,7 @@ mod bench;
 mod bench_flood;
 mod ca;
 mod config;
+mod merchant;
 mod operator;
 mod outbox;
 mod paysim;
@@ -30,6 +31,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Token(cmd) => token::run(&cli.global, cmd).await,
         Command::Audit(cmd) => audit::run(&cli.global, cmd).await,
         Command::Outbox(cmd) => outbox::run(&cli.global, cmd).await,
+        Command::Merchant(cmd) => merchant::run(&cli.global, cmd).await,
         Command::Operator(cmd) => operator::run(&cli.global, cmd).await,
         Command::Paysim {
             port,

@@ -202,7 +202,10 @@ pub fn offered_methods(
             rule.payment_methods
                 .iter()
                 .copied()
-                .filter(|m| *m == PaymentMethod::BankTransfer || !app.online_payments.is_empty())
+                .filter(|m| {
+                    *m == PaymentMethod::BankTransfer
+                        || !app.online_payments_for(&channel.code).is_empty()
+                })
                 .collect()
         })
         .unwrap_or_default()

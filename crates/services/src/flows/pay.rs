@@ -235,12 +235,16 @@ pub async fn online(
     id: i64,
     provider: Option<&str>,
 ) -> Result<OnlineCode, ServiceError> {
+    let current = order::get(app, &customer.actor(), id).await?;
+    // The channel's merchant (its own, or the installation's).
     let online = match provider {
-        Some(name) => app.online_payment(name),
-        None => app.online_payments.first(),
+        Some(name) => app.online_payment_for(&current.channel.code, name),
+        None => app
+            .online_payments_for(&current.channel.code)
+            .into_iter()
+            .next(),
     }
     .ok_or_else(online_unavailable)?;
-    let current = order::get(app, &customer.actor(), id).await?;
     if current.method != PaymentMethod::Online {
         return Err(ServiceError::new(
             ErrorKind::Conflict,
@@ -323,6 +327,16 @@ pub async fn online(
     })
 }
 
+/// The merchant that took attempt `attempt`: its order's channel's.
+pub(crate) async fn merchant_of(
+    app: &App,
+    attempt: &store::payments::AttemptRecord,
+) -> Result<Option<crate::OnlinePayment>, ServiceError> {
+    Ok(store::orders::find(&app.store, attempt.order_id)
+        .await?
+        .and_then(|placed| app.online_payment_for(&placed.channel_code, &attempt.provider)))
+}
+
 /// A provider's notice, as received on `/pay/notify/{provider}`: verified, kept with its
 /// verdict, and applied when it says a trade of ours was paid; the answer the provider
 /// expects. A notice whose signature fails changes nothing and is refused (the provider
@@ -335,11 +349,21 @@ pub async fn take_notice(
     headers: &NoticeHeaders,
     body: &[u8],
 ) -> (u16, &'static str) {
-    let Some(online) = app.online_payment(provider) else {
+    let candidates = app.online_payments_named(provider);
+    let Some(first) = candidates.first() else {
         return (404, "");
     };
     let text = String::from_utf8_lossy(body).into_owned();
-    let verdict = online.provider.verify_notice(headers, body);
+    // The merchant whose keys verify the notice and whom it names; else the first's verdict.
+    let mut chosen = (first.clone(), first.provider.verify_notice(headers, body));
+    for candidate in &candidates {
+        let verdict = candidate.provider.verify_notice(headers, body);
+        if matches!(&verdict, Ok(notice) if notice.app_id == candidate.app_id) {
+            chosen = (candidate.clone(), verdict);
+            break;
+        }
+    }
+    let (online, verdict) = chosen;
     let outcome = async {
         let mut tx = app.store.begin_write().await?;
         let (notice_id, out_trade_no, verdict_text, effect) = match &verdict {

@@ -253,7 +253,7 @@ async fn send(app: &App, due: RefundRecord) -> Result<bool, ServiceError> {
     let Some(attempt) = store::payments::find(&app.store, attempt_id).await? else {
         return Ok(false);
     };
-    let Some(online) = app.online_payment(&attempt.provider) else {
+    let Some(online) = super::pay::merchant_of(app, &attempt).await? else {
         return Ok(false);
     };
     let request = RefundRequest {

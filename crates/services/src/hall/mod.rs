@@ -5,4 +5,5 @@
 pub mod calendar;
 pub mod channels;
 pub mod config;
+pub mod merchants;
 pub mod queues;

@@ -32,7 +32,7 @@ pub async fn run_once(app: &App) -> Result<Round, ServiceError> {
     let mut round = Round::default();
     let now = app.now().seconds();
     for attempt in store::payments::pending(&app.store, now - 60, 200).await? {
-        let Some(online) = app.online_payment(&attempt.provider) else {
+        let Some(online) = pay::merchant_of(app, &attempt).await? else {
             continue;
         };
         let state = match online.provider.query(&attempt.out_trade_no).await {

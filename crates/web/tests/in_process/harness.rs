@@ -166,48 +166,31 @@ impl TestApp {
             if let Some(url) = database_url {
                 config.database_url = url;
             }
-            let provider = providers::payment::alipay::AlipayF2F::new(
-                providers::payment::alipay::AlipaySettings {
-                    gateway,
-                    app_id: "2021000000000001".into(),
-                    private_key: zeroize::Zeroizing::new(private_key),
-                    alipay_public_key,
-                    timeout: std::time::Duration::from_secs(5),
-                },
-                config.clock.clone(),
-            )
-            .expect("Alipay adapter");
-            config.online_payments.push(services::OnlinePayment {
-                provider: Arc::new(provider),
-                name: "alipay",
+            use services::hall::merchants::{MerchantKeys, build};
+            let alipay = MerchantKeys::Alipay {
+                gateway,
                 app_id: "2021000000000001".into(),
                 seller_id: Some("2088000000000001".into()),
-                notify_url,
-                code_lifetime_seconds: 7200,
-            });
-            let wechat = providers::payment::wechat::WechatNative::new(
-                providers::payment::wechat::WechatSettings {
-                    base_url: wechat_base,
-                    mchid: "1900000001".into(),
-                    appid: "wx0000000000000001".into(),
-                    merchant_serial: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1".into(),
-                    private_key: zeroize::Zeroizing::new(wechat_key),
-                    public_key: wechat_public,
-                    public_key_id: wechat_public_id,
-                    apiv3_key: zeroize::Zeroizing::new(apiv3),
-                    timeout: std::time::Duration::from_secs(5),
-                },
-                config.clock.clone(),
-            )
-            .expect("WeChat Pay adapter");
-            config.online_payments.push(services::OnlinePayment {
-                provider: Arc::new(wechat),
-                name: "wechat",
-                app_id: "1900000001".into(),
-                seller_id: None,
-                notify_url: wechat_notify,
-                code_lifetime_seconds: 7200,
-            });
+                private_key: zeroize::Zeroizing::new(private_key),
+                alipay_public_key,
+            };
+            let clock = config.clock.clone();
+            config
+                .online_payments
+                .push(build(&alipay, None, notify_url, clock.clone()).expect("Alipay adapter"));
+            let wechat = MerchantKeys::Wechat {
+                base_url: wechat_base,
+                mchid: "1900000001".into(),
+                appid: "wx0000000000000001".into(),
+                merchant_serial: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1".into(),
+                private_key: zeroize::Zeroizing::new(wechat_key),
+                public_key: wechat_public,
+                public_key_id: wechat_public_id,
+                apiv3_key: zeroize::Zeroizing::new(apiv3),
+            };
+            config
+                .online_payments
+                .push(build(&wechat, None, wechat_notify, clock).expect("WeChat Pay adapter"));
         })
         .await;
         let clock = test.clock.clone();

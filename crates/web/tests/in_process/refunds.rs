@@ -254,3 +254,91 @@ async fn a_transfer_refund_waits_for_the_review_and_is_recorded_with_the_banks_r
     let shown = console.page(&page).await;
     assert!(shown.text.contains("ICBC2026120600017") && shown.text.contains("已退款"));
 }
+
+#[tokio::test]
+async fn a_channel_with_its_own_merchant_is_paid_and_refunded_through_it() {
+    use services::hall::merchants::{self, MerchantKeys};
+    let sim = Simulator::start(0, 100_000.0).await.unwrap();
+    let test = TestApp::with_alipay(&sim).await;
+    // huanbao's money goes to another Alipay app than the installation's.
+    let private_key = sim.new_merchant("2021000000000002").unwrap();
+    let keys = |private_key: &str| MerchantKeys::Alipay {
+        gateway: sim.alipay_gateway(),
+        app_id: "2021000000000002".into(),
+        seller_id: None,
+        private_key: zeroize::Zeroizing::new(private_key.to_string()),
+        alipay_public_key: sim.alipay_public_key_pem(),
+    };
+    let admin = Actor::Cli("test".into());
+    let refused = merchants::set(
+        &test.app,
+        &Actor::Customer(1),
+        "huanbao",
+        &keys(&private_key),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.code, "role_required");
+    let refused = merchants::set(&test.app, &admin, "huanbao", &keys("not a key"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "invalid_merchant_keys");
+    merchants::set(&test.app, &admin, "huanbao", &keys(&private_key))
+        .await
+        .unwrap();
+    let listed = merchants::list(&test.app, &admin).await.unwrap();
+    assert_eq!(
+        (listed[0].channel.as_str(), listed[0].app_id.as_str()),
+        ("huanbao", "2021000000000002")
+    );
+
+    // The order's trade is the channel's app's; its notice pays the order.
+    let mut customer = test.customer(PHONE, [10, 7, 2, 1]).await;
+    let (order, _) = ordered_online(&test, &mut customer).await;
+    let trade = scan_code(&mut customer, order).await;
+    assert_eq!(
+        sim.trade_app_id(&trade).as_deref(),
+        Some("2021000000000002")
+    );
+    assert!(sim.pay(&trade, NoticeFault::None));
+    until_status(&mut customer, order, "paid").await;
+    // Refunded through the same app (the simulator refuses another app's request).
+    refund::refund(
+        &test.app,
+        &admin,
+        order,
+        &RefundForm {
+            amount: String::new(),
+            reason: "渠道商户退款".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        sim.refunded_fen(&trade) > 0,
+        "refunded through the channel's app"
+    );
+    assert_eq!(
+        refund::of_order(&test.app, order).await.unwrap()[0].status,
+        domain::refund::RefundStatus::Refunded
+    );
+
+    // The key is sealed: no stretch of it is in the database files.
+    let body: String = private_key
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let probe = &body[body.len() / 2..body.len() / 2 + 32];
+    for file in ["certhall.db", "certhall.db-wal"] {
+        if let Ok(bytes) = std::fs::read(test.app.data_dir.join(file)) {
+            assert!(
+                !bytes.windows(probe.len()).any(|w| w == probe.as_bytes()),
+                "{file} holds the private key"
+            );
+        }
+    }
+    assert_eq!(
+        test.audit_actions("channel:huanbao", "merchant.").await,
+        ["merchant.set"]
+    );
+}

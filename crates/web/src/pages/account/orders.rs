@@ -317,6 +317,12 @@ async fn show_with(
     };
     let (status, error) = status_and_error(refusal);
     let today = state.app.today().to_string();
+    let providers = state
+        .app
+        .online_payments_for(&order.channel.code)
+        .iter()
+        .map(|p| p.name)
+        .collect();
     render(
         status,
         &OrderPage {
@@ -327,7 +333,7 @@ async fn show_with(
             remitted_on: typed.remitted_on,
             today,
             code,
-            providers: state.app.online_payments().iter().map(|p| p.name).collect(),
+            providers,
         },
     )
 }
