@@ -317,18 +317,20 @@ impl Simulator {
             .map_or(0, |t| t.refunded_fen)
     }
 
-    /// Sends the original TRADE_SUCCESS notice of paid trade `out_trade_no` again, freshly
-    /// signed, whatever became of the trade since (refunded, closed): one delivery, now.
-    /// False when the trade was never paid or the merchant did not answer `success`.
-    pub async fn replay_success(&self, out_trade_no: &str) -> bool {
+    /// Sends a notice of trade `out_trade_no` saying `trade_status` (`TRADE_SUCCESS` again
+    /// after a refund, `TRADE_CLOSED` before the payment, `WAIT_BUYER_PAY` after it…),
+    /// signed by Alipay's key whatever became of the trade: one delivery, now, as notices
+    /// arrive out of order. False when there is no such trade or the merchant did not
+    /// answer `success`.
+    pub async fn send_notice(&self, out_trade_no: &str, trade_status: &str) -> bool {
         let trade = {
             let inner = self.inner.lock().expect("simulator state");
             match inner.trades.get(out_trade_no) {
-                Some(t) if !t.trade_no.is_empty() => t.clone(),
-                _ => return false,
+                Some(t) => t.clone(),
+                None => return false,
             }
         };
-        let body = self.notice_body(out_trade_no, &trade, NoticeFault::None);
+        let body = self.notice_body(out_trade_no, &trade, NoticeFault::None, trade_status);
         self.deliver(out_trade_no, &trade.notify_url, &body, 1)
             .await
     }
@@ -343,7 +345,7 @@ impl Simulator {
         if fault == NoticeFault::Drop {
             return;
         }
-        let body = self.notice_body(&out_trade_no, &trade, fault);
+        let body = self.notice_body(&out_trade_no, &trade, fault, "TRADE_SUCCESS");
         if fault == NoticeFault::Twice {
             let (first, second) = tokio::join!(
                 self.deliver(&out_trade_no, &trade.notify_url, &body, 1),
@@ -402,7 +404,13 @@ impl Simulator {
         done
     }
 
-    fn notice_body(&self, out_trade_no: &str, trade: &Trade, fault: NoticeFault) -> String {
+    fn notice_body(
+        &self,
+        out_trade_no: &str,
+        trade: &Trade,
+        fault: NoticeFault,
+        trade_status: &str,
+    ) -> String {
         let inner = self.inner.lock().expect("simulator state");
         let amount = trade.amount.clone();
         let notify_id = format!("sim{:032x}", hash(out_trade_no.as_bytes()));
@@ -417,7 +425,7 @@ impl Simulator {
             ("trade_no", trade.trade_no.clone()),
             ("out_trade_no", out_trade_no.to_string()),
             ("seller_id", "2088000000000001".into()),
-            ("trade_status", "TRADE_SUCCESS".into()),
+            ("trade_status", trade_status.into()),
             ("total_amount", amount.clone()),
             ("receipt_amount", amount),
             ("subject", trade.subject.clone()),

@@ -399,3 +399,42 @@ async fn wechat_pay_pays_the_same_way() {
         "{log:?}"
     );
 }
+
+#[tokio::test]
+async fn notices_out_of_order_never_move_a_state_back() {
+    let sim = Simulator::start(0, 100_000.0).await.unwrap();
+    let test = TestApp::with_alipay(&sim).await;
+    let mut customer = test.customer(PHONE, [10, 6, 5, 1]).await;
+    let (order, _) = ordered_online(&test, &mut customer).await;
+    let trade = scan_code(&mut customer, order).await;
+    // Before the payment: a closing and a waiting notice are taken and change nothing.
+    assert!(sim.send_notice(&trade, "TRADE_CLOSED").await);
+    assert!(sim.send_notice(&trade, "WAIT_BUYER_PAY").await);
+    assert_eq!(order_status(&mut customer, order).await, "awaiting_payment");
+    assert!(sim.pay(&trade, NoticeFault::None));
+    until_status(&mut customer, order, "paid").await;
+    // After it: waiting, closed and finished again change nothing either.
+    for status in ["WAIT_BUYER_PAY", "TRADE_CLOSED", "TRADE_FINISHED"] {
+        assert!(sim.send_notice(&trade, status).await, "{status}");
+    }
+    assert_eq!(order_status(&mut customer, order).await, "paid");
+    assert_eq!(
+        test.audit_actions(&format!("order:{order}"), "order.confirm")
+            .await
+            .len(),
+        1,
+        "paid once"
+    );
+    let effects: Vec<String> = notice_log(&test)
+        .await
+        .into_iter()
+        .filter(|(no, _, _)| *no == trade)
+        .map(|(_, _, effect)| effect)
+        .collect();
+    assert!(effects.iter().any(|e| e == "paid"), "{effects:?}");
+    assert!(effects.iter().any(|e| e == "duplicate"), "{effects:?}");
+    assert!(
+        effects.iter().any(|e| e.starts_with("no_change")),
+        "{effects:?}"
+    );
+}

@@ -136,7 +136,7 @@ async fn online_refund(sim: &Simulator, test: TestApp) {
 
     // Alipay sends the original payment notice again after the refund: acknowledged,
     // and nothing moves back.
-    assert!(sim.replay_success(&trade).await);
+    assert!(sim.send_notice(&trade, "TRADE_SUCCESS").await);
     let shown = customer
         .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
         .await
