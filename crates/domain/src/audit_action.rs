@@ -102,6 +102,7 @@ audit_actions! {
     OrderPlace = "order.place", "下单", "Order placed";
     OrderView = "order.view", "查看订单", "Order viewed by an operator";
     OrderVoucher = "order.voucher", "上传汇款底单", "Transfer voucher uploaded";
+    OrderVoucherLink = "order.voucher_link", "生成手机上传二维码（汇款底单）", "Phone link made for the transfer voucher";
     OrderConfirm = "order.confirm", "财务核款", "Payment confirmed by finance";
     OrderException = "order.exception", "标记支付异常", "Payment exception marked";
     OrderCancel = "order.cancel", "取消订单", "Order cancelled";

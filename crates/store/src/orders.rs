@@ -358,3 +358,64 @@ pub async fn vouchers(store: &Store, order_id: i64) -> Result<Vec<VoucherRecord>
             .await?,
     )
 }
+
+/// A one-time link for uploading an order's voucher from a phone.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VoucherLinkRecord {
+    pub id: i64,
+    pub order_id: i64,
+    pub customer_id: i64,
+    pub remitter: String,
+    pub remitted_on: String,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+/// A new voucher link (the token's hash only).
+pub async fn insert_voucher_link(
+    tx: &mut WriteTx,
+    token_hash: &str,
+    link: &VoucherLinkRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO voucher_links (token_hash, order_id, customer_id, remitter, remitted_on, \
+         expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(token_hash)
+    .bind(link.order_id)
+    .bind(link.customer_id)
+    .bind(&link.remitter)
+    .bind(&link.remitted_on)
+    .bind(link.expires_at)
+    .bind(tx.now().seconds())
+    .execute(&mut ***tx)
+    .await?;
+    Ok(())
+}
+
+/// The voucher link with this token hash, used or not.
+pub async fn find_voucher_link(
+    store: &Store,
+    token_hash: &str,
+) -> Result<Option<VoucherLinkRecord>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, order_id, customer_id, remitter, remitted_on, expires_at, used_at \
+         FROM voucher_links WHERE token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(store.pool())
+    .await?)
+}
+
+/// Spends voucher link `id` if it is unused and not expired; false otherwise.
+pub async fn consume_voucher_link(tx: &mut WriteTx, id: i64) -> Result<bool, StoreError> {
+    let now = tx.now().seconds();
+    let done = sqlx::query(
+        "UPDATE voucher_links SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut ***tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -52,6 +52,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(15, "0015_refunds"),
     migration!(16, "0016_invoices"),
     migration!(17, "0017_payment_merchants"),
+    migration!(18, "0018_voucher_links"),
 ];
 
 fn for_backend(backend: Backend, sql: &str) -> String {

@@ -88,6 +88,30 @@ pub async fn upload_voucher(
         ));
     }
     accepts_voucher(current.status)?;
+    record_voucher(
+        app,
+        customer.customer_id,
+        &customer.actor(),
+        id,
+        &transfer,
+        bytes,
+        None,
+    )
+    .await
+}
+
+/// Takes the voucher image in, seals and stores it, and records it on order `id` of
+/// `customer_id` (spending phone link `link`, when it came through one, in the same
+/// transaction): the order then waits for finance (待核款).
+async fn record_voucher(
+    app: &App,
+    customer_id: i64,
+    actor: &Actor,
+    id: i64,
+    transfer: &Transfer,
+    bytes: Vec<u8>,
+    link: Option<i64>,
+) -> Result<i64, ServiceError> {
     let ingested = documents::take_in(app, bytes).await?;
     let sha256 = hex::encode(aws_lc_rs::digest::digest(
         &aws_lc_rs::digest::SHA256,
@@ -99,8 +123,15 @@ pub async fn upload_voucher(
     documents::store_all(app, &[&image, &thumbnail]).await?;
     let recorded = async {
         let mut tx = app.store.begin_write().await?;
-        let record = order::own(&mut tx, customer, id).await?;
+        let record = store::orders::find_for_customer_in(&mut tx, id, customer_id)
+            .await?
+            .ok_or_else(|| order::not_found(id))?;
         accepts_voucher(record.status)?;
+        if let Some(link) = link
+            && !store::orders::consume_voucher_link(&mut tx, link).await?
+        {
+            return Err(super::upload::link_gone());
+        }
         let remitted_on = transfer.remitted_on.to_string();
         let voucher = store::orders::insert_voucher(
             &mut tx,
@@ -114,19 +145,20 @@ pub async fn upload_voucher(
                 size: image.ciphertext.len() as i64,
                 remitter: &transfer.remitter,
                 remitted_on: &remitted_on,
-                uploaded_by: &customer.actor().label(),
+                uploaded_by: &actor.label(),
             },
         )
         .await?;
         let details = serde_json::json!({
             "voucher": voucher, "sha256": sha256, "remitted_on": remitted_on,
+            "by_phone": link.is_some(),
         });
         if record.status == OrderStatus::AwaitingConfirmation {
             // Another voucher while finance has not looked yet: kept, no change of state.
             store::orders::touch(&mut tx, id).await?;
             crate::audit::record(
                 &mut tx,
-                &customer.actor(),
+                actor,
                 AuditAction::OrderVoucher,
                 order::object(id),
                 details,
@@ -135,7 +167,7 @@ pub async fn upload_voucher(
         } else {
             order::change_status(
                 &mut tx,
-                &customer.actor(),
+                actor,
                 &record,
                 OrderEvent::UploadVoucher,
                 AuditAction::OrderVoucher,
@@ -145,7 +177,7 @@ pub async fn upload_voucher(
             order::move_applications(
                 &mut tx,
                 app,
-                &customer.actor(),
+                actor,
                 &record,
                 &[ApplicationStatus::PaymentException],
                 ApplicationEvent::AwaitPayment,
@@ -161,6 +193,117 @@ pub async fn upload_voucher(
         documents::forget(app, &[image.key.clone(), thumbnail.key.clone()]).await;
     }
     recorded
+}
+
+/// A link for uploading an order's voucher from a phone.
+#[derive(Debug, Clone)]
+pub struct VoucherLink {
+    /// The page the phone opens: `{public URL}/m/{token}`.
+    pub url: String,
+    /// The URL as a QR code (SVG, drawn by the server).
+    pub qr_svg: String,
+    pub expires_at: i64,
+}
+
+/// Makes a one-time link, valid [`super::upload::LINK_MINUTES`] minutes, for uploading the
+/// voucher of the customer's transfer order `id` from a phone; the remitter and the date
+/// are typed (and checked) on the computer now. Only the token's hash is stored.
+pub async fn voucher_link(
+    app: &App,
+    customer: &CustomerSession,
+    id: i64,
+    form: &TransferForm,
+) -> Result<VoucherLink, ServiceError> {
+    let transfer = check(form, app.today())?;
+    let current = order::get(app, &customer.actor(), id).await?;
+    if current.method != PaymentMethod::BankTransfer {
+        return Err(ServiceError::new(
+            ErrorKind::Conflict,
+            "not_a_transfer",
+            "this order is not paid by bank transfer",
+            "该订单不是银行汇款/对公转账订单",
+        ));
+    }
+    accepts_voucher(current.status)?;
+    let token = super::upload::new_token()?;
+    let mut tx = app.store.begin_write().await?;
+    let expires_at = tx.now().seconds() + super::upload::LINK_MINUTES * 60;
+    store::orders::insert_voucher_link(
+        &mut tx,
+        &super::upload::token_hash(&token),
+        &store::orders::VoucherLinkRecord {
+            id: 0,
+            order_id: id,
+            customer_id: customer.customer_id,
+            remitter: transfer.remitter.clone(),
+            remitted_on: transfer.remitted_on.to_string(),
+            expires_at,
+            used_at: None,
+        },
+    )
+    .await?;
+    crate::audit::record(
+        &mut tx,
+        &customer.actor(),
+        AuditAction::OrderVoucherLink,
+        order::object(id),
+        serde_json::json!({"expires_at": expires_at}),
+    )
+    .await?;
+    tx.commit().await?;
+    let url = format!("{}/m/{token}", app.ca_settings.public_base_url);
+    Ok(VoucherLink {
+        qr_svg: documents::qr_svg(&url)?,
+        url,
+        expires_at,
+    })
+}
+
+async fn valid_voucher_link(
+    app: &App,
+    token: &str,
+) -> Result<store::orders::VoucherLinkRecord, ServiceError> {
+    store::orders::find_voucher_link(&app.store, &super::upload::token_hash(token))
+        .await?
+        .filter(|l| l.used_at.is_none() && l.expires_at > app.now().seconds())
+        .ok_or_else(super::upload::link_gone)
+}
+
+/// The order number a working voucher link is for, and when it expires.
+pub async fn voucher_link_target(app: &App, token: &str) -> Result<(String, i64), ServiceError> {
+    let link = valid_voucher_link(app, token).await?;
+    let placed = store::orders::find(&app.store, link.order_id)
+        .await?
+        .ok_or_else(super::upload::link_gone)?;
+    Ok((order::number(placed.id, placed.created_at), link.expires_at))
+}
+
+/// Uploads the voucher image `bytes` through link `token`, once, as the customer who made
+/// it, with the remitter and date typed then.
+pub async fn upload_voucher_by_link(
+    app: &App,
+    token: &str,
+    bytes: Vec<u8>,
+) -> Result<i64, ServiceError> {
+    let link = valid_voucher_link(app, token).await?;
+    let remitted_on = link
+        .remitted_on
+        .parse()
+        .map_err(|e| ServiceError::internal("voucher link", e))?;
+    let transfer = Transfer {
+        remitter: link.remitter.clone(),
+        remitted_on,
+    };
+    record_voucher(
+        app,
+        link.customer_id,
+        &Actor::Customer(link.customer_id),
+        link.order_id,
+        &transfer,
+        bytes,
+        Some(link.id),
+    )
+    .await
 }
 
 fn accepts_voucher(status: OrderStatus) -> Result<(), ServiceError> {

@@ -203,7 +203,7 @@ pub struct PhoneLink {
     pub expires_at: i64,
 }
 
-fn link_gone() -> ServiceError {
+pub(crate) fn link_gone() -> ServiceError {
     ServiceError::new(
         ErrorKind::NotFound,
         "link_gone",
@@ -213,11 +213,19 @@ fn link_gone() -> ServiceError {
     .with_field("token")
 }
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(aws_lc_rs::digest::digest(
         &aws_lc_rs::digest::SHA256,
         token.as_bytes(),
     ))
+}
+
+/// A fresh link token: 32 random bytes, hex.
+pub(crate) fn new_token() -> Result<String, ServiceError> {
+    let mut token = [0u8; 32];
+    aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut token)
+        .map_err(|_| ServiceError::internal("random", "no randomness"))?;
+    Ok(hex::encode(token))
 }
 
 /// Makes a one-time link, valid [`LINK_MINUTES`] minutes, for uploading `slot` of the
@@ -237,10 +245,7 @@ pub async fn phone_link(
     if !DocumentSlot::required(&current.content, &current.channel).contains(&slot) {
         return Err(slot_not_needed(slot, &current.channel));
     }
-    let mut token = [0u8; 32];
-    aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut token)
-        .map_err(|_| ServiceError::internal("random", "no randomness"))?;
-    let token = hex::encode(token);
+    let token = new_token()?;
     let mut tx = app.store.begin_write().await?;
     let expires_at = tx.now().seconds() + LINK_MINUTES * 60;
     store::upload_links::insert(

@@ -792,3 +792,98 @@ async fn a_bank_statement_proposes_matches_that_finance_confirms_and_twice_adds_
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn a_voucher_is_photographed_with_a_phone_through_a_one_time_link() {
+    let test = TestApp::new().await;
+    let phone_number = "13800138601";
+    let mut customer = test.customer(phone_number, [10, 5, 6, 1]).await;
+    let application = submitted_fjca(
+        &test,
+        &mut customer,
+        phone_number,
+        organisation("福州手机汇款有限公司", "91350100M000100Y43"),
+    )
+    .await;
+    let answer = customer
+        .call(
+            "POST",
+            "/api/v1/orders",
+            json!({"applications": [application], "method": "bank_transfer"}),
+        )
+        .await;
+    let order = answer.json()["id"].as_i64().unwrap();
+    let number = answer.json()["number"].as_str().unwrap().to_string();
+    let page = format!("/orders/{order}");
+    let action = format!("{page}/voucher-link");
+    // The remitter and the date are checked on the computer, beside their fields.
+    let (status, text) = console_post(
+        &mut customer,
+        &page,
+        &action,
+        &[
+            ("remitter", "福州手机汇款有限公司"),
+            ("remitted_on", "2099-01-01"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    assert!(text.contains("remitted_on-error"), "{text}");
+    let (status, text) = console_post(
+        &mut customer,
+        &page,
+        &action,
+        &[
+            ("remitter", "福州手机汇款有限公司"),
+            ("remitted_on", "2026-11-01"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(text.contains("data-testid=\"phone-link\"") && text.contains("<svg"));
+    let url = text
+        .split("data-testid=\"phone-url\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_string();
+    let path = url.trim_start_matches("http://127.0.0.1:8080").to_string();
+    assert!(path.starts_with("/m/"), "{url}");
+
+    // The phone: no login; the page names the order; the photo goes in once.
+    let mut phone = test.client([10, 9, 9, 7]);
+    let shown = phone.page(&path).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(shown.text.contains(&number) && shown.text.contains("汇款底单"));
+    let refused = phone.upload(&path, b"%PDF-1.4 not an image").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let done = phone.upload_form(&path, "", &jpeg(64, 48)).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    assert!(done.text.contains("data-testid=\"phone-done\""));
+    let again = phone.upload_form(&path, "", &jpeg(64, 48)).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "the link works once");
+
+    // The order waits for finance, with the voucher as typed on the computer.
+    let shown = customer
+        .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
+        .await
+        .json();
+    assert_eq!(shown["status"], "awaiting_confirmation");
+    assert_eq!(shown["vouchers"][0]["remitter"], "福州手机汇款有限公司");
+    assert_eq!(shown["vouchers"][0]["remitted_on"], "2026-11-01");
+    // Another customer cannot make a link for this order.
+    let mut stranger = test.customer("13900139701", [10, 5, 6, 2]).await;
+    let mine = stranger.page("/orders").await;
+    let csrf = input_value(&mine.text, "csrf");
+    let answer = stranger
+        .form(
+            &action,
+            &[
+                ("csrf", csrf.as_str()),
+                ("remitter", "x"),
+                ("remitted_on", "2026-11-01"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+}

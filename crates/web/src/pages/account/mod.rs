@@ -59,6 +59,7 @@ pub fn routes() -> Router<AppState> {
             )),
         )
         .route("/orders/{id}/vouchers/{voucher}", get(orders::voucher))
+        .route("/orders/{id}/voucher-link", post(orders::voucher_link))
         .route(
             "/orders/{id}/invoices/{invoice}/{format}",
             get(orders::invoice_file),

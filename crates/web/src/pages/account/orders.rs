@@ -222,6 +222,8 @@ struct OrderPage {
     today: String,
     /// The QR code to pay online, once asked for.
     code: Option<pay::OnlineCode>,
+    /// The QR code of a phone link for the voucher, once asked for.
+    phone: Option<pay::VoucherLink>,
     /// The online providers configured (name), in the order offered.
     providers: Vec<&'static str>,
 }
@@ -286,7 +288,7 @@ async fn show(
     id: &str,
     posted: Option<(pay::TransferForm, (FormError, StatusCode))>,
 ) -> Response {
-    show_with(state, request, customer, id, posted, None).await
+    show_with(state, request, customer, id, posted, None, None).await
 }
 
 async fn show_with(
@@ -296,6 +298,7 @@ async fn show_with(
     id: &str,
     posted: Option<(pay::TransferForm, (FormError, StatusCode))>,
     code: Option<pay::OnlineCode>,
+    phone: Option<pay::VoucherLink>,
 ) -> Response {
     let chrome = hall_frame(state, request, Some(customer));
     let Ok(id) = id.parse::<i64>() else {
@@ -333,6 +336,7 @@ async fn show_with(
             remitted_on: typed.remitted_on,
             today,
             code,
+            phone,
             providers,
         },
     )
@@ -404,6 +408,43 @@ pub async fn upload_voucher(
     }
 }
 
+#[derive(Deserialize, Default)]
+pub struct VoucherLinkForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    remitter: String,
+    #[serde(default)]
+    remitted_on: String,
+}
+
+/// 用手机拍照上传: the voucher form's remitter and date, and a QR code for the phone that
+/// takes the photo.
+pub async fn voucher_link(
+    State(state): State<AppState>,
+    request: PageRequest,
+    SignedIn(customer): SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<VoucherLinkForm>,
+) -> Response {
+    let typed = pay::TransferForm {
+        remitter: form.remitter.clone(),
+        remitted_on: form.remitted_on.clone(),
+    };
+    let mut link = None;
+    let result = run_form(&request, &form.csrf, Some(&customer.live), || async {
+        let number = id.parse::<i64>().map_err(|_| order::not_found(0))?;
+        link = Some(pay::voucher_link(&state.app, &customer, number, &typed).await?);
+        Ok(see_other(&format!("/orders/{number}"), None))
+    })
+    .await;
+    match result {
+        // The page again, with the QR code for the phone (as 扫码支付 shows its code).
+        Ok(_) => show_with(&state, &request, &customer, &id, None, None, link).await,
+        Err(error) => show(&state, &request, &customer, &id, Some((typed, error))).await,
+    }
+}
+
 pub async fn voucher(
     State(state): State<AppState>,
     request: PageRequest,
@@ -464,7 +505,7 @@ pub async fn pay_online(
     })
     .await;
     match result {
-        Ok(_) => show_with(&state, &request, &customer, &id, None, code).await,
+        Ok(_) => show_with(&state, &request, &customer, &id, None, code, None).await,
         Err(error) => {
             let typed = pay::TransferForm::default();
             show(&state, &request, &customer, &id, Some((typed, error))).await

@@ -7,18 +7,21 @@ use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use services::flows::upload;
+use services::flows::{pay, upload};
 
 use crate::AppState;
 use crate::pages::{Chrome, FormError, PageRequest, framed, local_time, render};
+
+type Labelled = ((String, String), String, (String, String), String);
 
 #[derive(Template)]
 #[template(path = "hall/phone_upload.html")]
 struct PhonePage {
     chrome: Chrome,
     token: String,
-    /// The application's number, the slot's names (zh, en) and when the link expires.
-    target: Option<(String, (String, String), String)>,
+    /// What the number is (zh, en), the application's or order's number, what is uploaded
+    /// (zh, en) and when the link expires.
+    target: Option<Labelled>,
     done: bool,
     error: Option<FormError>,
 }
@@ -38,10 +41,26 @@ async fn page(
     error: Option<(FormError, StatusCode)>,
 ) -> Response {
     let chrome = super::public_frame(state, request).await;
-    let target = upload::link_target(&state.app, &token)
-        .await
-        .ok()
-        .map(|t| (t.number, t.slot_name, local_time(t.expires_at)));
+    // A document's link, or an order's voucher link.
+    let target =
+        match upload::link_target(&state.app, &token).await {
+            Ok(t) => Some((
+                ("申请单号".to_string(), "Application".to_string()),
+                t.number,
+                t.slot_name,
+                local_time(t.expires_at),
+            )),
+            Err(_) => pay::voucher_link_target(&state.app, &token).await.ok().map(
+                |(number, expires_at)| {
+                    (
+                        ("订单号".to_string(), "Order".to_string()),
+                        number,
+                        ("汇款底单".to_string(), "Transfer voucher".to_string()),
+                        local_time(expires_at),
+                    )
+                },
+            ),
+        };
     let (status, error) = match (error, &target, done) {
         (Some((e, status)), _, _) => (status, Some(e)),
         (None, None, false) => {
@@ -89,7 +108,14 @@ pub async fn submit(
 ) -> Response {
     let limit = state.app.documents.max_upload_bytes;
     let result = match crate::upload::read(form, limit, &[]).await {
-        Ok(sent) => upload::upload_by_link(&state.app, &token, sent.bytes).await,
+        Ok(sent) => match upload::link_target(&state.app, &token).await {
+            Ok(_) => upload::upload_by_link(&state.app, &token, sent.bytes)
+                .await
+                .map(|_| ()),
+            Err(_) => pay::upload_voucher_by_link(&state.app, &token, sent.bytes)
+                .await
+                .map(|_| ()),
+        },
         Err(e) => Err(e),
     };
     match result {
