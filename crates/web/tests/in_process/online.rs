@@ -438,3 +438,46 @@ async fn notices_out_of_order_never_move_a_state_back() {
         "{effects:?}"
     );
 }
+
+#[tokio::test]
+async fn two_codes_both_paid_pay_the_order_once_and_the_second_goes_back() {
+    let sim = Simulator::start(0, 100_000.0).await.unwrap();
+    let test = TestApp::with_alipay(&sim).await;
+    let mut customer = test.customer(PHONE, [10, 6, 6, 1]).await;
+    let (order, _) = ordered_online(&test, &mut customer).await;
+    // The customer scanned the Alipay code, then asked for WeChat Pay's, and paid both.
+    let alipay = scan_code_of(&mut customer, order, "alipay").await;
+    let wechat = scan_code_of(&mut customer, order, "wechat").await;
+    assert!(sim.pay(&alipay, NoticeFault::None));
+    until_status(&mut customer, order, "paid").await;
+    assert!(sim.pay(&wechat, NoticeFault::None));
+    for _ in 0..400 {
+        if notice_log(&test)
+            .await
+            .iter()
+            .any(|(no, _, effect)| *no == wechat && effect == "refund_due")
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // Paid once; the second payment is given back by the reconciliation, once.
+    let round = services::jobs::reconcile_payments::run_once(&test.app)
+        .await
+        .unwrap();
+    assert_eq!(round.refunded, 1, "{round:?}");
+    assert_eq!(
+        test.audit_actions(&format!("order:{order}"), "order.confirm")
+            .await
+            .len(),
+        1
+    );
+    let shown = customer
+        .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
+        .await
+        .json();
+    assert_eq!(shown["status"], "paid");
+    assert_eq!(shown["refunds"].as_array().unwrap().len(), 1);
+    assert_eq!(shown["refunds"][0]["status"], "refunded");
+    assert_eq!(shown["refunds"][0]["amount_fen"], shown["amount_fen"]);
+}
