@@ -113,6 +113,7 @@ audit_actions! {
     OrderRefundDue = "order.refund_due", "待退款（重复或迟到的付款）", "A payment to refund (a second or late one)";
     OrderRefund = "order.refund", "退款", "Payment refunded";
     OrderWithdraw = "order.withdraw", "撤单退款", "Paid order cancelled by finance, money to give back";
+    OrderRefundMore = "order.refund_more", "追加退款", "A further refund of a cancelled order";
     InvoiceRequest = "invoice.request", "申请开票", "Invoice requested (order paid)";
     InvoiceIssue = "invoice.issue", "开具发票", "Invoice issued";
     InvoiceMail = "invoice.mail", "寄出纸质发票", "Paper invoice mailed";

@@ -14,7 +14,7 @@
 //! Transitions: `Paid → Refunded` (orders); `… → Cancelled` by `refund` (its
 //! applications); `Pending → Refunded` (refunds).
 
-use domain::order::OrderEvent;
+use domain::order::{OrderEvent, OrderStatus};
 use domain::payment::AttemptStatus;
 use domain::refund::{RefundEvent, RefundStatus};
 use domain::{ApplicationEvent, AuditAction, Fen, Role, text};
@@ -31,6 +31,9 @@ use crate::{App, ErrorKind, ServiceError};
 
 /// Who may give money back.
 const ROLES: [Role; 1] = [Role::Finance];
+/// The numbers of the refunds the system makes (a payment an order did not need): `RF` and
+/// the trade's number. Finance's are `RD`, the order's id and their sequence.
+const AUTOMATIC: &str = "RF";
 
 /// Finance's refund of a paid order, as typed.
 #[derive(Debug, Clone, Default)]
@@ -60,6 +63,7 @@ pub struct Refund {
 
 impl Refund {
     pub(crate) fn from_record(record: RefundRecord) -> Refund {
+        let automatic = record.refund_no.starts_with(AUTOMATIC);
         Refund {
             id: record.id,
             order_id: record.order_id,
@@ -68,7 +72,7 @@ impl Refund {
             reason: record.reason,
             status: record.status,
             online: record.attempt_id.is_some(),
-            automatic: record.requested_by.is_none(),
+            automatic,
             bank_reference: record.bank_reference,
             refunded_at: record.refunded_at,
             created_at: record.created_at,
@@ -80,8 +84,9 @@ fn refund_error(field: &str, code: &'static str, en: String, zh: String) -> Serv
     ServiceError::new(ErrorKind::Invalid, code, en, zh).with_field(field)
 }
 
-/// Cancels paid order `id` and gives back `form.amount` (or all of it): the order is
-/// 已退款, its applications 已取消, the refund recorded and the customer told, in one
+/// Gives back `form.amount` (or all that is left) of order `id`'s payment. The first refund
+/// cancels the paid order ([`withdraw`]); a further one (the order 已退款) gives back more,
+/// never beyond what was paid. The refund is recorded and the customer told in the same
 /// transaction; an online refund is then sent to the provider at once (and again by the
 /// reconciliation job until it answers). Returns the refund's id.
 pub async fn refund(
@@ -98,9 +103,14 @@ pub async fn refund(
         .ok_or_else(|| order::not_found(id))?;
     let attempt = paying_attempt(&mut tx, id).await?;
     let paid = attempt.as_ref().map_or(record.amount_fen, |a| a.amount_fen);
+    let earlier: Vec<RefundRecord> = store::refunds::for_order_in(&mut tx, id)
+        .await?
+        .into_iter()
+        .filter(|r| !r.refund_no.starts_with(AUTOMATIC))
+        .collect();
     let given_back = match &attempt {
         Some(a) => store::refunds::total_for_attempt_in(&mut tx, a.id).await?,
-        None => 0,
+        None => earlier.iter().map(|r| r.amount_fen).sum(),
     };
     let refundable = paid - given_back;
     let amount = if form.amount.trim().is_empty() {
@@ -121,42 +131,30 @@ pub async fn refund(
         return Err(refund_error(
             "amount",
             "amount_out_of_range",
-            format!("the refund must be more than 0 and at most {most} yuan (what was paid)"),
-            format!("退款金额应大于0且不超过已支付的 {most} 元"),
+            format!(
+                "the refund must be more than 0 and at most {most} yuan (what was paid, less what was given back)"
+            ),
+            format!("退款金额应大于0且不超过已支付款项中尚可退还的 {most} 元"),
         ));
     }
-    let refund_no = format!("RD{id:010}");
+    let refund_no = format!("RD{id:010}{:02}", earlier.len() + 1);
     let details = serde_json::json!({
         "amount_fen": amount, "paid_fen": paid, "refund_no": refund_no, "reason": reason,
         "by": if attempt.is_some() { "online" } else { "bank_transfer" },
     });
-    order::change_status(
-        &mut tx,
-        actor,
-        &record,
-        OrderEvent::Refund,
-        AuditAction::OrderWithdraw,
-        details,
-    )
-    .await?;
-    // Every application goes, or none: one being reviewed or made stops the refund.
-    for item in store::orders::items_in(&mut tx, id).await? {
-        let Some(held) = store::applications::find_in(&mut tx, item.application_id).await? else {
-            continue;
-        };
-        let current = application::assemble(app, &held).await?;
-        application::change_status(
+    if record.status == OrderStatus::Refunded {
+        // A further refund of the cancelled order: within what is left of the payment.
+        crate::audit::record(
             &mut tx,
             actor,
-            &held,
-            current.pipeline,
-            ApplicationEvent::Refund,
-            AuditAction::ApplicationRefund,
-            serde_json::json!({"order": order::number(id, record.created_at), "refund_no": refund_no}),
+            AuditAction::OrderRefundMore,
+            order::object(id),
+            details,
         )
         .await?;
+    } else {
+        withdraw(&mut tx, app, actor, &record, &refund_no, details).await?;
     }
-    super::invoice::withdraw_for_order(&mut tx, actor, id).await?;
     let operator = match actor {
         Actor::Operator { id, .. } => Some(*id),
         _ => None,
@@ -179,7 +177,7 @@ pub async fn refund(
         amount: Fen(u64::try_from(amount).unwrap_or_default()).yuan(),
         online: attempt.is_some(),
     };
-    order::tell_customer(&mut tx, &record, &template, "refund").await?;
+    order::tell_customer(&mut tx, &record, &template, &refund_no).await?;
     tx.commit().await?;
     if attempt.is_some()
         && let Some(made) = store::refunds::find(&app.store, refund_id).await?
@@ -188,6 +186,45 @@ pub async fn refund(
         send(app, made).await?;
     }
     Ok(refund_id)
+}
+
+/// Cancels paid order `record` for its first refund: the order 已退款, its applications
+/// 已取消 (all or none: one under review or in production stops it), its invoice requests
+/// withdrawn.
+async fn withdraw(
+    tx: &mut WriteTx,
+    app: &App,
+    actor: &Actor,
+    record: &store::orders::OrderRecord,
+    refund_no: &str,
+    details: serde_json::Value,
+) -> Result<(), ServiceError> {
+    order::change_status(
+        tx,
+        actor,
+        record,
+        OrderEvent::Refund,
+        AuditAction::OrderWithdraw,
+        details,
+    )
+    .await?;
+    for item in store::orders::items_in(tx, record.id).await? {
+        let Some(held) = store::applications::find_in(tx, item.application_id).await? else {
+            continue;
+        };
+        let current = application::assemble(app, &held).await?;
+        application::change_status(
+            tx,
+            actor,
+            &held,
+            current.pipeline,
+            ApplicationEvent::Refund,
+            AuditAction::ApplicationRefund,
+            serde_json::json!({"order": order::number(record.id, record.created_at), "refund_no": refund_no}),
+        )
+        .await?;
+    }
+    super::invoice::withdraw_for_order(tx, actor, record.id).await
 }
 
 /// The online attempt whose money paid the order: paid, and not one the system gives back
@@ -199,7 +236,7 @@ async fn paying_attempt(
     let automatic: Vec<i64> = store::refunds::for_order_in(tx, order_id)
         .await?
         .into_iter()
-        .filter(|r| r.requested_by.is_none())
+        .filter(|r| r.refund_no.starts_with(AUTOMATIC))
         .filter_map(|r| r.attempt_id)
         .collect();
     Ok(store::payments::for_order_in(tx, order_id)
@@ -221,7 +258,7 @@ pub(crate) async fn give_back(
         &NewRefund {
             order_id: attempt.order_id,
             attempt_id: Some(attempt.id),
-            refund_no: &format!("RF{}", attempt.out_trade_no),
+            refund_no: &format!("{AUTOMATIC}{}", attempt.out_trade_no),
             amount_fen: i64::try_from(paid.0).unwrap_or(i64::MAX),
             reason,
             requested_by: None,

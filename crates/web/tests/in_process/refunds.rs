@@ -145,25 +145,56 @@ async fn online_refund(sim: &Simulator, test: TestApp) {
     assert_eq!(shown["refunds"].as_array().unwrap().len(), 1);
     assert_eq!(status_of(&mut customer, application).await, "cancelled");
 
-    // A second refund of the same order is refused: it is refunded.
-    let again = refund::refund(
-        &test.app,
-        &Actor::Cli("test".into()),
-        order,
-        &RefundForm {
-            amount: "1.00".into(),
-            reason: "再退一次".into(),
-        },
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(again.code, "invalid_transition");
-    assert_eq!(sim.refunded_fen(&trade), 10_000);
+    // Further refunds of the cancelled order add up to at most what was paid: 1.00 more;
+    // then more than is left is refused before the provider is asked; then the rest.
+    let finance = Actor::Cli("test".into());
+    let more = |amount: &str| RefundForm {
+        amount: amount.into(),
+        reason: "追加退款".into(),
+    };
+    refund::refund(&test.app, &finance, order, &more("1.00"))
+        .await
+        .unwrap();
+    assert_eq!(sim.refunded_fen(&trade), 10_100);
+    let left = paid - 10_100;
+    let too_much = domain::Fen(left + 1).yuan();
+    let refused = refund::refund(&test.app, &finance, order, &more(&too_much))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (refused.code, refused.field.as_deref()),
+        ("amount_out_of_range", Some("amount"))
+    );
+    assert_eq!(
+        sim.refunded_fen(&trade),
+        10_100,
+        "the provider was not asked"
+    );
+    refund::refund(&test.app, &finance, order, &more(""))
+        .await
+        .unwrap();
+    assert_eq!(sim.refunded_fen(&trade), paid, "all of it, at last");
+    let numbers: Vec<String> = refund::of_order(&test.app, order)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.refund_no)
+        .collect();
+    assert_eq!(
+        numbers,
+        [1, 2, 3].map(|n| format!("RD{order:010}{n:02}")),
+        "each with its own fixed number"
+    );
+    let nothing_left = refund::refund(&test.app, &finance, order, &more("0.01"))
+        .await
+        .unwrap_err();
+    assert_eq!(nothing_left.code, "amount_out_of_range");
 
     // Every step is audited on the order and the application.
     let actions = test.audit_actions(&format!("order:{order}"), "").await;
     assert!(
         actions.iter().any(|a| a == "order.withdraw")
+            && actions.iter().filter(|a| *a == "order.refund_more").count() == 2
             && actions.iter().any(|a| a == "order.refund"),
         "{actions:?}"
     );

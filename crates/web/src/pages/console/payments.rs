@@ -131,7 +131,11 @@ impl OrderPage {
         self.order.method == PaymentMethod::BankTransfer
     }
     fn refundable(&self) -> bool {
-        self.order.status == OrderStatus::Paid
+        matches!(self.order.status, OrderStatus::Paid | OrderStatus::Refunded)
+    }
+    /// Refunded once already: a further refund of what is left.
+    fn further(&self) -> bool {
+        self.order.status == OrderStatus::Refunded
     }
     fn time(&self, at: &i64) -> String {
         local_time(*at)
