@@ -49,6 +49,10 @@ pub enum NoticeFault {
     None,
     /// Never sent (the merchant must query).
     Drop,
+    /// Delayed: the first delivery is lost on the way, so the notice arrives only with the
+    /// provider's first resend (Alipay: 4 minutes, WeChat Pay: 15 seconds, divided by the
+    /// time scale), after a query may have settled the payment.
+    Late,
     /// Sent twice at the same moment.
     Twice,
     /// Signed with a key that is not Alipay's.
@@ -346,7 +350,9 @@ impl Simulator {
             return;
         }
         let body = self.notice_body(&out_trade_no, &trade, fault, "TRADE_SUCCESS");
-        if fault == NoticeFault::Twice {
+        if fault == NoticeFault::Late {
+            // Lost on the way: only the resends below arrive.
+        } else if fault == NoticeFault::Twice {
             let (first, second) = tokio::join!(
                 self.deliver(&out_trade_no, &trade.notify_url, &body, 1),
                 self.deliver(&out_trade_no, &trade.notify_url, &body, 1)

@@ -197,7 +197,9 @@ impl Simulator {
         })
         .to_string();
         let bad = fault == NoticeFault::BadSignature;
-        if fault == NoticeFault::Twice {
+        if fault == NoticeFault::Late {
+            // Lost on the way: only the resends below arrive.
+        } else if fault == NoticeFault::Twice {
             let (a, b) = tokio::join!(
                 self.deliver_wechat(&out_trade_no, &t.notify_url, &envelope, 1, bad),
                 self.deliver_wechat(&out_trade_no, &t.notify_url, &envelope, 1, bad)

@@ -481,3 +481,47 @@ async fn two_codes_both_paid_pay_the_order_once_and_the_second_goes_back() {
     assert_eq!(shown["refunds"][0]["status"], "refunded");
     assert_eq!(shown["refunds"][0]["amount_fen"], shown["amount_fen"]);
 }
+
+#[tokio::test]
+async fn a_late_notice_after_the_query_paid_the_order_changes_nothing() {
+    // Alipay's first resend four minutes on, divided by 1,000: a quarter of a second.
+    let sim = Simulator::start(0, 1_000.0).await.unwrap();
+    let test = TestApp::with_alipay(&sim).await;
+    let mut customer = test.customer(PHONE, [10, 6, 7, 1]).await;
+    let (order, _) = ordered_online(&test, &mut customer).await;
+    let trade = scan_code(&mut customer, order).await;
+    assert!(sim.pay(&trade, NoticeFault::Late));
+    // No notice yet: the reconciliation's signed query settles the payment first.
+    test.clock.advance(std::time::Duration::from_secs(61));
+    let round = services::jobs::reconcile_payments::run_once(&test.app)
+        .await
+        .unwrap();
+    assert_eq!(round.paid, 1, "{round:?}");
+    assert_eq!(order_status(&mut customer, order).await, "paid");
+    // Then the delayed notice arrives: answered success, a duplicate, nothing moves.
+    for _ in 0..300 {
+        if sim.deliveries().iter().any(|d| d.out_trade_no == trade) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let delivered = sim.deliveries();
+    assert!(
+        delivered
+            .iter()
+            .any(|d| d.out_trade_no == trade && d.attempt == 2 && d.answer == "success"),
+        "{delivered:?}"
+    );
+    assert!(
+        notice_log(&test)
+            .await
+            .iter()
+            .any(|(no, _, effect)| *no == trade && effect == "duplicate")
+    );
+    assert_eq!(
+        test.audit_actions(&format!("order:{order}"), "order.confirm")
+            .await
+            .len(),
+        1
+    );
+}
