@@ -489,12 +489,13 @@ pub enum AuditCommand {
 
 #[derive(Subcommand)]
 pub enum MerchantCommand {
-    /// Give `channel` its own merchant with `provider`, from the `--alipay-…` or
-    /// `--wechat-…` flags: the keys are checked, sealed under the master key and stored;
-    /// the key files can then be removed. Applies at `serve`'s next start.
+    /// Set the merchant with `provider` of `--channel` (without it: the installation's, for
+    /// every channel without its own), from the `--alipay-…` or `--wechat-…` flags: the
+    /// keys are checked, sealed under the master key and stored; the key files can then be
+    /// removed. Applies at `serve`'s next start.
     Set {
         #[arg(long)]
-        channel: String,
+        channel: Option<String>,
         #[arg(long, value_enum)]
         provider: MerchantProvider,
     },

@@ -156,7 +156,8 @@ pub struct App {
     pub(crate) storage: Arc<dyn BlobStore>,
     pub(crate) identity: IdentityProviders,
     pub(crate) online_payments: Vec<OnlinePayment>,
-    /// The channels' own merchants (sealed in the database, loaded at start and on change).
+    /// The merchants sealed in the database (channels' own and the installation's), loaded
+    /// at start and on change.
     channel_merchants: std::sync::RwLock<Vec<OnlinePayment>>,
     pub(crate) invoicing: Option<Arc<dyn providers::invoicing::InvoiceIssuer>>,
     /// Bounds how many images decode at once (decoding is CPU-heavy; it runs off the async
@@ -218,26 +219,28 @@ impl App {
     }
 
     /// The merchant of provider `name` (`alipay`, `wechat`) that serves `channel`: the
-    /// channel's own, else the installation's; `None` when neither is configured.
+    /// channel's own, else the installation's (sealed in the database, else from the
+    /// flags); `None` when none is configured.
     pub fn online_payment_for(&self, channel: &str, name: &str) -> Option<OnlinePayment> {
-        self.channel_merchants()
-            .into_iter()
-            .find(|p| p.name == name && p.channel.as_deref() == Some(channel))
-            .or_else(|| {
-                self.online_payments
-                    .iter()
-                    .find(|p| p.name == name)
-                    .cloned()
-            })
+        let stored = self.channel_merchants();
+        let own = |p: &&OnlinePayment| p.name == name && p.channel.as_deref() == Some(channel);
+        let every = |p: &&OnlinePayment| p.name == name && p.channel.is_none();
+        stored
+            .iter()
+            .find(own)
+            .or_else(|| stored.iter().find(every))
+            .or_else(|| self.online_payments.iter().find(every))
+            .cloned()
     }
 
     /// The providers that serve `channel`, in the order they are offered (the
     /// installation's first, then those only the channel has).
     pub fn online_payments_for(&self, channel: &str) -> Vec<OnlinePayment> {
         let mut names: Vec<&'static str> = self.online_payments.iter().map(|p| p.name).collect();
-        for own in self.channel_merchants() {
-            if own.channel.as_deref() == Some(channel) && !names.contains(&own.name) {
-                names.push(own.name);
+        for stored in self.channel_merchants() {
+            let serves = stored.channel.as_deref().is_none_or(|c| c == channel);
+            if serves && !names.contains(&stored.name) {
+                names.push(stored.name);
             }
         }
         names

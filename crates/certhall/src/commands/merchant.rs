@@ -16,10 +16,15 @@ pub async fn run(global: &GlobalArgs, command: MerchantCommand) -> Result<()> {
                 MerchantProvider::Alipay => config::alipay_keys(global)?,
                 MerchantProvider::Wechat => config::wechat_keys(global)?,
             };
-            merchants::set(&app, &actor, &channel, &keys).await?;
-            println!(
-                "channel {channel:?} has its own merchant; its keys are sealed in the database"
-            );
+            merchants::set(&app, &actor, channel.as_deref(), &keys).await?;
+            match channel {
+                Some(channel) => println!(
+                    "channel {channel:?} has its own merchant; its keys are sealed in the database"
+                ),
+                None => println!(
+                    "the installation's merchant is set; its keys are sealed in the database"
+                ),
+            }
         }
         MerchantCommand::List => {
             println!(

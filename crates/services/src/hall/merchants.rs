@@ -1,10 +1,12 @@
 //! Merchant accounts with the online payment providers (支付商户). The installation's
-//! merchant comes from `serve`'s flags and serves every channel; a channel whose money goes
-//! to another merchant (another Alipay app, another WeChat Pay mchid) has its own, set by
-//! an administrator ([`set`], `certhall merchant set-alipay | set-wechat`) and kept in the
-//! database with its private key (and WeChat Pay's APIv3 key) sealed under a key derived
-//! from the master key, bound to the channel, the provider and the app id; never logged,
-//! never shown. [`build`] is the one place an adapter is made from keys, for both.
+//! merchant serves every channel; a channel whose money goes to another merchant (another
+//! Alipay app, another WeChat Pay mchid) has its own. Both are set by an administrator
+//! ([`set`], `certhall merchant set [--channel C]`) and kept in the database with the
+//! private key (and WeChat Pay's APIv3 key) sealed under a key derived from the master
+//! key, bound to the channel (`*` for the installation's), the provider and the app id;
+//! never logged, never shown. The installation's may instead come from `serve`'s flags
+//! (key files); a sealed one wins. [`build`] is the one place an adapter is made from
+//! keys, for all of them.
 //!
 //! Which merchant serves an order is its channel's ([`crate::App::online_payment_for`]);
 //! a notice is verified by each merchant of its provider until one both verifies it and is
@@ -161,6 +163,9 @@ pub fn build(
     })
 }
 
+/// The stored channel code of the installation's merchant (every channel without its own).
+const EVERY_CHANNEL: &str = "*";
+
 /// What binds sealed keys to their row.
 fn binding(channel: &str, provider: &str, app_id: &str) -> Vec<u8> {
     format!("certhall-merchant v1|{channel}|{provider}|{app_id}").into_bytes()
@@ -181,19 +186,22 @@ fn notify_url(app: &App, provider: &str) -> String {
         })
 }
 
-/// Sets `channel`'s own merchant with the provider of `keys` (administrators): the keys are
-/// checked by making the adapter, sealed, stored, and serve this node's orders of the
-/// channel at once (other nodes from their next start). Audited without a secret.
+/// Sets the merchant with the provider of `keys` of `channel` (`None`: the installation's,
+/// for every channel without its own) (administrators): the keys are checked by making the
+/// adapter, sealed, stored, and serve this node's orders at once (other nodes from their
+/// next start). Audited without a secret.
 pub async fn set(
     app: &App,
     actor: &Actor,
-    channel: &str,
+    channel: Option<&str>,
     keys: &MerchantKeys,
 ) -> Result<(), ServiceError> {
     actor.require_any(&[Role::Admin])?;
-    crate::hall::channels::stored_definition(app, channel).await?;
+    if let Some(code) = channel {
+        crate::hall::channels::stored_definition(app, code).await?;
+    }
     let provider = keys.provider();
-    build(keys, Some(channel), notify_url(app, provider), app.clock()).map_err(|e| {
+    build(keys, channel, notify_url(app, provider), app.clock()).map_err(|e| {
         ServiceError::new(
             ErrorKind::Invalid,
             "invalid_merchant_keys",
@@ -248,6 +256,7 @@ pub async fn set(
         serde_json::to_vec(&secrets).map_err(|e| ServiceError::internal("merchant", e))?,
     );
     drop(secrets);
+    let channel = channel.unwrap_or(EVERY_CHANNEL);
     let sealed = app
         .secrets
         .payment_keys()
@@ -269,7 +278,7 @@ pub async fn set(
         &mut tx,
         actor,
         AuditAction::MerchantSet,
-        format!("channel:{channel}"),
+        format!("merchant:{channel}"),
         serde_json::json!({"provider": provider, "app_id": keys.app_id()}),
     )
     .await?;
@@ -278,9 +287,10 @@ pub async fn set(
     Ok(())
 }
 
-/// A channel's merchant as administrators see it (no key).
+/// A merchant as administrators see it (no key).
 #[derive(Debug, Clone)]
 pub struct MerchantSummary {
+    /// The channel, or `*` for the installation's.
     pub channel: String,
     pub provider: String,
     pub app_id: String,
@@ -350,9 +360,10 @@ pub(crate) async fn load(app: &App) -> Result<Vec<OnlinePayment>, ServiceError> 
                 apiv3_key: Zeroizing::new(secrets.apiv3_key.unwrap_or_default()),
             },
         };
+        let channel = Some(row.channel_code.as_str()).filter(|c| *c != EVERY_CHANNEL);
         let online = build(
             &keys,
-            Some(&row.channel_code),
+            channel,
             notify_url(app, keys.provider()),
             app.clock(),
         )

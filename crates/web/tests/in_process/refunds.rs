@@ -304,17 +304,17 @@ async fn a_channel_with_its_own_merchant_is_paid_and_refunded_through_it() {
     let refused = merchants::set(
         &test.app,
         &Actor::Customer(1),
-        "huanbao",
+        Some("huanbao"),
         &keys(&private_key),
     )
     .await
     .unwrap_err();
     assert_eq!(refused.code, "role_required");
-    let refused = merchants::set(&test.app, &admin, "huanbao", &keys("not a key"))
+    let refused = merchants::set(&test.app, &admin, Some("huanbao"), &keys("not a key"))
         .await
         .unwrap_err();
     assert_eq!(refused.code, "invalid_merchant_keys");
-    merchants::set(&test.app, &admin, "huanbao", &keys(&private_key))
+    merchants::set(&test.app, &admin, Some("huanbao"), &keys(&private_key))
         .await
         .unwrap();
     let listed = merchants::list(&test.app, &admin).await.unwrap();
@@ -369,7 +369,58 @@ async fn a_channel_with_its_own_merchant_is_paid_and_refunded_through_it() {
         }
     }
     assert_eq!(
-        test.audit_actions("channel:huanbao", "merchant.").await,
+        test.audit_actions("merchant:huanbao", "merchant.").await,
         ["merchant.set"]
     );
+}
+
+#[tokio::test]
+async fn the_installations_merchant_sealed_in_the_database_wins_over_the_key_files() {
+    use services::hall::merchants::{self, MerchantKeys};
+    let sim = Simulator::start(0, 100_000.0).await.unwrap();
+    let test = TestApp::with_alipay(&sim).await;
+    let private_key = sim.new_merchant("2021000000000003").unwrap();
+    let admin = Actor::Cli("test".into());
+    merchants::set(
+        &test.app,
+        &admin,
+        None,
+        &MerchantKeys::Alipay {
+            gateway: sim.alipay_gateway(),
+            app_id: "2021000000000003".into(),
+            seller_id: None,
+            private_key: zeroize::Zeroizing::new(private_key.clone()),
+            alipay_public_key: sim.alipay_public_key_pem(),
+        },
+    )
+    .await
+    .unwrap();
+    let listed = merchants::list(&test.app, &admin).await.unwrap();
+    assert_eq!(
+        (listed[0].channel.as_str(), listed[0].app_id.as_str()),
+        ("*", "2021000000000003")
+    );
+    // Every channel without its own now pays through the sealed merchant.
+    let mut customer = test.customer(PHONE, [10, 7, 3, 1]).await;
+    let (order, _) = ordered_online(&test, &mut customer).await;
+    let trade = scan_code(&mut customer, order).await;
+    assert_eq!(
+        sim.trade_app_id(&trade).as_deref(),
+        Some("2021000000000003")
+    );
+    assert!(sim.pay(&trade, NoticeFault::None));
+    until_status(&mut customer, order, "paid").await;
+    let body: String = private_key
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let probe = &body[body.len() / 3..body.len() / 3 + 32];
+    for file in ["certhall.db", "certhall.db-wal"] {
+        if let Ok(bytes) = std::fs::read(test.app.data_dir.join(file)) {
+            assert!(
+                !bytes.windows(probe.len()).any(|w| w == probe.as_bytes()),
+                "{file} holds the private key"
+            );
+        }
+    }
 }
