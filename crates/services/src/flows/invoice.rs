@@ -350,7 +350,7 @@ pub async fn attach(
         pdf: pdf.to_vec(),
         xml: None,
     };
-    record_issued(app, actor, id, issued, None).await
+    record_issued(app, actor, id, issued, None, "attached").await
 }
 
 /// Finance adds the 数电票's OFD or XML to issued invoice `id` (once).
@@ -492,17 +492,19 @@ async fn issue_one(app: &App, actor: &Actor, record: InvoiceRecord) -> Result<()
         ),
     })?;
     let other = issued.xml.clone().map(|xml| ("xml".to_string(), xml));
-    record_issued(app, actor, record.id, issued, other).await
+    record_issued(app, actor, record.id, issued, other, "provider").await
 }
 
-/// Seals and stores the issued files, then records the invoice as issued (once: a second
-/// recording finds it issued and stores nothing) and e-mails the customer.
+/// Seals and stores the issued files, then records the invoice as issued `by` finance
+/// (`attached`) or the `provider`, and e-mails the customer. Once: a second recording is
+/// refused by the invoice's table and the files it stored are forgotten.
 async fn record_issued(
     app: &App,
     actor: &Actor,
     id: i64,
     issued: IssuedInvoice,
     other: Option<(String, Vec<u8>)>,
+    by: &str,
 ) -> Result<(), ServiceError> {
     let pdf = documents::seal(app, &Binding::Invoice { invoice_id: id }, &issued.pdf)?;
     let other = match other {
@@ -566,7 +568,7 @@ async fn record_issued(
             AuditAction::InvoiceIssue,
             order::object(record.order_id),
             serde_json::json!({"invoice": id, "number": issued.number, "kind": record.kind,
-                               "by": if operator.is_some() { "attached" } else { "provider" }}),
+                               "by": by}),
         )
         .await?;
         let request: Invoice = serde_json::from_str(&record.request)

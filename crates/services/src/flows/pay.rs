@@ -497,12 +497,17 @@ pub async fn take_notice(
         return (404, "");
     };
     let text = String::from_utf8_lossy(body).into_owned();
-    // The merchant whose keys verify the notice and whom it names; else the first's verdict.
+    // The merchant whose keys verify the notice and whom it names; else one whose keys
+    // verify it (an authentic notice for another app: "not ours", answered so the provider
+    // stops); else the first's refusal.
     let mut chosen = (first.clone(), first.provider.verify_notice(headers, body));
     for candidate in &candidates {
         let verdict = candidate.provider.verify_notice(headers, body);
-        if matches!(&verdict, Ok(notice) if notice.app_id == candidate.app_id) {
+        let names_it = matches!(&verdict, Ok(notice) if notice.app_id == candidate.app_id);
+        if names_it || (verdict.is_ok() && chosen.1.is_err()) {
             chosen = (candidate.clone(), verdict);
+        }
+        if names_it {
             break;
         }
     }
