@@ -163,7 +163,8 @@ async fn a_trade_is_created_scanned_paid_notified_queried_and_refunded() {
     assert_eq!(alipay.query("PA0001").await.unwrap(), TradeState::Pending);
 
     assert!(sim.pay("PA0001", NoticeFault::None));
-    eventually(|| !shop.verdicts.lock().unwrap().is_empty()).await;
+    // The simulator logs a delivery once it has the answer, a moment after the shop took it.
+    eventually(|| !shop.verdicts.lock().unwrap().is_empty() && sim.deliveries().len() == 3).await;
     let deliveries = sim.deliveries();
     assert_eq!(
         deliveries.iter().map(|d| d.attempt).collect::<Vec<_>>(),

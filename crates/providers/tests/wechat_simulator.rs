@@ -139,7 +139,8 @@ async fn a_native_payment_is_made_notified_queried_and_refunded() {
     );
 
     assert!(sim.pay("CH00000000010000001", NoticeFault::None));
-    eventually(|| !verdicts.lock().unwrap().is_empty()).await;
+    // The simulator logs a delivery once it has the answer, a moment after the shop took it.
+    eventually(|| !verdicts.lock().unwrap().is_empty() && sim.deliveries().len() == 3).await;
     let statuses: Vec<u16> = sim.deliveries().iter().map(|d| d.status).collect();
     assert_eq!(statuses, [500, 500, 204], "resent until answered 204");
     let notice = verdicts.lock().unwrap()[0].clone().unwrap();
