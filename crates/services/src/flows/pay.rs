@@ -78,16 +78,7 @@ pub async fn upload_voucher(
     bytes: Vec<u8>,
 ) -> Result<i64, ServiceError> {
     let transfer = check(form, app.today())?;
-    let current = order::get(app, &customer.actor(), id).await?;
-    if current.method != PaymentMethod::BankTransfer {
-        return Err(ServiceError::new(
-            ErrorKind::Conflict,
-            "not_a_transfer",
-            "this order is not paid by bank transfer",
-            "该订单不是银行汇款/对公转账订单",
-        ));
-    }
-    accepts_voucher(current.status)?;
+    waits_for_voucher(app, customer, id).await?;
     record_voucher(
         app,
         customer.customer_id,
@@ -215,16 +206,7 @@ pub async fn voucher_link(
     form: &TransferForm,
 ) -> Result<VoucherLink, ServiceError> {
     let transfer = check(form, app.today())?;
-    let current = order::get(app, &customer.actor(), id).await?;
-    if current.method != PaymentMethod::BankTransfer {
-        return Err(ServiceError::new(
-            ErrorKind::Conflict,
-            "not_a_transfer",
-            "this order is not paid by bank transfer",
-            "该订单不是银行汇款/对公转账订单",
-        ));
-    }
-    accepts_voucher(current.status)?;
+    waits_for_voucher(app, customer, id).await?;
     let token = super::upload::new_token()?;
     let mut tx = app.store.begin_write().await?;
     let expires_at = tx.now().seconds() + super::upload::LINK_MINUTES * 60;
@@ -304,6 +286,24 @@ pub async fn upload_voucher_by_link(
         Some(link.id),
     )
     .await
+}
+
+/// Checks that the customer's order `id` is paid by bank transfer and takes a voucher now.
+async fn waits_for_voucher(
+    app: &App,
+    customer: &CustomerSession,
+    id: i64,
+) -> Result<(), ServiceError> {
+    let current = order::get(app, &customer.actor(), id).await?;
+    if current.method != PaymentMethod::BankTransfer {
+        return Err(ServiceError::new(
+            ErrorKind::Conflict,
+            "not_a_transfer",
+            "this order is not paid by bank transfer",
+            "该订单不是银行汇款/对公转账订单",
+        ));
+    }
+    accepts_voucher(current.status)
 }
 
 fn accepts_voucher(status: OrderStatus) -> Result<(), ServiceError> {

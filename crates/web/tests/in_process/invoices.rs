@@ -20,10 +20,7 @@ async fn an_electronic_invoice_is_issued_once_downloaded_and_mailed() {
                      "three_in_one": true, "uscc": "91350100M000100Y43", "department": "财务部"});
     let application = submitted_fjca(&test, &mut customer, phone, org).await;
     let order = pay_by_transfer(&test, &mut customer, &[application], "caiwu").await;
-    let shown = customer
-        .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
-        .await
-        .json();
+    let shown = crate::online::order_json(&mut customer, order).await;
     let invoice = &shown["invoices"][0];
     assert_eq!(invoice["status"], "requested", "{shown}");
     assert_eq!(invoice["kind"], "electronic_normal");
@@ -48,10 +45,7 @@ async fn an_electronic_invoice_is_issued_once_downloaded_and_mailed() {
         services::jobs::invoices::run_once(&test.app).await.unwrap(),
         0
     );
-    let shown = customer
-        .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
-        .await
-        .json();
+    let shown = crate::online::order_json(&mut customer, order).await;
     let invoice = &shown["invoices"][0];
     assert_eq!(invoice["status"], "issued");
     assert_eq!(invoice["formats"], json!(["pdf", "xml"]));
@@ -145,10 +139,7 @@ async fn finance_attaches_a_paper_invoice_adds_its_xml_and_mails_it() {
     test.sign_and_submit(&mut customer, phone, id, version)
         .await;
     let order = pay_by_transfer(&test, &mut customer, &[id], "caiwu").await;
-    let shown = customer
-        .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
-        .await
-        .json();
+    let shown = crate::online::order_json(&mut customer, order).await;
     let invoice = shown["invoices"][0]["id"].as_i64().unwrap();
     assert_eq!(shown["invoices"][0]["kind"], "paper_normal");
     let paid_at = shown["paid_at"].as_i64().unwrap();
@@ -232,10 +223,7 @@ async fn finance_attaches_a_paper_invoice_adds_its_xml_and_mails_it() {
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{text}");
-    let shown = customer
-        .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
-        .await
-        .json();
+    let shown = crate::online::order_json(&mut customer, order).await;
     assert_eq!(shown["invoices"][0]["status"], "mailed");
     assert_eq!(shown["invoices"][0]["tracking_no"], "773012345678");
     assert_eq!(shown["invoices"][0]["formats"], json!(["pdf", "xml"]));

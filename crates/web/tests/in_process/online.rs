@@ -84,11 +84,16 @@ async fn notice_log(test: &TestApp) -> Vec<(String, String, String)> {
         .collect()
 }
 
-pub(crate) async fn order_status(customer: &mut Client<'_>, order: i64) -> String {
+/// Order `order` as its customer reads it through the API.
+pub(crate) async fn order_json(customer: &mut Client<'_>, order: i64) -> serde_json::Value {
     customer
         .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
         .await
-        .json()["status"]
+        .json()
+}
+
+pub(crate) async fn order_status(customer: &mut Client<'_>, order: i64) -> String {
+    order_json(customer, order).await["status"]
         .as_str()
         .unwrap()
         .to_string()
@@ -472,10 +477,7 @@ async fn two_codes_both_paid_pay_the_order_once_and_the_second_goes_back() {
             .len(),
         1
     );
-    let shown = customer
-        .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
-        .await
-        .json();
+    let shown = order_json(&mut customer, order).await;
     assert_eq!(shown["status"], "paid");
     assert_eq!(shown["refunds"].as_array().unwrap().len(), 1);
     assert_eq!(shown["refunds"][0]["status"], "refunded");

@@ -864,10 +864,7 @@ async fn a_voucher_is_photographed_with_a_phone_through_a_one_time_link() {
     assert_eq!(again.status, StatusCode::NOT_FOUND, "the link works once");
 
     // The order waits for finance, with the voucher as typed on the computer.
-    let shown = customer
-        .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
-        .await
-        .json();
+    let shown = crate::online::order_json(&mut customer, order).await;
     assert_eq!(shown["status"], "awaiting_confirmation");
     assert_eq!(shown["vouchers"][0]["remitter"], "福州手机汇款有限公司");
     assert_eq!(shown["vouchers"][0]["remitted_on"], "2026-11-01");

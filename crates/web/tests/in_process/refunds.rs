@@ -36,10 +36,7 @@ async fn online_refund(sim: &Simulator, test: TestApp) {
     let trade = scan_code(&mut customer, order).await;
     assert!(sim.pay(&trade, NoticeFault::None));
     until_status(&mut customer, order, "paid").await;
-    let paid = customer
-        .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
-        .await
-        .json()["amount_fen"]
+    let paid = crate::online::order_json(&mut customer, order).await["amount_fen"]
         .as_u64()
         .unwrap();
 
@@ -96,10 +93,7 @@ async fn online_refund(sim: &Simulator, test: TestApp) {
     assert_eq!(sim.refunded_fen(&trade), 10_000, "the provider refunded");
     assert_eq!(order_status(&mut customer, order).await, "refunded");
     assert_eq!(status_of(&mut customer, application).await, "cancelled");
-    let shown = customer
-        .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
-        .await
-        .json();
+    let shown = crate::online::order_json(&mut customer, order).await;
     assert_eq!(shown["refunds"][0]["status"], "pending", "{shown}");
     assert_eq!(shown["refunds"][0]["amount_fen"], 10_000);
     assert_eq!(shown["refunds"][0]["online"], true);
@@ -116,10 +110,7 @@ async fn online_refund(sim: &Simulator, test: TestApp) {
         .await
         .unwrap();
     assert_eq!(round.refunded, 0);
-    let shown = customer
-        .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
-        .await
-        .json();
+    let shown = crate::online::order_json(&mut customer, order).await;
     assert_eq!(shown["status"], "refunded");
     assert_eq!(shown["refunds"][0]["status"], "refunded", "{shown}");
     assert_eq!(shown["refunds"].as_array().unwrap().len(), 1);
@@ -137,10 +128,7 @@ async fn online_refund(sim: &Simulator, test: TestApp) {
     // Alipay sends the original payment notice again after the refund: acknowledged,
     // and nothing moves back.
     assert!(sim.send_notice(&trade, "TRADE_SUCCESS").await);
-    let shown = customer
-        .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
-        .await
-        .json();
+    let shown = crate::online::order_json(&mut customer, order).await;
     assert_eq!(shown["status"], "refunded");
     assert_eq!(shown["refunds"].as_array().unwrap().len(), 1);
     assert_eq!(status_of(&mut customer, application).await, "cancelled");
@@ -247,10 +235,7 @@ async fn a_transfer_refund_waits_for_the_review_and_is_recorded_with_the_banks_r
     let refunds = refund::of_order(&test.app, order).await.unwrap();
     assert_eq!(refunds.len(), 1);
     assert!(!refunds[0].online && refunds[0].refunded_at.is_none());
-    let paid = customer
-        .call("GET", &format!("/api/v1/orders/{order}"), json!(null))
-        .await
-        .json()["amount_fen"]
+    let paid = crate::online::order_json(&mut customer, order).await["amount_fen"]
         .as_u64()
         .unwrap();
     assert_eq!(refunds[0].amount.0, paid, "in full");
