@@ -259,7 +259,13 @@ test('huanbao: wizard, errors, leave and continue, signed submission, duplicates
   await page.locator('#remitted_on[aria-invalid=true]').waitFor();
   await shoot(page, 'order-voucher-refused');
   const today = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+  // 用手机拍照上传: the same fields make a QR code for the phone (not used here).
   await byId(page, 'remitted_on').fill(today);
+  await page.locator('[data-testid=voucher-phone]').click();
+  await page.locator('[data-testid=phone-link] svg').waitFor();
+  assert.match(await page.locator('[data-testid=phone-url]').innerText(), /\/m\/[0-9a-f]{64}$/);
+  assert.equal(await byId(page, 'remitted_on').inputValue(), today, 'what was typed goes with the photo, and stays');
+  await shoot(page, 'order-voucher-phone-link');
   await page.locator('#file').setInputFiles({ name: 'voucher.png', mimeType: 'image/png', buffer: voucher });
   await page.getByRole('button', { name: '上传汇款底单' }).click();
   await page.locator('[data-testid=status]', { hasText: '待核款' }).waitFor();

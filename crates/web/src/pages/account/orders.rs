@@ -288,6 +288,7 @@ async fn show(
     id: &str,
     posted: Option<(pay::TransferForm, (FormError, StatusCode))>,
 ) -> Response {
+    let posted = posted.map(|(typed, refusal)| (typed, Some(refusal)));
     show_with(state, request, customer, id, posted, None, None).await
 }
 
@@ -296,7 +297,8 @@ async fn show_with(
     request: &PageRequest,
     customer: &services::people::accounts::CustomerSession,
     id: &str,
-    posted: Option<(pay::TransferForm, (FormError, StatusCode))>,
+    // What was typed into the voucher form, and why it was refused (if it was).
+    posted: Option<(pay::TransferForm, Option<(FormError, StatusCode)>)>,
     code: Option<pay::OnlineCode>,
     phone: Option<pay::VoucherLink>,
 ) -> Response {
@@ -309,7 +311,7 @@ async fn show_with(
         Err(e) => return error_page(chrome, &e),
     };
     let (typed, refusal) = match posted {
-        Some((typed, refusal)) => (typed, Some(refusal)),
+        Some((typed, refusal)) => (typed, refusal),
         None => (
             pay::TransferForm {
                 remitter: order.holder_name.clone(),
@@ -439,8 +441,12 @@ pub async fn voucher_link(
     })
     .await;
     match result {
-        // The page again, with the QR code for the phone (as 扫码支付 shows its code).
-        Ok(_) => show_with(&state, &request, &customer, &id, None, None, link).await,
+        // The page again, with the QR code for the phone (as 扫码支付 shows its code) and
+        // what was typed, which goes with the photo.
+        Ok(_) => {
+            let kept = Some((typed, None));
+            show_with(&state, &request, &customer, &id, kept, None, link).await
+        }
         Err(error) => show(&state, &request, &customer, &id, Some((typed, error))).await,
     }
 }
