@@ -112,6 +112,7 @@ audit_actions! {
     OrderAttemptClose = "order.attempt_close", "关闭过期支付", "Expired online payment closed";
     OrderRefundDue = "order.refund_due", "待退款（重复或迟到的付款）", "A payment to refund (a second or late one)";
     OrderRefund = "order.refund", "退款", "Payment refunded";
+    OrderRefundAbnormal = "order.refund_abnormal", "退款异常（支付机构未能退回，转财务）", "Refund the provider could not make, for finance";
     OrderWithdraw = "order.withdraw", "撤单退款", "Paid order cancelled by finance, money to give back";
     OrderRefundMore = "order.refund_more", "追加退款", "A further refund of a cancelled order";
     InvoiceRequest = "invoice.request", "申请开票", "Invoice requested (order paid)";

@@ -6,10 +6,15 @@
 //! ```text
 //!           refunded (the provider's word)
 //!  Pending ─────────────────────────────────▶ Refunded
-//!     └───── record_transfer (finance sent it back by bank) ──┘
+//!     │ └── record_transfer (finance sent it back by bank) ──▲
+//!     │ fail (the provider could not: WeChat Pay ABNORMAL / CLOSED)  │
+//!     ▼                                                          │
+//!  Abnormal ── record_transfer, or refunded (re-routed by the ───┘
+//!              merchant platform's 异常退款, the provider's word)
 //! ```
 //! A refund is created `Pending`: by finance cancelling a paid order (in full or in part),
-//! or by the system for a payment its order did not need. `Refunded` is final.
+//! or by the system for a payment its order did not need. `Abnormal` waits for finance.
+//! `Refunded` is final.
 
 use crate::transition::{Refused, Status, Transition, UnknownState};
 
@@ -17,6 +22,8 @@ use crate::transition::{Refused, Status, Transition, UnknownState};
 pub enum RefundStatus {
     /// Asked for; the money has not gone back yet (or the provider is still settling it).
     Pending,
+    /// 退款异常: the provider could not give the money back; finance must.
+    Abnormal,
     /// 已退款.
     Refunded,
 }
@@ -25,27 +32,39 @@ pub enum RefundStatus {
 pub enum RefundEvent {
     /// The provider stated that the refund was made.
     Refunded,
+    /// The provider stated that it could not make the refund.
+    Fail,
     /// Finance transferred the money back and records the bank's reference.
     RecordTransfer,
 }
 
 impl RefundEvent {
-    pub const ALL: [RefundEvent; 2] = [RefundEvent::Refunded, RefundEvent::RecordTransfer];
+    pub const ALL: [RefundEvent; 3] = [
+        RefundEvent::Refunded,
+        RefundEvent::Fail,
+        RefundEvent::RecordTransfer,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             RefundEvent::Refunded => "refunded",
+            RefundEvent::Fail => "fail",
             RefundEvent::RecordTransfer => "record_transfer",
         }
     }
 }
 
 impl Status for RefundStatus {
-    const ALL: &'static [Self] = &[RefundStatus::Pending, RefundStatus::Refunded];
+    const ALL: &'static [Self] = &[
+        RefundStatus::Pending,
+        RefundStatus::Abnormal,
+        RefundStatus::Refunded,
+    ];
 
     fn as_str(self) -> &'static str {
         match self {
             RefundStatus::Pending => "pending",
+            RefundStatus::Abnormal => "abnormal",
             RefundStatus::Refunded => "refunded",
         }
     }
@@ -62,6 +81,7 @@ impl RefundStatus {
     pub fn name_zh(self) -> &'static str {
         match self {
             RefundStatus::Pending => "退款中",
+            RefundStatus::Abnormal => "退款异常",
             RefundStatus::Refunded => "已退款",
         }
     }
@@ -69,16 +89,20 @@ impl RefundStatus {
     pub fn name_en(self) -> &'static str {
         match self {
             RefundStatus::Pending => "Refund in progress",
+            RefundStatus::Abnormal => "Refund failed at the provider",
             RefundStatus::Refunded => "Refunded",
         }
     }
 
     /// The one table: money goes back once.
     pub fn apply(self, event: RefundEvent) -> Result<Transition<RefundStatus>, Refused> {
+        use RefundEvent as E;
+        use RefundStatus as S;
         match (self, event) {
-            (RefundStatus::Pending, RefundEvent::Refunded | RefundEvent::RecordTransfer) => {
-                Ok(Transition::new(self, RefundStatus::Refunded))
+            (S::Pending | S::Abnormal, E::Refunded | E::RecordTransfer) => {
+                Ok(Transition::new(self, S::Refunded))
             }
+            (S::Pending, E::Fail) => Ok(Transition::new(self, S::Abnormal)),
             (from, event) => Err(Refused {
                 machine: "refund",
                 from: from.as_str(),
@@ -88,9 +112,44 @@ impl RefundStatus {
     }
 }
 
+/// How long after the provider accepted a refund (`PROCESSING`) it is asked every minute.
+pub const ASK_OFTEN_SECONDS: i64 = 5 * 60;
+
+/// Whether to ask the provider about a pending online refund at `now` (Unix seconds).
+/// Never answered definitely yet (`settling_since` empty: not sent, timed out, refused):
+/// every round. Accepted and settling: every minute for five minutes, then every ten
+/// (WeChat Pay's advice for refund queries: every minute, then back off after 5 minutes).
+pub fn ask_again(settling_since: Option<i64>, asked_at: Option<i64>, now: i64) -> bool {
+    match (settling_since, asked_at) {
+        (Some(since), Some(asked)) => {
+            let every = if now - since < ASK_OFTEN_SECONDS {
+                60
+            } else {
+                600
+            };
+            now - asked >= every
+        }
+        _ => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_settling_refund_is_asked_every_minute_then_every_ten() {
+        assert!(ask_again(None, None, 0));
+        assert!(ask_again(None, Some(100), 101), "not accepted: every round");
+        // Accepted at 1000.
+        assert!(!ask_again(Some(1000), Some(1000), 1059));
+        assert!(ask_again(Some(1000), Some(1000), 1060));
+        assert!(ask_again(Some(1000), Some(1230), 1290));
+        // Five minutes on: every ten.
+        assert!(!ask_again(Some(1000), Some(1300), 1360));
+        assert!(!ask_again(Some(1000), Some(1300), 1899));
+        assert!(ask_again(Some(1000), Some(1300), 1900));
+    }
 
     #[test]
     fn every_state_and_event_is_decided_and_money_goes_back_once() {
@@ -99,6 +158,9 @@ mod tests {
         let expected = [
             (S::Pending, E::Refunded, S::Refunded),
             (S::Pending, E::RecordTransfer, S::Refunded),
+            (S::Pending, E::Fail, S::Abnormal),
+            (S::Abnormal, E::RecordTransfer, S::Refunded),
+            (S::Abnormal, E::Refunded, S::Refunded),
         ];
         crate::transition::assert_table(
             RefundStatus::ALL,

@@ -1,7 +1,9 @@
 //! A payment-provider simulator, for CertHall's tests and demos: an HTTP server on
 //! 127.0.0.1 that speaks Alipay's OpenAPI gateway protocol the way Alipay does, so that the
 //! real adapter (`providers::payment::alipay`) is pointed at it by its gateway URL and no
-//! production code path is bypassed. WeChat Pay's APIv3 face follows.
+//! production code path is bypassed. Its WeChat Pay APIv3 face is in `wechat.rs`;
+//! there refunds can also be settled later (`PROCESSING`, then `SUCCESS`, `ABNORMAL` or
+//! `CLOSED` with a `REFUND.*` notice, [`Simulator::settle_wechat_refund`]).
 //!
 //! What makes it faithful, and what a test can make it do:
 //! - It holds its own "Alipay" RSA key, and the merchants' public keys: a request whose
@@ -110,6 +112,7 @@ struct Inner {
 }
 
 mod wechat;
+pub use wechat::RefundEnd;
 
 /// The simulator's clock: Unix seconds (a test gives its own, so that signed timestamps
 /// agree with the merchant's clock).
@@ -186,6 +189,10 @@ impl Simulator {
                 post(wechat::close),
             )
             .route("/v3/refund/domestic/refunds", post(wechat::refund))
+            .route(
+                "/v3/refund/domestic/refunds/{out_refund_no}",
+                get(wechat::query_refund),
+            )
             .with_state(simulator.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;

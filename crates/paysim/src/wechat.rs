@@ -6,7 +6,11 @@
 //! `TIMESTAMP\nNONCE\nBODY\n`; sends notices whose resource is AES-256-GCM under the APIv3
 //! key, signed again at every delivery, on WeChat's schedule (15s, 15s, 30s, 3m, 10m, 20m,
 //! 30m, 30m, 30m, 60m, 3h, 3h, 3h, 6h, 6h) divided by the time scale, until answered 200 or
-//! 204. Its code is its own: nothing is shared with CertHall's adapter.
+//! 204. Refunds are idempotent on `out_refund_no`; after
+//! [`Simulator::wechat_refunds_settle_later`] they answer `PROCESSING` until the test ends
+//! them (`SUCCESS`, `ABNORMAL`, `CLOSED`), which sends the `REFUND.*` notice (resource
+//! `refund`) to the refund's `notify_url`; `GET /v3/refund/domestic/refunds/{no}` answers
+//! how one stands. Its code is its own: nothing is shared with CertHall's adapter.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -43,8 +47,31 @@ struct Transaction {
     notify_url: String,
     state: State_,
     transaction_id: String,
+    /// What the refunds take of the payment (settled or in progress; a closed one gives
+    /// its amount back).
     refunded: u64,
-    refunds: BTreeMap<String, u64>,
+    /// out_refund_no → the refund.
+    refunds: BTreeMap<String, Refund>,
+}
+
+/// How a refund ends when it is not settled at once (see [`Simulator::settle_wechat_refund`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundEnd {
+    /// `SUCCESS`: the money reached the buyer.
+    Success,
+    /// `ABNORMAL`: the buyer's card or account could not take it (closed, frozen).
+    Abnormal,
+    /// `CLOSED`: the refund was closed; its amount may be refunded again.
+    Closed,
+}
+
+#[derive(Debug, Clone)]
+struct Refund {
+    amount: u64,
+    /// `PROCESSING`, `SUCCESS`, `ABNORMAL` or `CLOSED`.
+    status: &'static str,
+    refund_id: String,
+    notify_url: String,
 }
 
 pub(crate) struct WechatState {
@@ -55,6 +82,8 @@ pub(crate) struct WechatState {
     merchants: BTreeMap<String, (String, Vec<u8>)>,
     transactions: BTreeMap<String, Transaction>,
     next: u64,
+    /// Refunds answer `PROCESSING` and wait for [`Simulator::settle_wechat_refund`].
+    settle_later: bool,
 }
 
 impl WechatState {
@@ -71,6 +100,7 @@ impl WechatState {
             merchants: BTreeMap::new(),
             transactions: BTreeMap::new(),
             next: 1,
+            settle_later: false,
         })
     }
 }
@@ -155,9 +185,6 @@ impl Simulator {
     }
 
     async fn notify_wechat(&self, out_trade_no: String, t: Transaction, fault: NoticeFault) {
-        if fault == NoticeFault::Drop {
-            return;
-        }
         let total = t.total;
         let plain = serde_json::json!({
             "appid": t.appid, "mchid": t.mchid, "out_trade_no": out_trade_no,
@@ -165,50 +192,70 @@ impl Simulator {
             "trade_state_desc": "支付成功", "bank_type": "OTHERS", "attach": "",
             "success_time": "2026-11-02T10:04:59+08:00", "payer": {"openid": "oSim0000000000000000000001"},
             "amount": {"total": total, "payer_total": total, "currency": "CNY", "payer_currency": "CNY"},
-        })
-        .to_string();
-        let (body, apiv3) = {
-            let state = self.wechat.lock().expect("simulator state");
-            (plain, state.apiv3.clone())
+        });
+        let notice = Notice {
+            out_trade_no: &out_trade_no,
+            url: &t.notify_url,
+            event_type: "TRANSACTION.SUCCESS",
+            summary: "支付成功",
+            original_type: "transaction",
         };
+        self.send_wechat_notice(notice, &out_trade_no, plain, fault)
+            .await
+    }
+
+    /// Sends notice `notice` of `resource` (encrypted under the APIv3 key with a nonce of
+    /// its own, `unique` naming it) until answered, on WeChat's schedule.
+    async fn send_wechat_notice(
+        &self,
+        notice: Notice<'_>,
+        unique: &str,
+        resource: serde_json::Value,
+        fault: NoticeFault,
+    ) {
+        if fault == NoticeFault::Drop {
+            return;
+        }
+        let apiv3 = self.wechat.lock().expect("simulator state").apiv3.clone();
         let nonce: String = format!(
             "{:012x}",
-            crate::hash(out_trade_no.as_bytes()) as u64 & 0xffff_ffff_ffff
+            crate::hash(unique.as_bytes()) as u64 & 0xffff_ffff_ffff
         );
         let key = LessSafeKey::new(
             UnboundKey::new(&AES_256_GCM, apiv3.as_bytes()).expect("a 32-byte key"),
         );
-        let mut data = body.into_bytes();
+        let mut data = resource.to_string().into_bytes();
         key.seal_in_place_append_tag(
             Nonce::try_assume_unique_for_key(nonce.as_bytes()).expect("12 bytes"),
-            Aad::from(b"transaction".as_slice()),
+            Aad::from(notice.original_type.as_bytes()),
             &mut data,
         )
         .expect("seal");
         let envelope = serde_json::json!({
-            "id": format!("sim-{:032x}", crate::hash(out_trade_no.as_bytes())),
+            "id": format!("sim-{:032x}", crate::hash(unique.as_bytes())),
             "create_time": "2026-11-02T10:05:00+08:00", "resource_type": "encrypt-resource",
-            "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功",
+            "event_type": notice.event_type, "summary": notice.summary,
             "resource": {
-                "original_type": "transaction", "algorithm": "AEAD_AES_256_GCM",
+                "original_type": notice.original_type, "algorithm": "AEAD_AES_256_GCM",
                 "ciphertext": base64::engine::general_purpose::STANDARD.encode(&data),
-                "associated_data": "transaction", "nonce": nonce,
+                "associated_data": notice.original_type, "nonce": nonce,
             },
         })
         .to_string();
+        let (out_trade_no, url) = (notice.out_trade_no, notice.url);
         let bad = fault == NoticeFault::BadSignature;
         if fault == NoticeFault::Late {
             // Lost on the way: only the resends below arrive.
         } else if fault == NoticeFault::Twice {
             let (a, b) = tokio::join!(
-                self.deliver_wechat(&out_trade_no, &t.notify_url, &envelope, 1, bad),
-                self.deliver_wechat(&out_trade_no, &t.notify_url, &envelope, 1, bad)
+                self.deliver_wechat(out_trade_no, url, &envelope, 1, bad),
+                self.deliver_wechat(out_trade_no, url, &envelope, 1, bad)
             );
             if a || b {
                 return;
             }
         } else if self
-            .deliver_wechat(&out_trade_no, &t.notify_url, &envelope, 1, bad)
+            .deliver_wechat(out_trade_no, url, &envelope, 1, bad)
             .await
         {
             return;
@@ -216,12 +263,77 @@ impl Simulator {
         for (i, seconds) in WECHAT_RETRIES.iter().enumerate() {
             tokio::time::sleep(Duration::from_secs_f64(*seconds as f64 / self.time_scale)).await;
             if self
-                .deliver_wechat(&out_trade_no, &t.notify_url, &envelope, i + 2, bad)
+                .deliver_wechat(out_trade_no, url, &envelope, i + 2, bad)
                 .await
             {
                 return;
             }
         }
+    }
+
+    /// From now on, refunds answer `PROCESSING` (`true`) and wait for
+    /// [`Simulator::settle_wechat_refund`]; or are settled at once (`false`, the default).
+    pub fn wechat_refunds_settle_later(&self, later: bool) {
+        self.wechat.lock().expect("simulator state").settle_later = later;
+    }
+
+    /// Ends refund `out_refund_no`, still `PROCESSING`, as `end`, and sends its
+    /// `REFUND.*` notice to the refund's `notify_url` with `fault` (none given, or
+    /// [`NoticeFault::Drop`]: no notice; the merchant must query). False when there is no
+    /// such refund in progress.
+    pub fn settle_wechat_refund(
+        &self,
+        out_refund_no: &str,
+        end: RefundEnd,
+        fault: NoticeFault,
+    ) -> bool {
+        let settled = {
+            let mut state = self.wechat.lock().expect("simulator state");
+            state.transactions.iter_mut().find_map(|(no, t)| {
+                let refund = t.refunds.get_mut(out_refund_no)?;
+                if refund.status != "PROCESSING" {
+                    return None;
+                }
+                refund.status = match end {
+                    RefundEnd::Success => "SUCCESS",
+                    RefundEnd::Abnormal => "ABNORMAL",
+                    RefundEnd::Closed => "CLOSED",
+                };
+                let refund = refund.clone();
+                if end == RefundEnd::Closed {
+                    t.refunded -= refund.amount;
+                }
+                Some((no.clone(), t.clone(), refund))
+            })
+        };
+        let Some((out_trade_no, t, refund)) = settled else {
+            return false;
+        };
+        if refund.notify_url.is_empty() {
+            return true;
+        }
+        let simulator = self.clone();
+        let out_refund_no = out_refund_no.to_string();
+        tokio::spawn(async move {
+            let resource = refund_resource(&out_trade_no, &out_refund_no, &t, &refund);
+            let event_type = format!("REFUND.{}", refund.status);
+            let notice = Notice {
+                out_trade_no: &out_trade_no,
+                url: &refund.notify_url,
+                event_type: &event_type,
+                summary: match end {
+                    RefundEnd::Success => "退款成功",
+                    RefundEnd::Abnormal => "退款异常",
+                    RefundEnd::Closed => "退款关闭",
+                },
+                original_type: "refund",
+            };
+            let unique = format!("{out_refund_no}/{event_type}");
+            simulator
+                .send_wechat_notice(notice, &unique, resource, fault)
+                .await
+        });
+        true
     }
 
     /// One delivery, signed afresh (its own timestamp and nonce).
@@ -365,6 +477,36 @@ impl Simulator {
         }
         Ok(mchid)
     }
+}
+
+/// Where a notice goes and what it says it is.
+struct Notice<'a> {
+    out_trade_no: &'a str,
+    url: &'a str,
+    event_type: &'a str,
+    summary: &'a str,
+    original_type: &'a str,
+}
+
+/// A refund as WeChat Pay writes it in its answers and its `REFUND.*` notices' resource.
+fn refund_resource(
+    out_trade_no: &str,
+    out_refund_no: &str,
+    t: &Transaction,
+    refund: &Refund,
+) -> serde_json::Value {
+    let mut json = serde_json::json!({
+        "mchid": t.mchid, "out_trade_no": out_trade_no, "transaction_id": t.transaction_id,
+        "out_refund_no": out_refund_no, "refund_id": refund.refund_id,
+        "refund_status": refund.status, "status": refund.status, "channel": "ORIGINAL",
+        "user_received_account": "支付用户零钱",
+        "amount": {"total": t.total, "refund": refund.amount, "payer_total": t.total,
+            "payer_refund": refund.amount, "currency": "CNY"},
+    });
+    if refund.status == "SUCCESS" {
+        json["success_time"] = "2026-11-02T10:30:00+08:00".into();
+    }
+    json
 }
 
 fn error(code: &str, message: &str) -> String {
@@ -525,14 +667,18 @@ pub(crate) async fn refund(
         .unwrap_or_default()
         .to_string();
     let amount = request["amount"]["refund"].as_u64().unwrap_or(0);
+    let notify_url = request["notify_url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let mut state = sim.wechat.lock().expect("simulator state");
+    let settle_later = state.settle_later;
+    let number = state.next;
     let answer = match state.transactions.get_mut(out_trade_no) {
         Some(t) if t.state != State_::NotPay && !t.transaction_id.is_empty() => {
             if let Some(done) = t.refunds.get(&out_refund_no) {
-                // 同一退款单号多次请求只退一笔.
-                Ok(
-                    serde_json::json!({"out_refund_no": out_refund_no, "status": "SUCCESS", "amount": {"refund": done}}),
-                )
+                // 同一退款单号多次请求只退一笔: the refund as it stands.
+                Ok(refund_resource(out_trade_no, &out_refund_no, t, done))
             } else if amount == 0 || t.refunded + amount > t.total {
                 Err((
                     StatusCode::FORBIDDEN,
@@ -540,13 +686,21 @@ pub(crate) async fn refund(
                 ))
             } else {
                 t.refunded += amount;
-                t.refunds.insert(out_refund_no.clone(), amount);
+                let refund = Refund {
+                    amount,
+                    status: if settle_later {
+                        "PROCESSING"
+                    } else {
+                        "SUCCESS"
+                    },
+                    refund_id: format!("5030{number:025}"),
+                    notify_url,
+                };
+                t.refunds.insert(out_refund_no.clone(), refund.clone());
                 if t.refunded == t.total {
                     t.state = State_::Closed;
                 }
-                Ok(
-                    serde_json::json!({"out_refund_no": out_refund_no, "status": "SUCCESS", "amount": {"refund": amount}}),
-                )
+                Ok(refund_resource(out_trade_no, &out_refund_no, t, &refund))
             }
         }
         _ => Err((
@@ -554,10 +708,43 @@ pub(crate) async fn refund(
             error("RESOURCE_NOT_EXISTS", "订单不存在"),
         )),
     };
+    if answer.is_ok() {
+        state.next += 1;
+    }
     drop(state);
     match answer {
         Ok(json) => sim.wechat_answer(StatusCode::OK, json.to_string()),
         Err((status, body)) => sim.wechat_answer(status, body),
+    }
+}
+
+/// `GET /v3/refund/domestic/refunds/{out_refund_no}`: how a refund stands.
+pub(crate) async fn query_refund(
+    State(sim): State<Simulator>,
+    uri: axum::http::Uri,
+    method: Method,
+    headers: HeaderMap,
+    Path(out_refund_no): Path<String>,
+) -> Response {
+    if let Err(answer) = sim.authenticate(&method, &uri, &headers, "") {
+        return *answer;
+    }
+    let found = sim
+        .wechat
+        .lock()
+        .expect("simulator state")
+        .transactions
+        .iter()
+        .find_map(|(no, t)| {
+            let refund = t.refunds.get(&out_refund_no)?;
+            Some(refund_resource(no, &out_refund_no, t, refund))
+        });
+    match found {
+        Some(json) => sim.wechat_answer(StatusCode::OK, json.to_string()),
+        None => sim.wechat_answer(
+            StatusCode::NOT_FOUND,
+            error("RESOURCE_NOT_EXISTS", "退款单不存在"),
+        ),
     }
 }
 

@@ -14,8 +14,8 @@ use axum::body::Bytes;
 use axum::http::HeaderMap;
 use certhall_providers::payment::alipay::{AlipayF2F, AlipaySettings};
 use certhall_providers::payment::{
-    CloseOutcome, Notice, NoticeError, NoticeHeaders, PaymentError, PaymentProvider, RefundOutcome,
-    RefundRequest, TradeRequest, TradeState,
+    CloseOutcome, Notice, NoticeError, NoticeHeaders, Noticed, PaymentError, PaymentProvider,
+    RefundOutcome, RefundRequest, TradeRequest, TradeState,
 };
 use domain::Fen;
 use paysim::{NoticeFault, Simulator};
@@ -174,10 +174,10 @@ async fn a_trade_is_created_scanned_paid_notified_queried_and_refunded() {
     let notice = shop.verdicts.lock().unwrap()[0].clone().unwrap();
     assert_eq!(notice.app_id, APP_ID);
     assert_eq!(notice.out_trade_no, "PA0001");
-    let TradeState::Paid {
+    let Noticed::Trade(TradeState::Paid {
         amount,
         provider_ref,
-    } = &notice.state
+    }) = &notice.about
     else {
         panic!("{notice:?}")
     };
@@ -202,6 +202,7 @@ async fn a_trade_is_created_scanned_paid_notified_queried_and_refunded() {
         amount: Fen(fen),
         paid: Fen(26000),
         reason: "取消订单".into(),
+        notify_url: String::new(),
     };
     assert_eq!(
         alipay.refund(&refund("RF1", 10000)).await.unwrap(),
@@ -262,11 +263,11 @@ async fn notices_that_must_not_be_believed_are_not() {
     // own check of the amount turns it into a payment exception.
     let wrong = taken.iter().find(|n| n.out_trade_no == "PA0003").unwrap();
     assert!(matches!(
-        wrong.state,
-        TradeState::Paid {
+        wrong.about,
+        Noticed::Trade(TradeState::Paid {
             amount: Fen(44001),
             ..
-        }
+        })
     ));
     // Twice at once: two deliveries of one notice id.
     let twice: Vec<&&Notice> = taken

@@ -11,12 +11,12 @@ use axum::body::Bytes;
 use axum::http::HeaderMap;
 use certhall_providers::payment::wechat::{WechatNative, WechatSettings};
 use certhall_providers::payment::{
-    CloseOutcome, Notice, NoticeError, NoticeHeaders, PaymentError, PaymentProvider, RefundOutcome,
-    RefundRequest, TradeRequest, TradeState,
+    CloseOutcome, Notice, NoticeError, NoticeHeaders, Noticed, PaymentError, PaymentProvider,
+    RefundFailure, RefundOutcome, RefundRequest, TradeRequest, TradeState,
 };
 use domain::Fen;
 use domain::time::{Clock, SettableClock, UnixTime};
-use paysim::{NoticeFault, Simulator};
+use paysim::{NoticeFault, RefundEnd, Simulator};
 
 const MCHID: &str = "1900000001";
 const SERIAL: &str = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
@@ -146,11 +146,11 @@ async fn a_native_payment_is_made_notified_queried_and_refunded() {
     let notice = verdicts.lock().unwrap()[0].clone().unwrap();
     assert_eq!(notice.app_id, MCHID);
     assert!(matches!(
-        notice.state,
-        TradeState::Paid {
+        notice.about,
+        Noticed::Trade(TradeState::Paid {
             amount: Fen(26000),
             ..
-        }
+        })
     ));
     assert!(matches!(
         wechat.query("CH00000000010000001").await.unwrap(),
@@ -170,6 +170,7 @@ async fn a_native_payment_is_made_notified_queried_and_refunded() {
         amount: Fen(fen),
         paid: Fen(26000),
         reason: "取消订单".into(),
+        notify_url: String::new(),
     };
     assert_eq!(
         wechat.refund(&refund("RF1", 10000)).await.unwrap(),
@@ -195,6 +196,93 @@ async fn a_native_payment_is_made_notified_queried_and_refunded() {
     assert_eq!(
         wechat.query("CH00000000010000002").await.unwrap(),
         TradeState::Closed
+    );
+}
+
+#[tokio::test]
+async fn refunds_settled_later_are_queried_and_notified_success_abnormal_or_closed() {
+    let clock = clock();
+    let sim = simulator(&clock).await;
+    let key = sim.new_wechat_merchant(MCHID, SERIAL).unwrap();
+    let wechat = adapter(&sim, key, clock.clone());
+    let (url, verdicts) = endpoint(wechat.clone(), 0).await;
+    wechat
+        .precreate(&trade("CH00000000030000001", 30000, &url))
+        .await
+        .unwrap();
+    assert!(sim.pay("CH00000000030000001", NoticeFault::None));
+    eventually(|| verdicts.lock().unwrap().len() == 1).await;
+    sim.wechat_refunds_settle_later(true);
+    let refund = |no: &str, fen| RefundRequest {
+        out_trade_no: "CH00000000030000001".into(),
+        out_refund_no: no.into(),
+        amount: Fen(fen),
+        paid: Fen(30000),
+        reason: "取消订单".into(),
+        notify_url: url.clone(),
+    };
+    // Not made yet: the query says so.
+    assert_eq!(
+        wechat.query_refund(&refund("RF1", 10000)).await.unwrap(),
+        RefundOutcome::NotMade
+    );
+    for (no, end) in [
+        ("RF1", RefundEnd::Success),
+        ("RF2", RefundEnd::Abnormal),
+        ("RF3", RefundEnd::Closed),
+    ] {
+        assert_eq!(
+            wechat.refund(&refund(no, 10000)).await.unwrap(),
+            RefundOutcome::Processing
+        );
+        // Asked again, with the same number: still one refund, in progress.
+        assert_eq!(
+            wechat.refund(&refund(no, 10000)).await.unwrap(),
+            RefundOutcome::Processing
+        );
+        assert_eq!(
+            wechat.query_refund(&refund(no, 10000)).await.unwrap(),
+            RefundOutcome::Processing
+        );
+        assert!(sim.settle_wechat_refund(no, end, NoticeFault::None));
+        assert!(
+            !sim.settle_wechat_refund(no, end, NoticeFault::None),
+            "ends once"
+        );
+    }
+    // Each end comes as a signed, encrypted REFUND.* notice naming the refund.
+    eventually(|| verdicts.lock().unwrap().len() == 4).await;
+    let noticed: Vec<Noticed> = verdicts.lock().unwrap()[1..]
+        .iter()
+        .map(|v| v.clone().unwrap().about)
+        .collect();
+    let ended = |no: &str, outcome| Noticed::Refund {
+        out_refund_no: no.into(),
+        outcome,
+    };
+    for expected in [
+        ended("RF1", RefundOutcome::Refunded { moved: true }),
+        ended("RF2", RefundOutcome::Failed(RefundFailure::Abnormal)),
+        ended("RF3", RefundOutcome::Failed(RefundFailure::Closed)),
+    ] {
+        assert!(noticed.contains(&expected), "{noticed:?}");
+    }
+    // And the query says the same.
+    assert_eq!(
+        wechat.query_refund(&refund("RF2", 10000)).await.unwrap(),
+        RefundOutcome::Failed(RefundFailure::Abnormal)
+    );
+    // A closed refund gives its amount back to what may be refunded; an abnormal one
+    // does not (the money is held until the merchant routes it otherwise).
+    sim.wechat_refunds_settle_later(false);
+    assert_eq!(
+        wechat.refund(&refund("RF4", 10000)).await.unwrap(),
+        RefundOutcome::Refunded { moved: true }
+    );
+    let e = wechat.refund(&refund("RF5", 1)).await.unwrap_err();
+    assert!(
+        matches!(e, PaymentError::Refused { ref code, .. } if code == "NOT_ENOUGH"),
+        "{e:?}"
     );
 }
 
@@ -244,11 +332,11 @@ async fn forged_notices_another_amount_an_impostor_and_a_clock_off_are_refused()
         .find(|n| n.out_trade_no == "CH00000000020000002")
         .unwrap();
     assert!(matches!(
-        wrong.state,
-        TradeState::Paid {
+        wrong.about,
+        Noticed::Trade(TradeState::Paid {
             amount: Fen(44001),
             ..
-        }
+        })
     ));
 
     // A request signed with a key the simulator does not know: 401 SIGN_ERROR.

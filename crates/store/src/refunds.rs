@@ -23,6 +23,12 @@ pub struct RefundRecord {
     pub bank_reference: Option<String>,
     pub refunded_at: Option<i64>,
     pub created_at: i64,
+    /// When the provider accepted it to settle later (from then on it is queried).
+    pub settling_since: Option<i64>,
+    /// When the provider was last asked.
+    pub asked_at: Option<i64>,
+    /// The provider's word when it could not make it (`ABNORMAL`, `CLOSED`).
+    pub failure: Option<String>,
 }
 
 impl sqlx::FromRow<'_, sqlx::any::AnyRow> for RefundRecord {
@@ -40,12 +46,16 @@ impl sqlx::FromRow<'_, sqlx::any::AnyRow> for RefundRecord {
             bank_reference: row.try_get("bank_reference")?,
             refunded_at: row.try_get("refunded_at")?,
             created_at: row.try_get("created_at")?,
+            settling_since: row.try_get("settling_since")?,
+            asked_at: row.try_get("asked_at")?,
+            failure: row.try_get("failure")?,
         })
     }
 }
 
 const SELECT: &str = "SELECT id, order_id, attempt_id, refund_no, amount_fen, reason, status, \
-     requested_by, bank_reference, refunded_at, created_at FROM refunds";
+     requested_by, bank_reference, refunded_at, created_at, settling_since, asked_at, failure \
+     FROM refunds";
 
 /// A refund to make.
 pub struct NewRefund<'a> {
@@ -97,6 +107,55 @@ pub async fn set_done(
     Ok(())
 }
 
+/// Records that the provider was asked about refund `id` now; `settling`: its answer was
+/// "accepted, settled later" (kept from the first such answer), `Some(false)`: it has no
+/// such refund (to be sent again), `None`: no definite answer.
+pub async fn set_asked(
+    tx: &mut WriteTx,
+    id: i64,
+    settling: Option<bool>,
+) -> Result<(), StoreError> {
+    let now = tx.now().seconds();
+    let settling_since = match settling {
+        Some(true) => "COALESCE(settling_since, $1)",
+        Some(false) => "NULL",
+        None => "settling_since",
+    };
+    sqlx::query(&format!(
+        "UPDATE refunds SET asked_at = $1, settling_since = {settling_since}, updated_at = $1 \
+         WHERE id = $2"
+    ))
+    .bind(now)
+    .bind(id)
+    .execute(&mut ***tx)
+    .await?;
+    Ok(())
+}
+
+/// Records the provider's word on why it could not make refund `id`; the status itself is
+/// set by the caller's transition in the same transaction.
+pub async fn set_failure(tx: &mut WriteTx, id: i64, failure: &str) -> Result<(), StoreError> {
+    let now = tx.now().seconds();
+    sqlx::query("UPDATE refunds SET failure = $1, asked_at = $2, updated_at = $2 WHERE id = $3")
+        .bind(failure)
+        .bind(now)
+        .bind(id)
+        .execute(&mut ***tx)
+        .await?;
+    Ok(())
+}
+
+/// The refund numbered `refund_no` (as a provider's notice names it).
+pub async fn find_by_number_in(
+    tx: &mut WriteTx,
+    refund_no: &str,
+) -> Result<Option<RefundRecord>, StoreError> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE refund_no = $1"))
+        .bind(refund_no)
+        .fetch_optional(&mut ***tx)
+        .await?)
+}
+
 pub async fn find(store: &Store, id: i64) -> Result<Option<RefundRecord>, StoreError> {
     Ok(sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
         .bind(id)
@@ -144,13 +203,24 @@ pub async fn recent(store: &Store, limit: i64) -> Result<Vec<RefundRecord>, Stor
 }
 
 /// Pending refunds through a provider (those with an attempt), oldest first: what the
-/// reconciliation job asks the providers to make.
+/// reconciliation job asks the providers to make, or about (the back-off is the caller's).
 pub async fn due_online(store: &Store, limit: i64) -> Result<Vec<RefundRecord>, StoreError> {
     Ok(sqlx::query_as(&format!(
         "{SELECT} WHERE status = 'pending' AND attempt_id IS NOT NULL ORDER BY id LIMIT $1"
     ))
     .bind(limit)
     .fetch_all(store.pool())
+    .await?)
+}
+
+/// How many refunds wait for finance's bank transfer, and since when the oldest: those of
+/// transfer-paid orders, and those the provider could not make (`abnormal`).
+pub async fn count_for_finance(store: &Store) -> Result<(i64, Option<i64>), StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT COUNT(*), MIN(updated_at) FROM refunds \
+         WHERE status = 'abnormal' OR (status = 'pending' AND attempt_id IS NULL)",
+    )
+    .fetch_one(store.pool())
     .await?)
 }
 

@@ -53,6 +53,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(16, "0016_invoices"),
     migration!(17, "0017_payment_merchants"),
     migration!(18, "0018_voucher_links"),
+    migration!(19, "0019_refunds_settled_later"),
 ];
 
 fn for_backend(backend: Backend, sql: &str) -> String {

@@ -66,15 +66,42 @@ pub struct RefundRequest {
     /// What the trade paid (WeChat Pay wants it with every refund).
     pub paid: Fen,
     pub reason: String,
+    /// Where the provider sends its notice when it settles the refund later (WeChat Pay).
+    pub notify_url: String,
 }
 
-/// What a refund did.
+/// How a refund stands with the provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefundOutcome {
     /// Refunded; `moved` is false when this call moved no money (an earlier one did).
     Refunded { moved: bool },
-    /// Accepted; the provider settles it later.
+    /// Accepted; the provider settles it later (WeChat Pay `PROCESSING`): its notice or a
+    /// query says how it ended.
     Processing,
+    /// The provider could not give the money back: finance must, another way.
+    Failed(RefundFailure),
+    /// The provider has no refund of this number (asked before it was made): make it.
+    NotMade,
+}
+
+/// Why a provider could not give money back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundFailure {
+    /// WeChat Pay `ABNORMAL` (退款异常): the buyer's card or account can no longer take it
+    /// (closed, frozen).
+    Abnormal,
+    /// WeChat Pay `CLOSED` (退款关闭).
+    Closed,
+}
+
+impl RefundFailure {
+    /// The provider's word, as kept with the refund.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefundFailure::Abnormal => "ABNORMAL",
+            RefundFailure::Closed => "CLOSED",
+        }
+    }
 }
 
 /// Not a definite answer, or a refusal.
@@ -99,7 +126,19 @@ pub struct Notice {
     /// The payee (Alipay `seller_id`), when the provider says.
     pub seller_id: Option<String>,
     pub out_trade_no: String,
-    pub state: TradeState,
+    pub about: Noticed,
+}
+
+/// What a notice is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Noticed {
+    /// How the trade stands (a payment, a close, a refund seen as the trade's state).
+    Trade(TradeState),
+    /// How refund `out_refund_no` of the trade ended (WeChat Pay `REFUND.*`).
+    Refund {
+        out_refund_no: String,
+        outcome: RefundOutcome,
+    },
 }
 
 /// Why a notice is not taken.
@@ -129,6 +168,11 @@ pub trait PaymentProvider: Send + Sync {
         out_trade_no: &'a str,
     ) -> BoxFuture<'a, Result<CloseOutcome, PaymentError>>;
     fn refund<'a>(
+        &'a self,
+        refund: &'a RefundRequest,
+    ) -> BoxFuture<'a, Result<RefundOutcome, PaymentError>>;
+    /// How refund `refund.out_refund_no` stands, for one the provider settles later.
+    fn query_refund<'a>(
         &'a self,
         refund: &'a RefundRequest,
     ) -> BoxFuture<'a, Result<RefundOutcome, PaymentError>>;

@@ -22,8 +22,8 @@ use domain::Fen;
 use futures_util::future::BoxFuture;
 
 use super::{
-    CloseOutcome, Notice, NoticeError, NoticeHeaders, PaymentError, PaymentProvider, RefundOutcome,
-    RefundRequest, TradeRequest, TradeState,
+    CloseOutcome, Notice, NoticeError, NoticeHeaders, Noticed, PaymentError, PaymentProvider,
+    RefundFailure, RefundOutcome, RefundRequest, TradeRequest, TradeState,
 };
 
 /// How far a signed answer's timestamp may be from our clock.
@@ -325,6 +325,17 @@ fn state_of(transaction: &serde_json::Value) -> Result<TradeState, String> {
     }
 }
 
+/// A refund's `status` as WeChat Pay writes it (in answers, queries and `REFUND.*` notices).
+fn refund_outcome(status: Option<&str>) -> Result<RefundOutcome, String> {
+    match status {
+        Some("SUCCESS") => Ok(RefundOutcome::Refunded { moved: true }),
+        Some("PROCESSING") => Ok(RefundOutcome::Processing),
+        Some("ABNORMAL") => Ok(RefundOutcome::Failed(RefundFailure::Abnormal)),
+        Some("CLOSED") => Ok(RefundOutcome::Failed(RefundFailure::Closed)),
+        other => Err(format!("unknown refund status {other:?}")),
+    }
+}
+
 impl PaymentProvider for WechatNative {
     fn precreate<'a>(
         &'a self,
@@ -402,7 +413,7 @@ impl PaymentProvider for WechatNative {
         Box::pin(async move {
             let body = serde_json::json!({
                 "out_trade_no": refund.out_trade_no, "out_refund_no": refund.out_refund_no,
-                "reason": refund.reason,
+                "reason": refund.reason, "notify_url": refund.notify_url,
                 "amount": {"refund": refund.amount.0, "total": refund.paid.0, "currency": "CNY"},
             });
             let answer = self
@@ -415,13 +426,22 @@ impl PaymentProvider for WechatNative {
             if answer.status != 200 {
                 return Err(Self::refused(&answer));
             }
-            match Self::json(&answer)?["status"].as_str() {
-                Some("SUCCESS") => Ok(RefundOutcome::Refunded { moved: true }),
-                Some("PROCESSING") => Ok(RefundOutcome::Processing),
-                other => Err(PaymentError::Refused {
-                    code: other.unwrap_or_default().to_string(),
-                    message: "refund not accepted".into(),
-                }),
+            refund_outcome(Self::json(&answer)?["status"].as_str()).map_err(PaymentError::Unknown)
+        })
+    }
+
+    fn query_refund<'a>(
+        &'a self,
+        refund: &'a RefundRequest,
+    ) -> BoxFuture<'a, Result<RefundOutcome, PaymentError>> {
+        Box::pin(async move {
+            let path = format!("/v3/refund/domestic/refunds/{}", refund.out_refund_no);
+            let answer = self.call(reqwest::Method::GET, &path, None).await?;
+            match answer.status {
+                200 => refund_outcome(Self::json(&answer)?["status"].as_str())
+                    .map_err(PaymentError::Unknown),
+                404 => Ok(RefundOutcome::NotMade),
+                _ => Err(Self::refused(&answer)),
             }
         })
     }
@@ -459,6 +479,21 @@ impl PaymentProvider for WechatNative {
         .map_err(|_| NoticeError::BadSignature)?;
         let transaction: serde_json::Value =
             serde_json::from_slice(&plain).map_err(|e| NoticeError::Malformed(e.to_string()))?;
+        // `REFUND.SUCCESS`, `REFUND.ABNORMAL`, `REFUND.CLOSED`: how a refund settled later
+        // ended; the resource is the refund (its `refund_status`), not the transaction.
+        let about = if resource["original_type"].as_str() == Some("refund") {
+            Noticed::Refund {
+                out_refund_no: transaction["out_refund_no"]
+                    .as_str()
+                    .filter(|no| !no.is_empty())
+                    .ok_or_else(|| NoticeError::Malformed("no out_refund_no".into()))?
+                    .to_string(),
+                outcome: refund_outcome(transaction["refund_status"].as_str())
+                    .map_err(NoticeError::Malformed)?,
+            }
+        } else {
+            Noticed::Trade(state_of(&transaction).map_err(NoticeError::Malformed)?)
+        };
         Ok(Notice {
             id: envelope["id"].as_str().unwrap_or_default().to_string(),
             app_id: transaction["mchid"]
@@ -470,7 +505,7 @@ impl PaymentProvider for WechatNative {
                 .as_str()
                 .unwrap_or_default()
                 .to_string(),
-            state: state_of(&transaction).map_err(NoticeError::Malformed)?,
+            about,
         })
     }
 

@@ -19,7 +19,7 @@ use domain::payment::{AttemptEvent, AttemptStatus};
 use domain::time::ChinaDate;
 use domain::{ApplicationEvent, ApplicationStatus, AuditAction, Fen, FieldError, text};
 pub use providers::payment::NoticeHeaders;
-use providers::payment::{TradeRequest, TradeState};
+use providers::payment::{Noticed, TradeRequest, TradeState};
 use store::orders::NewVoucher;
 use store::payments::NewNotice;
 
@@ -525,15 +525,27 @@ pub async fn take_notice(
                 let effect = if !ours {
                     "not_ours".to_string()
                 } else {
-                    match &notice.state {
-                        TradeState::Paid {
+                    match &notice.about {
+                        Noticed::Trade(TradeState::Paid {
                             amount,
                             provider_ref,
-                        } => {
+                        }) => {
                             apply_paid(&mut tx, app, &notice.out_trade_no, *amount, provider_ref)
                                 .await?
                         }
-                        other => format!("no_change: {other:?}"),
+                        Noticed::Trade(other) => format!("no_change: {other:?}"),
+                        Noticed::Refund {
+                            out_refund_no,
+                            outcome,
+                        } => {
+                            refund::take_notice(
+                                &mut tx,
+                                &notice.out_trade_no,
+                                out_refund_no,
+                                *outcome,
+                            )
+                            .await?
+                        }
                     }
                 };
                 (

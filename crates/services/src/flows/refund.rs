@@ -8,16 +8,23 @@
 //!
 //! The system makes refunds too, for a payment an order did not need (paid twice, paid
 //! after it was cancelled or closed, or another amount): [`give_back`], from the notice
-//! or the query that brought the money. [`send_due`] asks the providers for every pending
+//! or the query that brought the money. [`send_due`] asks the providers about every pending
 //! online refund (the reconciliation job runs it; finance's refund runs it at once).
 //!
+//! A provider may settle a refund later (WeChat Pay `PROCESSING`): it is then queried
+//! (every minute, then every ten after five minutes) and its `REFUND.*` notice taken
+//! ([`take_notice`]), whichever comes first. One the provider could not make (`ABNORMAL`:
+//! the paying account closed or frozen; `CLOSED`) becomes 退款异常: the customer is told,
+//! and finance transfers the money and records the bank's reference ([`record_transfer`]).
+//!
 //! Transitions: `Paid → Refunded` (orders); `… → Cancelled` by `refund` (its
-//! applications); `Pending → Refunded` (refunds).
+//! applications); `Pending → Refunded`, `Pending → Abnormal`, `Abnormal → Refunded`
+//! (refunds).
 
 use domain::order::{OrderEvent, OrderStatus};
 use domain::payment::AttemptStatus;
 use domain::refund::{RefundEvent, RefundStatus};
-use domain::{ApplicationEvent, AuditAction, Fen, Role, text};
+use domain::{ApplicationEvent, AuditAction, Fen, Role, Status, text};
 use providers::payment::{RefundOutcome, RefundRequest};
 use store::WriteTx;
 use store::payments::AttemptRecord;
@@ -59,9 +66,21 @@ pub struct Refund {
     pub bank_reference: Option<String>,
     pub refunded_at: Option<i64>,
     pub created_at: i64,
+    /// The provider's word when it could not make the refund (`ABNORMAL`, `CLOSED`).
+    pub failure: Option<String>,
 }
 
 impl Refund {
+    /// Finance is to send this money back by bank transfer and record it: a transfer-paid
+    /// order's refund, or one the provider could not make (退款异常).
+    pub fn awaits_transfer(&self) -> bool {
+        match self.status {
+            RefundStatus::Pending => !self.online,
+            RefundStatus::Abnormal => true,
+            RefundStatus::Refunded => false,
+        }
+    }
+
     pub(crate) fn from_record(record: RefundRecord) -> Refund {
         let automatic = record.refund_no.starts_with(AUTOMATIC);
         Refund {
@@ -76,6 +95,7 @@ impl Refund {
             bank_reference: record.bank_reference,
             refunded_at: record.refunded_at,
             created_at: record.created_at,
+            failure: record.failure,
         }
     }
 }
@@ -268,21 +288,27 @@ pub(crate) async fn give_back(
     Ok(())
 }
 
-/// Asks the providers for every pending online refund, each with its fixed number; a
-/// refund the provider confirms is recorded once. An answer that is not definite, or
-/// "processing", leaves it pending for the next round. Returns how many were recorded.
+/// Asks the providers about every pending online refund that is due
+/// ([`domain::refund::ask_again`]), each with its fixed number: one not yet accepted is
+/// sent (again), one the provider settles later is queried. A refund the provider confirms
+/// is recorded once; one it could not make goes to finance. Returns how many were recorded
+/// refunded.
 pub async fn send_due(app: &App) -> Result<u64, ServiceError> {
+    let now = app.now().seconds();
     let mut recorded = 0;
     for due in store::refunds::due_online(&app.store, 200).await? {
-        if send(app, due).await? {
+        if domain::refund::ask_again(due.settling_since, due.asked_at, now)
+            && send(app, due).await?
+        {
             recorded += 1;
         }
     }
     Ok(recorded)
 }
 
-/// Asks the provider for online refund `due` with its fixed number; true when the
-/// provider confirmed it and it was recorded now (once).
+/// Asks the provider about online refund `due`: sends it with its fixed number, or queries
+/// it when the provider accepted it to settle later (and sends it again if the provider
+/// has no such refund). True when it was recorded refunded now (once).
 async fn send(app: &App, due: RefundRecord) -> Result<bool, ServiceError> {
     let Some(attempt_id) = due.attempt_id else {
         return Ok(false);
@@ -299,36 +325,151 @@ async fn send(app: &App, due: RefundRecord) -> Result<bool, ServiceError> {
         amount: Fen(u64::try_from(due.amount_fen).unwrap_or_default()),
         paid: Fen(u64::try_from(attempt.amount_fen).unwrap_or_default()),
         reason: due.reason.clone(),
+        notify_url: online.notify_url.clone(),
     };
-    match online.provider.refund(&request).await {
-        Ok(RefundOutcome::Refunded { moved }) => {
-            let mut tx = app.store.begin_write().await?;
-            let recorded = mark_refunded(&mut tx, due.id, RefundEvent::Refunded, None)
-                .await?
-                .is_some();
-            if recorded {
-                crate::audit::record(
-                    &mut tx,
-                    &Actor::System,
-                    AuditAction::OrderRefund,
-                    order::object(due.order_id),
-                    serde_json::json!({
-                        "out_trade_no": attempt.out_trade_no, "refund_no": due.refund_no,
-                        "amount_fen": due.amount_fen, "moved_now": moved, "by": "online",
-                    }),
-                )
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(recorded)
-        }
-        // Settled later by the provider: asked again next round, with the same number.
-        Ok(RefundOutcome::Processing) => Ok(false),
+    let mut answer = if due.settling_since.is_some() {
+        online.provider.query_refund(&request).await
+    } else {
+        online.provider.refund(&request).await
+    };
+    if answer == Ok(RefundOutcome::NotMade) {
+        answer = online.provider.refund(&request).await;
+    }
+    let mut tx = app.store.begin_write().await?;
+    let effect = match answer {
+        Ok(outcome) => settle(&mut tx, due.id, outcome, "answer").await?,
         Err(e) => {
+            // No definite answer: asked again next round, with the same number.
             tracing::warn!(error = %e, refund_no = %due.refund_no, "refund");
-            Ok(false)
+            store::refunds::set_asked(&mut tx, due.id, None).await?;
+            Settled::NoChange
+        }
+    };
+    tx.commit().await?;
+    Ok(effect == Settled::Refunded)
+}
+
+/// What the provider's word did to a refund.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Settled {
+    Refunded,
+    /// Accepted, to be settled later: asked again (or its notice awaited).
+    Processing,
+    /// The provider could not make it: finance's now.
+    Failed,
+    /// Already so, or nothing to conclude.
+    NoChange,
+}
+
+impl Settled {
+    /// The word the notice log keeps.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Settled::Refunded => "refunded",
+            Settled::Processing => "refund_processing",
+            Settled::Failed => "refund_abnormal",
+            Settled::NoChange => "duplicate",
         }
     }
+}
+
+/// Applies the provider's word `outcome` on refund `id` (from an answer, a query or a
+/// notice, `by`), once, in `tx`: refunded (audited), still processing (noted for the
+/// back-off), or not possible (退款异常: audited, the customer told, finance to transfer).
+async fn settle(
+    tx: &mut WriteTx,
+    id: i64,
+    outcome: RefundOutcome,
+    by: &str,
+) -> Result<Settled, ServiceError> {
+    let Some(record) = store::refunds::find_in(tx, id).await? else {
+        return Ok(Settled::NoChange);
+    };
+    let event = match outcome {
+        RefundOutcome::Refunded { .. } => RefundEvent::Refunded,
+        RefundOutcome::Failed(_) => RefundEvent::Fail,
+        RefundOutcome::Processing | RefundOutcome::NotMade => {
+            let processing = outcome == RefundOutcome::Processing;
+            if record.status == RefundStatus::Pending {
+                store::refunds::set_asked(tx, id, Some(processing)).await?;
+            }
+            return Ok(if processing {
+                Settled::Processing
+            } else {
+                Settled::NoChange
+            });
+        }
+    };
+    let Ok(transition) = record.status.apply(event) else {
+        return Ok(Settled::NoChange);
+    };
+    store::transition::set(tx, id, transition).await?;
+    let details = |extra: serde_json::Value| {
+        let mut details = serde_json::json!({
+            "refund_no": record.refund_no, "amount_fen": record.amount_fen, "by": "online",
+            "reported_by": by, "from": transition.from().as_str(), "to": transition.to().as_str(),
+        });
+        if let (Some(details), Some(extra)) = (details.as_object_mut(), extra.as_object()) {
+            details.extend(extra.clone());
+        }
+        details
+    };
+    if let RefundOutcome::Failed(failure) = outcome {
+        store::refunds::set_failure(tx, id, failure.as_str()).await?;
+        crate::audit::record(
+            tx,
+            &Actor::System,
+            AuditAction::OrderRefundAbnormal,
+            order::object(record.order_id),
+            details(serde_json::json!({"failure": failure.as_str()})),
+        )
+        .await?;
+        if let Some(placed) = store::orders::find_in(tx, record.order_id).await? {
+            let template = Template::RefundAbnormal {
+                number: order::number(placed.id, placed.created_at),
+                amount: Fen(u64::try_from(record.amount_fen).unwrap_or_default()).yuan(),
+            };
+            let what = format!("{}:abnormal", record.refund_no);
+            order::tell_customer(tx, &placed, &template, &what).await?;
+        }
+        return Ok(Settled::Failed);
+    }
+    store::refunds::set_done(tx, id, None).await?;
+    let moved = matches!(outcome, RefundOutcome::Refunded { moved: true });
+    crate::audit::record(
+        tx,
+        &Actor::System,
+        AuditAction::OrderRefund,
+        order::object(record.order_id),
+        details(serde_json::json!({"moved_now": moved})),
+    )
+    .await?;
+    Ok(Settled::Refunded)
+}
+
+/// The provider's notice that refund `out_refund_no` of trade `out_trade_no` ended
+/// (WeChat Pay `REFUND.*`), applied in the notice's transaction; what it did, for the
+/// notice log. A refund of another trade, or unknown, changes nothing.
+pub(crate) async fn take_notice(
+    tx: &mut WriteTx,
+    out_trade_no: &str,
+    out_refund_no: &str,
+    outcome: RefundOutcome,
+) -> Result<String, ServiceError> {
+    let Some(record) = store::refunds::find_by_number_in(tx, out_refund_no).await? else {
+        return Ok("unknown_refund".into());
+    };
+    let attempt = match record.attempt_id {
+        Some(id) => store::payments::find_in(tx, id).await?,
+        None => None,
+    };
+    if attempt.is_none_or(|a| a.out_trade_no != out_trade_no) {
+        return Ok("unknown_refund".into());
+    }
+    Ok(settle(tx, record.id, outcome, "notice")
+        .await?
+        .as_str()
+        .to_string())
 }
 
 /// Finance records that refund `id` went back by bank transfer, with the bank's reference
@@ -402,7 +543,8 @@ pub async fn of_order(app: &App, order_id: i64) -> Result<Vec<Refund>, ServiceEr
         .collect())
 }
 
-/// Finance's list: the latest refunds, pending first.
+/// Finance's list: the latest refunds, those the provider could not make first, then those
+/// in progress.
 pub async fn recent(app: &App, actor: &Actor) -> Result<Vec<Refund>, ServiceError> {
     actor.require_any(&[Role::Finance, Role::Admin])?;
     let mut list: Vec<Refund> = store::refunds::recent(&app.store, 100)
@@ -410,6 +552,13 @@ pub async fn recent(app: &App, actor: &Actor) -> Result<Vec<Refund>, ServiceErro
         .into_iter()
         .map(Refund::from_record)
         .collect();
-    list.sort_by_key(|r| (r.status != RefundStatus::Pending, -r.id));
+    list.sort_by_key(|r| {
+        let rank = match r.status {
+            RefundStatus::Abnormal => 0,
+            RefundStatus::Pending => 1,
+            RefundStatus::Refunded => 2,
+        };
+        (rank, -r.id)
+    });
     Ok(list)
 }

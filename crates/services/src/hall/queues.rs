@@ -2,7 +2,8 @@
 //! oldest item stands against its promise. Promises are in working days
 //! ([`domain::WorkingCalendar`]): an item that arrives on a day is due at the end of the
 //! promise's last working day after it. Live today: counter applications being filled
-//! in, the review queue, transfers to confirm and failed notifications; production and
+//! in, the review queue, transfers to confirm, refunds finance must transfer (退款异常
+//! included) and failed notifications; production and
 //! shipping fill theirs with their issues. Review and shipping promises come from the channels (the strictest one); the other
 //! steps have no promise configured, and none is invented here.
 
@@ -71,6 +72,7 @@ pub async fn summaries(app: &App, actor: &Actor) -> Result<Vec<QueueSummary>, Se
         &[domain::order::OrderStatus::AwaitingConfirmation],
     )
     .await?;
+    let (refunds, oldest_refund) = store::refunds::count_for_finance(&app.store).await?;
     let all = vec![
         summary(
             "counter",
@@ -94,6 +96,14 @@ pub async fn summaries(app: &App, actor: &Actor) -> Result<Vec<QueueSummary>, Se
             Some("/console/payments"),
             payment,
             oldest_payment,
+            None,
+        ),
+        summary(
+            "refunds",
+            Role::Finance,
+            Some("/console/payments#refunds-heading"),
+            refunds,
+            oldest_refund,
             None,
         ),
         summary("production", Role::Producer, None, 0, None, None),

@@ -55,6 +55,9 @@ pub enum Template {
         amount: String,
         online: bool,
     },
+    /// The provider could not give refund `amount` of order `number` back (the paying
+    /// account closed or frozen): finance will transfer it.
+    RefundAbnormal { number: String, amount: String },
     /// The face check's link for the person to verify (seed 004: 刷脸验证链接会以短信形式
     /// 发送给法定代表人).
     FaceCheckLink {
@@ -101,6 +104,7 @@ impl Template {
             Template::PaymentException { .. } => "order.payment_exception",
             Template::OrderPaid { .. } => "order.paid",
             Template::OrderRefunded { .. } => "order.refunded",
+            Template::RefundAbnormal { .. } => "order.refund_abnormal",
             Template::InvoiceIssued { .. } => "invoice.issued",
             Template::InvoiceMailed { .. } => "invoice.mailed",
         }
@@ -299,6 +303,18 @@ impl Template {
                     } else {
                         "transferred back to the account that paid"
                     }
+                ),
+            },
+            (Template::RefundAbnormal { number, amount }, Lang::Zh) => Rendered {
+                subject: format!("订单{number}的退款未能原路退回"),
+                text: format!(
+                    "您的订单{number}的退款{amount}元未能原路退回（支付账户可能已注销或冻结）。我们的财务人员将与您联系，改以银行转账退还。"
+                ),
+            },
+            (Template::RefundAbnormal { number, amount }, Lang::En) => Rendered {
+                subject: format!("The refund of order {number} could not go back"),
+                text: format!(
+                    "The refund of CNY {amount} for your order {number} could not go back to the account that paid (it may be closed or frozen). Our finance staff will contact you and transfer it by bank."
                 ),
             },
             (Template::InvoiceIssued { number, order }, Lang::Zh) => Rendered {

@@ -96,7 +96,8 @@ pub struct InvoiceView {
 pub struct RefundView {
     refund_no: String,
     amount_fen: u64,
-    /// `pending` or `refunded`.
+    /// `pending`, `abnormal` (the provider could not make it: finance transfers it) or
+    /// `refunded`.
     status: String,
     /// To the account that paid online; else by bank transfer.
     online: bool,

@@ -346,6 +346,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("queue.counter", "现场受理", "Counter business"),
     ("queue.review", "待审核", "Awaiting review"),
     ("queue.payment", "待核款", "Payments to confirm"),
+    (
+        "queue.refunds",
+        "待转账退款（含退款异常）",
+        "Refunds to transfer (failed ones included)",
+    ),
     ("queue.production", "待制证", "To produce"),
     ("queue.shipping", "待发货", "To ship"),
     ("queue.failed_messages", "发送失败的消息", "Failed messages"),

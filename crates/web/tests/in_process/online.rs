@@ -53,7 +53,7 @@ pub(crate) async fn scan_code(customer: &mut Client<'_>, order: i64) -> String {
     scan_code_of(customer, order, "alipay").await
 }
 
-async fn scan_code_of(customer: &mut Client<'_>, order: i64, provider: &str) -> String {
+pub(crate) async fn scan_code_of(customer: &mut Client<'_>, order: i64, provider: &str) -> String {
     let page = customer.page(&format!("/orders/{order}")).await;
     let csrf = input_value(&page.text, "csrf");
     let shown = customer
@@ -73,7 +73,7 @@ async fn scan_code_of(customer: &mut Client<'_>, order: i64, provider: &str) -> 
 }
 
 /// The notice log as finance reads it: (trade number, verdict, effect), newest first.
-async fn notice_log(test: &TestApp) -> Vec<(String, String, String)> {
+pub(crate) async fn notice_log(test: &TestApp) -> Vec<(String, String, String)> {
     let finance = services::people::actor::Actor::Cli("test".into());
     let (notices, _) = services::flows::pay::money_log(&test.app, &finance)
         .await

@@ -7,13 +7,15 @@
 //! On SQLite and PostgreSQL.
 
 use axum::http::StatusCode;
-use paysim::{NoticeFault, Simulator};
+use paysim::{NoticeFault, RefundEnd, Simulator};
 use serde_json::json;
 use services::flows::refund::{self, RefundForm};
 use services::people::actor::Actor;
 
 use crate::harness::TestApp;
-use crate::online::{order_status, ordered_online, scan_code, until_status};
+use crate::online::{
+    notice_log, order_status, ordered_online, scan_code, scan_code_of, until_status,
+};
 use crate::orders::{console_post, pay_by_transfer, status_of, submitted_fjca};
 
 const PHONE: &str = "13800138101";
@@ -185,6 +187,154 @@ async fn online_refund(sim: &Simulator, test: TestApp) {
             && actions.iter().filter(|a| *a == "order.refund_more").count() == 2
             && actions.iter().any(|a| a == "order.refund"),
         "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn wechat_refunds_settled_later_end_by_notice_by_query_or_with_finance() {
+    let sim = Simulator::start(0, 100_000.0).await.unwrap();
+    settled_later(&sim, TestApp::with_alipay(&sim).await).await;
+}
+
+#[tokio::test]
+async fn wechat_refunds_settled_later_on_postgresql() {
+    let sim = Simulator::start(0, 100_000.0).await.unwrap();
+    settled_later(&sim, TestApp::with_alipay_on_postgres(&sim).await).await;
+}
+
+/// Refund `n` of `order` (finance's numbering) as its customer reads it: (status, JSON).
+async fn refund_status(customer: &mut crate::harness::Client<'_>, order: i64, n: usize) -> String {
+    crate::online::order_json(customer, order).await["refunds"][n]["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Waits, bounded, for a refund's notice to reach the application over HTTP.
+async fn until_refund(customer: &mut crate::harness::Client<'_>, order: i64, n: usize, want: &str) {
+    for _ in 0..400 {
+        if refund_status(customer, order, n).await == want {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("refund {n} of order {order} never became {want}");
+}
+
+async fn settled_later(sim: &Simulator, test: TestApp) {
+    let phone = PHONE;
+    let mut customer = test.customer(phone, [10, 7, 2, 1]).await;
+    let (order, _) = ordered_online(&test, &mut customer).await;
+    let trade = scan_code_of(&mut customer, order, "wechat").await;
+    assert!(sim.pay(&trade, NoticeFault::None));
+    until_status(&mut customer, order, "paid").await;
+    sim.wechat_refunds_settle_later(true);
+    let finance = Actor::Cli("test".into());
+    let reconcile = || services::jobs::reconcile_payments::run_once(&test.app);
+    let number = |n: u32| format!("RD{order:010}{n:02}");
+
+    // 1. PROCESSING, then REFUND.SUCCESS by notice.
+    let give = |amount: &str| RefundForm {
+        amount: amount.into(),
+        reason: "客户申请撤单".into(),
+    };
+    refund::refund(&test.app, &finance, order, &give("100.00"))
+        .await
+        .unwrap();
+    assert_eq!(refund_status(&mut customer, order, 0).await, "pending");
+    assert_eq!(reconcile().await.unwrap().refunded, 0, "settling: not yet");
+    // The notice comes twice at once: recorded once (the audit count below).
+    assert!(sim.settle_wechat_refund(&number(1), RefundEnd::Success, NoticeFault::Twice));
+    until_refund(&mut customer, order, 0, "refunded").await;
+    let refunds = refund::of_order(&test.app, order).await.unwrap();
+    assert!(refunds[0].refunded_at.is_some() && refunds[0].failure.is_none());
+
+    // 2. PROCESSING, then REFUND.ABNORMAL: to finance, the customer told.
+    refund::refund(&test.app, &finance, order, &give("20.00"))
+        .await
+        .unwrap();
+    assert!(sim.settle_wechat_refund(&number(2), RefundEnd::Abnormal, NoticeFault::None));
+    until_refund(&mut customer, order, 1, "abnormal").await;
+    let refunds = refund::of_order(&test.app, order).await.unwrap();
+    assert_eq!(refunds[1].failure.as_deref(), Some("ABNORMAL"));
+    assert!(refunds[1].awaits_transfer() && refunds[1].refunded_at.is_none());
+    // Asked no more, and nothing moves by itself.
+    test.clock.advance(std::time::Duration::from_secs(3600));
+    assert_eq!(reconcile().await.unwrap().refunded, 0);
+    assert_eq!(refund_status(&mut customer, order, 1).await, "abnormal");
+    test.run_jobs().await;
+    let sms = test.sms.delivered_to(phone);
+    assert!(
+        sms.iter()
+            .any(|m| m.text.contains("未能原路退回") && m.text.contains("20.00元")),
+        "{sms:?}"
+    );
+    let mine = customer.page(&format!("/orders/{order}")).await;
+    assert!(mine.text.contains("退款异常") && mine.text.contains("改以银行转账退还"));
+    // Finance sees it first, on the dashboard and the order page, and records the
+    // bank transfer.
+    let mut console = test.operator("caiwu", "finance").await;
+    let dashboard = console.page("/console").await;
+    assert!(dashboard.text.contains("待转账退款"), "{}", dashboard.text);
+    let payments = console.page("/console/payments").await;
+    let first_row = payments
+        .text
+        .split("data-testid=\"refund-row\"")
+        .nth(1)
+        .unwrap();
+    assert!(first_row.contains(&number(2)) && first_row.contains("退款异常"));
+    let page = format!("/console/orders/{order}");
+    let shown = console.page(&page).await;
+    assert!(shown.text.contains("data-testid=\"refund-failure\""));
+    let action = format!("/console/refunds/{}/transfer", refunds[1].id);
+    let (status, text) = console_post(
+        &mut console,
+        &page,
+        &action,
+        &[("bank_reference", "CMB2026120600031")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{text}");
+    assert_eq!(refund_status(&mut customer, order, 1).await, "refunded");
+    // The provider's word after finance's transfer changes nothing.
+    let log_before = notice_log(&test).await.len();
+    assert!(!sim.settle_wechat_refund(&number(2), RefundEnd::Success, NoticeFault::None));
+    assert_eq!(notice_log(&test).await.len(), log_before);
+
+    // 3. PROCESSING, the notice lost: the query finds it, a minute on (not sooner).
+    refund::refund(&test.app, &finance, order, &give("1.00"))
+        .await
+        .unwrap();
+    assert!(sim.settle_wechat_refund(&number(3), RefundEnd::Success, NoticeFault::Drop));
+    assert_eq!(reconcile().await.unwrap().refunded, 0, "asked a moment ago");
+    assert_eq!(refund_status(&mut customer, order, 2).await, "pending");
+    test.clock.advance(std::time::Duration::from_secs(60));
+    assert_eq!(reconcile().await.unwrap().refunded, 1);
+    assert_eq!(refund_status(&mut customer, order, 2).await, "refunded");
+
+    // Every end is audited on the order once; the notice log says what each did.
+    let actions = test.audit_actions(&format!("order:{order}"), "").await;
+    assert_eq!(
+        actions.iter().filter(|a| *a == "order.refund").count(),
+        3,
+        "{actions:?}"
+    );
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| *a == "order.refund_abnormal")
+            .count(),
+        1
+    );
+    let effects: Vec<String> = notice_log(&test)
+        .await
+        .into_iter()
+        .filter(|(no, verdict, _)| *no == trade && verdict == "verified")
+        .map(|(_, _, effect)| effect)
+        .collect();
+    assert!(
+        effects.iter().any(|e| e == "refunded") && effects.iter().any(|e| e == "refund_abnormal"),
+        "{effects:?}"
     );
 }
 
