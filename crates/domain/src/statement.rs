@@ -246,6 +246,34 @@ pub fn normalise_name(name: &str) -> String {
         .collect()
 }
 
+/// The most orders of one remitter a single credit is tried against (2^12 combinations).
+pub const MOST_ORDERS_IN_ONE_CREDIT: usize = 12;
+
+/// The ways to make exactly `total` from two or more of `amounts`, each used once: the
+/// indexes of each way, at most `most` of them (more than one way means the credit cannot
+/// say which orders it pays). Only the first [`MOST_ORDERS_IN_ONE_CREDIT`] amounts are
+/// tried.
+pub fn ways_to_pay(amounts: &[u64], total: u64, most: usize) -> Vec<Vec<usize>> {
+    let n = amounts.len().min(MOST_ORDERS_IN_ONE_CREDIT);
+    let mut ways = Vec::new();
+    for mask in 1u32..(1 << n) {
+        if mask.count_ones() < 2 {
+            continue;
+        }
+        let chosen: Vec<usize> = (0..n).filter(|i| mask & (1 << i) != 0).collect();
+        let sum = chosen
+            .iter()
+            .try_fold(0u64, |sum, &i| sum.checked_add(amounts[i]));
+        if sum == Some(total) {
+            ways.push(chosen);
+            if ways.len() >= most {
+                break;
+            }
+        }
+    }
+    ways
+}
+
 /// Where an imported credit stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CreditStatus {
@@ -342,6 +370,36 @@ impl CreditStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_credit_pays_two_or_more_orders_only_when_one_way_adds_up() {
+        // 260 + 180 = 440: one way.
+        assert_eq!(
+            ways_to_pay(&[26000, 18000, 50000], 44000, 2),
+            vec![vec![0, 1]]
+        );
+        // Three orders at once.
+        assert_eq!(
+            ways_to_pay(&[26000, 18000, 50000], 94000, 2),
+            vec![vec![0, 1, 2]]
+        );
+        // One order alone is not a combination (that is the single match).
+        assert!(ways_to_pay(&[26000, 18000], 26000, 2).is_empty());
+        // Two ways to make 520: ambiguous, so both are reported (up to `most`).
+        assert_eq!(ways_to_pay(&[26000, 26000, 26000], 52000, 2).len(), 2);
+        assert!(ways_to_pay(&[], 100, 2).is_empty());
+        assert!(ways_to_pay(&[u64::MAX, 1], 0, 2).is_empty(), "no overflow");
+        // Only the first twelve amounts are tried.
+        let many = [100u64; 20];
+        assert!(
+            ways_to_pay(&many, 1300, 2).is_empty(),
+            "13 orders is past the bound"
+        );
+        assert_eq!(
+            ways_to_pay(&many, 1200, 2),
+            vec![(0..12).collect::<Vec<_>>()]
+        );
+    }
 
     fn profile() -> BankProfile {
         BankProfile {

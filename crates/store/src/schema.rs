@@ -54,6 +54,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(17, "0017_payment_merchants"),
     migration!(18, "0018_voucher_links"),
     migration!(19, "0019_refunds_settled_later"),
+    migration!(20, "0020_credit_orders"),
 ];
 
 fn for_backend(backend: Backend, sql: &str) -> String {

@@ -51,7 +51,8 @@ pub struct CreditRecord {
     pub account: String,
     pub remark: String,
     pub status: CreditStatus,
-    pub order_id: Option<i64>,
+    /// The orders it is proposed for or paid (one, or several of one organisation).
+    pub order_ids: Vec<i64>,
     pub note: Option<String>,
     pub decided_by: Option<String>,
     pub created_at: i64,
@@ -70,7 +71,8 @@ impl sqlx::FromRow<'_, sqlx::any::AnyRow> for CreditRecord {
             account: row.try_get("account")?,
             remark: row.try_get("remark")?,
             status: crate::stored(row, "status")?,
-            order_id: row.try_get("order_id")?,
+            // Filled from `bank_credit_orders` by [`with_orders`].
+            order_ids: Vec::new(),
             note: row.try_get("note")?,
             decided_by: row.try_get("decided_by")?,
             created_at: row.try_get("created_at")?,
@@ -79,7 +81,7 @@ impl sqlx::FromRow<'_, sqlx::any::AnyRow> for CreditRecord {
 }
 
 const SELECT: &str = "SELECT id, statement_id, row_number, booked_on, amount_fen, remitter, account, \
-     remark, status, order_id, note, decided_by, created_at FROM bank_credits";
+     remark, status, note, decided_by, created_at FROM bank_credits";
 
 /// A credit to record.
 pub struct NewCredit<'a> {
@@ -92,7 +94,7 @@ pub struct NewCredit<'a> {
     pub account: &'a str,
     pub remark: &'a str,
     pub status: CreditStatus,
-    pub order_id: Option<i64>,
+    pub order_ids: &'a [i64],
     pub note: Option<&'a str>,
 }
 
@@ -100,8 +102,8 @@ pub async fn insert_credit(tx: &mut WriteTx, new: &NewCredit<'_>) -> Result<i64,
     let now = tx.now().seconds();
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO bank_credits (statement_id, row_number, booked_on, amount_fen, remitter, \
-         remitter_key, account, remark, status, order_id, note, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+         remitter_key, account, remark, status, note, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
     )
     .bind(new.statement_id)
     .bind(new.row_number)
@@ -112,31 +114,68 @@ pub async fn insert_credit(tx: &mut WriteTx, new: &NewCredit<'_>) -> Result<i64,
     .bind(new.account)
     .bind(new.remark)
     .bind(domain::Status::as_str(new.status))
-    .bind(new.order_id)
     .bind(new.note)
     .bind(now)
     .fetch_one(&mut ***tx)
     .await?;
+    for order_id in new.order_ids {
+        sqlx::query("INSERT INTO bank_credit_orders (credit_id, order_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(order_id)
+            .execute(&mut ***tx)
+            .await?;
+    }
     Ok(id)
+}
+
+/// The orders of each credit in `credits`, from `bank_credit_orders`.
+async fn with_orders<'c, E>(
+    executor: E,
+    mut credits: Vec<CreditRecord>,
+) -> Result<Vec<CreditRecord>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    if credits.is_empty() {
+        return Ok(credits);
+    }
+    let ids: Vec<String> = credits.iter().map(|c| c.id.to_string()).collect();
+    let links: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT credit_id, order_id FROM bank_credit_orders WHERE credit_id IN ({}) \
+         ORDER BY credit_id, order_id",
+        ids.join(", ")
+    ))
+    .fetch_all(executor)
+    .await?;
+    for credit in &mut credits {
+        credit.order_ids = links
+            .iter()
+            .filter(|(c, _)| *c == credit.id)
+            .map(|(_, o)| *o)
+            .collect();
+    }
+    Ok(credits)
 }
 
 /// Credit `id`, inside a write transaction.
 pub async fn find_in(tx: &mut WriteTx, id: i64) -> Result<Option<CreditRecord>, StoreError> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
+    let found: Vec<CreditRecord> = sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&mut ***tx)
-        .await?)
+        .fetch_all(&mut ***tx)
+        .await?;
+    Ok(with_orders(&mut ***tx, found).await?.pop())
 }
 
 /// The credits finance still has to look at (proposed and unmatched), then the latest
 /// decided ones; newest first in each.
 pub async fn for_finance(store: &Store, limit: i64) -> Result<Vec<CreditRecord>, StoreError> {
-    Ok(sqlx::query_as(&format!(
+    let credits = sqlx::query_as(&format!(
         "{SELECT} ORDER BY CASE WHEN status IN ('proposed', 'unmatched') THEN 0 ELSE 1 END, id DESC LIMIT $1"
     ))
     .bind(limit)
     .fetch_all(store.pool())
-    .await?)
+    .await?;
+    with_orders(store.pool(), credits).await
 }
 
 /// Records who decided on credit `id`.
@@ -153,7 +192,8 @@ pub async fn set_decided(tx: &mut WriteTx, id: i64, by: &str) -> Result<(), Stor
 /// The orders some credit is proposed for, not yet decided (none is proposed twice).
 pub async fn proposed_orders(tx: &mut WriteTx) -> Result<Vec<i64>, StoreError> {
     let rows: Vec<(i64,)> = sqlx::query_as(
-        "SELECT order_id FROM bank_credits WHERE status = 'proposed' AND order_id IS NOT NULL",
+        "SELECT l.order_id FROM bank_credit_orders l JOIN bank_credits c ON c.id = l.credit_id \
+         WHERE c.status = 'proposed'",
     )
     .fetch_all(&mut ***tx)
     .await?;

@@ -137,8 +137,9 @@ pub(crate) async fn settle_paid(
     order::tell_customer(tx, record, &template, "paid").await
 }
 
-/// Confirms credit `credit` of an imported bank statement as the payment of the order it
-/// was proposed for: the credit is confirmed and the order paid, in one transaction.
+/// Confirms credit `credit` of an imported bank statement as the payment of the orders it
+/// was proposed for (one, or several of one organisation that add up to it): the credit
+/// is confirmed and every order paid, in one transaction, or nothing is.
 pub async fn confirm_credit(app: &App, actor: &Actor, credit: i64) -> Result<(), ServiceError> {
     let mut tx = app.store.begin_write().await?;
     let found = store::statements::find_in(&mut tx, credit)
@@ -148,16 +149,26 @@ pub async fn confirm_credit(app: &App, actor: &Actor, credit: i64) -> Result<(),
         .status
         .apply(CreditEvent::Confirm)
         .map_err(|e| super::import_statement::refused_change(&e, found.status))?;
-    let order_id = found
-        .order_id
-        .ok_or_else(|| ServiceError::internal("bank credit", "a proposal without its order"))?;
-    let record = load(&mut tx, order_id).await?;
-    if record.amount_fen != found.amount_fen {
+    if found.order_ids.is_empty() {
         return Err(ServiceError::internal(
             "bank credit",
-            "amount differs from the order's",
+            "a proposal without its order",
         ));
     }
+    let mut records = Vec::new();
+    for &id in &found.order_ids {
+        records.push(load(&mut tx, id).await?);
+    }
+    if records.iter().map(|r| r.amount_fen).sum::<i64>() != found.amount_fen {
+        return Err(ServiceError::internal(
+            "bank credit",
+            "amount differs from the orders'",
+        ));
+    }
+    let numbers: Vec<String> = records
+        .iter()
+        .map(|r| order::number(r.id, r.created_at))
+        .collect();
     store::transition::set(&mut tx, credit, transition).await?;
     store::statements::set_decided(&mut tx, credit, &actor.label()).await?;
     crate::audit::record(
@@ -165,18 +176,23 @@ pub async fn confirm_credit(app: &App, actor: &Actor, credit: i64) -> Result<(),
         actor,
         AuditAction::CreditConfirm,
         super::import_statement::object(credit),
-        serde_json::json!({"order": order::number(record.id, record.created_at), "from": "proposed", "to": "confirmed"}),
+        serde_json::json!({"orders": numbers, "from": "proposed", "to": "confirmed"}),
     )
     .await?;
-    settle_paid(
-        &mut tx,
-        app,
-        actor,
-        &record,
-        OrderEvent::Settle,
-        serde_json::json!({"amount_fen": record.amount_fen, "by": "bank_statement", "credit": credit, "booked_on": found.booked_on}),
-    )
-    .await?;
+    for record in &records {
+        settle_paid(
+            &mut tx,
+            app,
+            actor,
+            record,
+            OrderEvent::Settle,
+            serde_json::json!({
+                "amount_fen": record.amount_fen, "by": "bank_statement", "credit": credit,
+                "credit_fen": found.amount_fen, "booked_on": found.booked_on,
+            }),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -3,9 +3,11 @@
 //! ([`domain::statement::read`]) and each is matched against the open bank-transfer orders:
 //! the exact amount in fen, the remitter's name equal to the order's holder (compared
 //! normalised) or the order's number in the remark, and the day of the credit within 30
-//! days of the order. One match makes a proposal finance confirms
-//! ([`super::confirm_payment::confirm_credit`]); anything else stays unmatched with a note
-//! saying what was found. The file is known by its SHA-256: importing it twice adds
+//! days of the order. One match makes a proposal; so does one transfer for several orders
+//! of one organisation, when exactly one set of its open orders adds up to the credit
+//! ([`domain::statement::ways_to_pay`], twelve orders at most). Finance confirms a
+//! proposal ([`super::confirm_payment::confirm_credit`]); anything else stays unmatched
+//! with a note saying what was found. The file is known by its SHA-256: importing it twice adds
 //! nothing. Transitions: none (credits are created in their first state).
 
 use domain::order::OrderStatus;
@@ -56,7 +58,8 @@ pub(crate) fn refused_change(e: &domain::Refused, status: CreditStatus) -> Servi
 /// The verdict on one credit.
 struct Verdict {
     status: CreditStatus,
-    order_id: Option<i64>,
+    /// The orders it is proposed for: one, or several of one organisation.
+    order_ids: Vec<i64>,
     note: Option<String>,
 }
 
@@ -84,10 +87,61 @@ fn judge(credit: &statement::Credit, orders: &[OrderRecord], taken: &[i64]) -> V
     match full.as_slice() {
         [one] => Verdict {
             status: CreditStatus::Proposed,
-            order_id: Some(one.id),
+            order_ids: vec![one.id],
             note: None,
         },
         [] => {
+            // One transfer for several orders of one organisation: a single way of adding
+            // some of its open orders up to the credit.
+            let mut ways: Vec<Vec<&OrderRecord>> = Vec::new();
+            let mut holders: Vec<String> = Vec::new();
+            let candidates: Vec<&OrderRecord> = orders
+                .iter()
+                .filter(|o| named(o) && in_window(o) && !taken.contains(&o.id))
+                .collect();
+            for o in &candidates {
+                let holder = statement::normalise_name(&o.holder_name);
+                if holders.contains(&holder) {
+                    continue;
+                }
+                let group: Vec<&OrderRecord> = candidates
+                    .iter()
+                    .copied()
+                    .filter(|c| statement::normalise_name(&c.holder_name) == holder)
+                    .collect();
+                let amounts: Vec<u64> = group
+                    .iter()
+                    .map(|c| u64::try_from(c.amount_fen).unwrap_or_default())
+                    .collect();
+                for way in statement::ways_to_pay(&amounts, credit.amount.0, 2) {
+                    ways.push(way.into_iter().map(|i| group[i]).collect());
+                }
+                holders.push(holder);
+            }
+            match ways.as_slice() {
+                [one] => {
+                    return Verdict {
+                        status: CreditStatus::Proposed,
+                        order_ids: one.iter().map(|o| o.id).collect(),
+                        note: Some(format!(
+                            "一笔汇款支付同一主体的 {} 个订单：{}",
+                            one.len(),
+                            numbers(one)
+                        )),
+                    };
+                }
+                [first, ..] => {
+                    return Verdict {
+                        status: CreditStatus::Unmatched,
+                        order_ids: Vec::new(),
+                        note: Some(format!(
+                            "金额等于同一汇款人多个订单的不同组合（如{}），请人工确认",
+                            numbers(first)
+                        )),
+                    };
+                }
+                [] => {}
+            }
             let by_amount: Vec<&OrderRecord> =
                 orders.iter().filter(|o| o.amount_fen == amount).collect();
             let by_name: Vec<&OrderRecord> = orders.iter().filter(|o| named(o)).collect();
@@ -103,13 +157,13 @@ fn judge(credit: &statement::Credit, orders: &[OrderRecord], taken: &[i64]) -> V
             };
             Verdict {
                 status: CreditStatus::Unmatched,
-                order_id: None,
+                order_ids: Vec::new(),
                 note: Some(note),
             }
         }
         several => Verdict {
             status: CreditStatus::Unmatched,
-            order_id: None,
+            order_ids: Vec::new(),
             note: Some(format!(
                 "同时符合多个订单：{}，请人工确认",
                 numbers(several)
@@ -175,8 +229,8 @@ pub async fn import(
     let mut proposed = 0;
     for credit in &credits {
         let verdict = judge(credit, &orders, &taken);
-        if let Some(order_id) = verdict.order_id {
-            taken.push(order_id);
+        if !verdict.order_ids.is_empty() {
+            taken.extend(&verdict.order_ids);
             proposed += 1;
         }
         let booked_on = credit.booked_on.to_string();
@@ -193,7 +247,7 @@ pub async fn import(
                 account: &domain::text::clip(&credit.account, 64),
                 remark: &domain::text::clip(&credit.remark, 200),
                 status: verdict.status,
-                order_id: verdict.order_id,
+                order_ids: &verdict.order_ids,
                 note: verdict.note.as_deref(),
             },
         )
@@ -222,8 +276,8 @@ pub async fn import(
 #[derive(Debug, Clone)]
 pub struct CreditView {
     pub record: store::statements::CreditRecord,
-    /// The number of the order it is proposed for or paid.
-    pub order_number: Option<String>,
+    /// The orders it is proposed for or paid: (id, number).
+    pub orders: Vec<(i64, String)>,
 }
 
 /// The credits finance still has to look at, then the latest decided ones.
@@ -231,16 +285,13 @@ pub async fn credits(app: &App, actor: &Actor) -> Result<Vec<CreditView>, Servic
     actor.require_any(&[Role::Finance, Role::Admin])?;
     let mut views = Vec::new();
     for record in store::statements::for_finance(&app.store, 300).await? {
-        let order_number = match record.order_id {
-            Some(id) => store::orders::find(&app.store, id)
-                .await?
-                .map(|o| order::number(o.id, o.created_at)),
-            None => None,
-        };
-        views.push(CreditView {
-            record,
-            order_number,
-        });
+        let mut orders = Vec::new();
+        for &id in &record.order_ids {
+            if let Some(o) = store::orders::find(&app.store, id).await? {
+                orders.push((o.id, order::number(o.id, o.created_at)));
+            }
+        }
+        views.push(CreditView { record, orders });
     }
     Ok(views)
 }

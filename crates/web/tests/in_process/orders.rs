@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::harness::{Client, TestApp, input_value, jpeg};
+use services::people::actor::Actor;
 
 const PHONE: &str = "13800138501";
 
@@ -791,6 +792,120 @@ async fn a_bank_statement_proposes_matches_that_finance_confirms_and_twice_adds_
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn one_transfer_for_several_orders_of_one_organisation_pays_them_all() {
+    let test = TestApp::new().await;
+    let mut customer = test.customer(PHONE, [10, 5, 4, 1]).await;
+    let holder = "福州某某科技有限公司";
+    let mut orders = Vec::new();
+    for _ in 0..3 {
+        let application = submitted_fjca(
+            &test,
+            &mut customer,
+            PHONE,
+            organisation(holder, "91350100M000100Y43"),
+        )
+        .await;
+        let placed = customer
+            .call(
+                "POST",
+                "/api/v1/orders",
+                json!({"applications": [application], "method": "bank_transfer"}),
+            )
+            .await
+            .json();
+        orders.push((
+            placed["id"].as_i64().unwrap(),
+            placed["amount_fen"].as_i64().unwrap(),
+        ));
+    }
+    let each = orders[0].1;
+    assert!(orders.iter().all(|(_, fen)| *fen == each));
+    let yuan = |fen: i64| domain::Fen(u64::try_from(fen).unwrap()).yuan();
+    // Two orders' worth: any two of the three would do, so it is not proposed. All three's
+    // worth: one way only, proposed for the three.
+    let csv = format!(
+        "交易日期,借方发生额,贷方发生额,对方户名,对方账号,摘要\n\
+         2026-11-03,,{},{holder},6222001,证书费\n\
+         2026-11-03,,{},{holder},6222001,证书费三个\n",
+        yuan(2 * each),
+        yuan(3 * each)
+    );
+    let finance = Actor::Cli("test".into());
+    let imported = services::flows::import_statement::import(
+        &test.app,
+        &finance,
+        "generic",
+        "11月.csv",
+        csv.as_bytes(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((imported.credits, imported.proposed), (2, 1));
+    let credits = services::flows::import_statement::credits(&test.app, &finance)
+        .await
+        .unwrap();
+    let two = credits
+        .iter()
+        .find(|c| c.record.amount_fen == 2 * each)
+        .unwrap();
+    assert_eq!(
+        two.record.status,
+        domain::statement::CreditStatus::Unmatched
+    );
+    assert!(two.orders.is_empty());
+    assert!(
+        two.record.note.as_deref().unwrap().contains("不同组合"),
+        "{:?}",
+        two.record.note
+    );
+    let three = credits
+        .iter()
+        .find(|c| c.record.amount_fen == 3 * each)
+        .unwrap();
+    assert_eq!(
+        three.record.status,
+        domain::statement::CreditStatus::Proposed
+    );
+    let ids: Vec<i64> = three.orders.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, orders.iter().map(|(id, _)| *id).collect::<Vec<_>>());
+    assert!(three.record.note.as_deref().unwrap().contains("3 个订单"));
+
+    // The console lists the three orders on the credit; finance confirms it once, and the
+    // three orders are paid together, each audited.
+    let mut console = test.operator("caiwu", "finance").await;
+    let page = console.page("/console/statements").await;
+    for (_, number) in &three.orders {
+        assert!(page.text.contains(number.as_str()), "{number}");
+    }
+    let (status, text) = console_post(
+        &mut console,
+        "/console/statements",
+        &format!("/console/statements/credits/{}/confirm", three.record.id),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{text}");
+    for (id, _) in &orders {
+        let shown = customer
+            .call("GET", &format!("/api/v1/orders/{id}"), json!(null))
+            .await
+            .json();
+        assert_eq!(shown["status"], "paid", "{shown}");
+        assert_eq!(
+            test.audit_actions(&format!("order:{id}"), "order.confirm")
+                .await
+                .len(),
+            1
+        );
+    }
+    let again =
+        services::flows::confirm_payment::confirm_credit(&test.app, &finance, three.record.id)
+            .await
+            .unwrap_err();
+    assert_eq!(again.code, "invalid_transition");
 }
 
 #[tokio::test]
