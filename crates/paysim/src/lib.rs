@@ -64,6 +64,16 @@ pub enum NoticeFault {
     WrongAmount,
 }
 
+/// How a hand-made notice differs from Alipay's own
+/// ([`Simulator::send_changed_notice`]).
+#[derive(Debug, Clone, Default)]
+pub struct NoticeChange {
+    /// Fields set before signing: a validly signed notice that says something else.
+    pub signed: Vec<(&'static str, String)>,
+    /// Fields set after signing: a tampered notice.
+    pub tampered: Vec<(&'static str, String)>,
+}
+
 /// One notice delivery, as the log keeps it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Delivery {
@@ -424,10 +434,27 @@ impl Simulator {
         fault: NoticeFault,
         trade_status: &str,
     ) -> String {
+        self.notice_form(
+            out_trade_no,
+            trade,
+            fault,
+            trade_status,
+            &NoticeChange::default(),
+        )
+    }
+
+    fn notice_form(
+        &self,
+        out_trade_no: &str,
+        trade: &Trade,
+        fault: NoticeFault,
+        trade_status: &str,
+        change: &NoticeChange,
+    ) -> String {
         let inner = self.inner.lock().expect("simulator state");
         let amount = trade.amount.clone();
         let notify_id = format!("sim{:032x}", hash(out_trade_no.as_bytes()));
-        let params: Vec<(&str, String)> = vec![
+        let mut params: Vec<(&str, String)> = vec![
             ("notify_time", "2026-11-02 10:05:00".into()),
             ("notify_type", "trade_status_sync".into()),
             ("notify_id", notify_id),
@@ -444,6 +471,15 @@ impl Simulator {
             ("subject", trade.subject.clone()),
             ("body", String::new()),
         ];
+        let set = |form: &mut Vec<(&str, String)>, changes: &[(&'static str, String)]| {
+            for (name, value) in changes {
+                match form.iter_mut().find(|(k, _)| k == name) {
+                    Some(field) => field.1 = value.clone(),
+                    None => form.push((name, value.clone())),
+                }
+            }
+        };
+        set(&mut params, &change.signed);
         let key = if fault == NoticeFault::BadSignature {
             &inner.other_key
         } else {
@@ -453,7 +489,36 @@ impl Simulator {
         let mut form: Vec<(&str, String)> = params;
         form.push(("sign_type", "RSA2".into()));
         form.push(("sign", sign));
+        set(&mut form, &change.tampered);
         serde_html_form::to_string(&form).unwrap_or_default()
+    }
+
+    /// Sends one notice of trade `out_trade_no`, now, changed by `change` (a test of the
+    /// merchant's checks: a validly signed notice naming another app or payee, a tampered
+    /// one, `sign_type=RSA`). False when there is no such trade or the merchant did not
+    /// answer `success`.
+    pub async fn send_changed_notice(
+        &self,
+        out_trade_no: &str,
+        trade_status: &str,
+        change: &NoticeChange,
+    ) -> bool {
+        let trade = {
+            let inner = self.inner.lock().expect("simulator state");
+            match inner.trades.get(out_trade_no) {
+                Some(t) => t.clone(),
+                None => return false,
+            }
+        };
+        let body = self.notice_form(
+            out_trade_no,
+            &trade,
+            NoticeFault::None,
+            trade_status,
+            change,
+        );
+        self.deliver(out_trade_no, &trade.notify_url, &body, 1)
+            .await
     }
 
     /// The gateway's answer to `method`: `object` signed, written as the gateway writes it.

@@ -26,6 +26,8 @@ pub struct TestApp {
     /// The SMS service the outbox delivers to.
     pub sms: Arc<SandboxNotifier>,
     pub email: Arc<SandboxNotifier>,
+    /// The database, for a test that must reach it from outside (an injected failure).
+    pub database_url: String,
     router: Router,
     _dir: tempfile::TempDir,
 }
@@ -51,6 +53,7 @@ impl TestApp {
             config.pdf_font.clone(),
         ));
         adjust(&mut config);
+        let database_url = config.database_url.clone();
         let (sms, email) = (
             Arc::new(SandboxNotifier::new()),
             Arc::new(SandboxNotifier::new()),
@@ -77,6 +80,7 @@ impl TestApp {
             clock,
             sms,
             email,
+            database_url,
             router,
             _dir: dir,
         }

@@ -5,10 +5,12 @@
 //! bad signature changes nothing (kept with its verdict) and the reconciliation's signed
 //! query settles the payment; a validly signed notice with another amount makes a payment
 //! exception, answered `success`, the money given back and the order paid again; a
-//! dropped notice is found by the query.
+//! dropped notice is found by the query; the same notice eight times pays once; a
+//! database error answers `fail` and the resend pays; a lost precreate answer costs
+//! nothing.
 
 use axum::http::StatusCode;
-use paysim::{NoticeFault, Simulator};
+use paysim::{NoticeChange, NoticeFault, Simulator};
 use serde_json::json;
 
 use crate::harness::{Client, TestApp, input_value};
@@ -290,20 +292,128 @@ async fn forged_dropped_and_wrong(sim: &Simulator, test: TestApp) {
 }
 
 #[tokio::test]
+async fn notices_for_another_app_or_payee_tampered_or_rsa1_pay_nothing() {
+    let sim = Simulator::start(0, 100_000.0).await.unwrap();
+    let test = TestApp::with_alipay(&sim).await;
+    let mut customer = test.customer(PHONE, [10, 6, 9, 1]).await;
+    let (order, _) = ordered_online(&test, &mut customer).await;
+    let trade = scan_code(&mut customer, order).await;
+    let signed = |fields: &[(&'static str, &str)]| NoticeChange {
+        signed: fields.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+        tampered: Vec::new(),
+    };
+    let tampered = |fields: &[(&'static str, &str)]| NoticeChange {
+        signed: Vec::new(),
+        tampered: fields.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+    };
+    // Authentic (Alipay's signature holds) but for another app, or another payee: not
+    // ours. Answered `success` so that Alipay stops; nothing paid.
+    let other_app = signed(&[
+        ("app_id", "2021000000000999"),
+        ("auth_app_id", "2021000000000999"),
+    ]);
+    assert!(
+        sim.send_changed_notice(&trade, "TRADE_SUCCESS", &other_app)
+            .await
+    );
+    let other_payee = signed(&[("seller_id", "2088000000000999")]);
+    assert!(
+        sim.send_changed_notice(&trade, "TRADE_SUCCESS", &other_payee)
+            .await
+    );
+    // A body changed after signing, and `sign_type=RSA` (only RSA2 is taken): refused.
+    let more = tampered(&[("total_amount", "0.01")]);
+    assert!(
+        !sim.send_changed_notice(&trade, "TRADE_SUCCESS", &more)
+            .await
+    );
+    let rsa1 = tampered(&[("sign_type", "RSA")]);
+    assert!(
+        !sim.send_changed_notice(&trade, "TRADE_SUCCESS", &rsa1)
+            .await
+    );
+    // An unknown parameter takes part in the signature, an empty one does not: both
+    // verify (a waiting notice, which changes nothing).
+    let extra = signed(&[("fund_bill_list", "[]"), ("passback_params", "")]);
+    assert!(
+        sim.send_changed_notice(&trade, "WAIT_BUYER_PAY", &extra)
+            .await
+    );
+    assert_eq!(order_status(&mut customer, order).await, "awaiting_payment");
+    let log: Vec<(String, String)> = notice_log(&test)
+        .await
+        .into_iter()
+        .map(|(_, verdict, effect)| (verdict, effect))
+        .collect();
+    assert_eq!(
+        log.iter()
+            .filter(|(v, e)| v == "verified" && e == "not_ours")
+            .count(),
+        2,
+        "{log:?}"
+    );
+    assert_eq!(
+        log.iter()
+            .filter(|(v, _)| v.starts_with("rejected"))
+            .count(),
+        2,
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|(v, e)| v == "verified" && e.starts_with("no_change"))
+    );
+    // Alipay's own notice then pays it.
+    assert!(sim.pay(&trade, NoticeFault::None));
+    until_status(&mut customer, order, "paid").await;
+}
+
+#[tokio::test]
 async fn an_unpaid_code_expires_and_is_closed_at_the_provider_first() {
     let sim = Simulator::start(0, 100_000.0).await.unwrap();
     let test = TestApp::with_alipay(&sim).await;
     let mut customer = test.customer(PHONE, [10, 6, 2, 1]).await;
     let (order, _) = ordered_online(&test, &mut customer).await;
+    // Alipay makes the trade but its answer is lost: the customer is asked to try again.
+    sim.lose_next_answers(1);
+    let page = customer.page(&format!("/orders/{order}")).await;
+    let csrf = input_value(&page.text, "csrf");
+    let lost = customer
+        .form(
+            &format!("/orders/{order}/pay-online"),
+            &[("csrf", csrf.as_str()), ("provider", "alipay")],
+        )
+        .await;
+    assert_eq!(
+        lost.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        lost.text
+    );
+    assert!(
+        lost.text.contains("在线支付暂不可用，请稍后再试"),
+        "{}",
+        lost.text
+    );
+    assert!(!lost.text.contains("data-testid=\"pay-qr\""));
+    // Again: a new trade, whose code is shown.
     let trade = scan_code(&mut customer, order).await;
     assert!(sim.scan(&trade));
-    // Two hours and more: the code has expired; closed at Alipay, then here.
+    // A minute on, the reconciliation asks about both: the lost one was never scanned
+    // (ACQ.TRADE_NOT_EXIST: still pending), the other is scanned and unpaid.
+    test.clock.advance(std::time::Duration::from_secs(61));
+    let round = services::jobs::reconcile_payments::run_once(&test.app)
+        .await
+        .unwrap();
+    assert_eq!(round, Default::default());
+    // Two hours and more: both codes have expired; closed at Alipay (the lost one is
+    // unknown there, nothing to close), then here.
     test.clock
         .advance(std::time::Duration::from_secs(2 * 3600 + 61));
     let round = services::jobs::reconcile_payments::run_once(&test.app)
         .await
         .unwrap();
-    assert_eq!(round.closed, 1);
+    assert_eq!(round.closed, 2);
     assert!(
         !sim.pay(&trade, NoticeFault::None),
         "a closed code takes no payment"
@@ -320,6 +430,128 @@ async fn an_unpaid_code_expires_and_is_closed_at_the_provider_first() {
     );
     let again = scan_code(&mut customer, order).await;
     assert_ne!(again, trade);
+}
+
+#[tokio::test]
+async fn the_same_notice_three_times_in_a_row_and_five_at_once_pays_once() {
+    let sim = Simulator::start(0, 100_000.0).await.unwrap();
+    let test = TestApp::with_alipay(&sim).await;
+    let mut customer = test.customer(PHONE, [10, 6, 7, 1]).await;
+    let (order, _) = ordered_online(&test, &mut customer).await;
+    let trade = scan_code(&mut customer, order).await;
+    assert!(sim.pay(&trade, NoticeFault::None));
+    until_status(&mut customer, order, "paid").await;
+    // Alipay sends the same notice (the same notify_id) again: three times in a row, then
+    // five at once. Every delivery is answered `success`.
+    for _ in 0..3 {
+        assert!(sim.send_notice(&trade, "TRADE_SUCCESS").await);
+    }
+    let again = || sim.send_notice(&trade, "TRADE_SUCCESS");
+    let five = tokio::join!(again(), again(), again(), again(), again());
+    assert_eq!(five, (true, true, true, true, true));
+    assert_eq!(order_status(&mut customer, order).await, "paid");
+    assert_eq!(
+        test.audit_actions(&format!("order:{order}"), "order.confirm")
+            .await
+            .len(),
+        1,
+        "paid once"
+    );
+    let effects: Vec<String> = notice_log(&test)
+        .await
+        .into_iter()
+        .filter(|(no, _, _)| *no == trade)
+        .map(|(_, _, effect)| effect)
+        .collect();
+    assert_eq!(effects.iter().filter(|e| *e == "paid").count(), 1);
+    assert_eq!(
+        effects.iter().filter(|e| *e == "duplicate").count(),
+        8,
+        "{effects:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_database_error_is_answered_fail_and_the_resend_pays_once() {
+    // A slower simulator: Alipay's resends 2.4 s, 6 s, … apart become 240 ms, 600 ms, ….
+    let sim = Simulator::start(0, 1_000.0).await.unwrap();
+    failed_handler(&sim, TestApp::with_alipay(&sim).await).await;
+}
+
+#[tokio::test]
+async fn a_database_error_on_postgresql() {
+    let sim = Simulator::start(0, 1_000.0).await.unwrap();
+    failed_handler(&sim, TestApp::with_alipay_on_postgres(&sim).await).await;
+}
+
+/// Makes the database refuse (`true`) or take again (`false`) every row of the notice log:
+/// a trigger put in from outside, so that the notice's transaction fails as it would on a
+/// real database error, with no code of CertHall changed.
+async fn refuse_notices(test: &TestApp, refuse: bool) {
+    let postgres = test.database_url.starts_with("postgres");
+    let statements: &[&str] = match (postgres, refuse) {
+        (false, true) => &[
+            "CREATE TRIGGER injected_failure BEFORE INSERT ON provider_notices \
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+        ],
+        (false, false) => &["DROP TRIGGER injected_failure"],
+        (true, true) => &[
+            "CREATE FUNCTION injected_failure() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$",
+            "CREATE TRIGGER injected_failure BEFORE INSERT ON provider_notices \
+             FOR EACH ROW EXECUTE FUNCTION injected_failure()",
+        ],
+        (true, false) => &[
+            "DROP TRIGGER injected_failure ON provider_notices",
+            "DROP FUNCTION injected_failure()",
+        ],
+    };
+    use sqlx::Connection;
+    let mut outside = sqlx::AnyConnection::connect(&test.database_url)
+        .await
+        .unwrap();
+    for statement in statements {
+        sqlx::query(statement).execute(&mut outside).await.unwrap();
+    }
+}
+
+async fn failed_handler(sim: &Simulator, test: TestApp) {
+    let mut customer = test.customer(PHONE, [10, 6, 8, 1]).await;
+    let (order, _) = ordered_online(&test, &mut customer).await;
+    let trade = scan_code(&mut customer, order).await;
+    refuse_notices(&test, true).await;
+    assert!(sim.pay(&trade, NoticeFault::None));
+    // The first delivery meets the error: nothing is applied, and Alipay is told `fail`.
+    for _ in 0..400 {
+        if !sim.deliveries().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    refuse_notices(&test, false).await;
+    let first = sim.deliveries()[0].clone();
+    assert_eq!((first.status, first.answer.as_str()), (200, "fail"));
+    // Alipay's next resend is taken: paid once.
+    until_status(&mut customer, order, "paid").await;
+    let deliveries = sim.deliveries();
+    assert_eq!(
+        deliveries.last().unwrap().answer,
+        "success",
+        "{deliveries:?}"
+    );
+    assert_eq!(
+        test.audit_actions(&format!("order:{order}"), "order.confirm")
+            .await
+            .len(),
+        1
+    );
+    // The failed delivery left nothing in the notice log; the one taken did.
+    let effects: Vec<String> = notice_log(&test)
+        .await
+        .into_iter()
+        .map(|(_, _, effect)| effect)
+        .collect();
+    assert_eq!(effects, ["paid"]);
 }
 
 #[tokio::test]
