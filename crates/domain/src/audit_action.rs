@@ -109,6 +109,7 @@ audit_actions! {
     OrderClose = "order.close", "关闭未支付订单", "Unpaid order closed";
     OrderRemind = "order.remind", "提醒支付", "Payment reminder sent";
     OrderPayStart = "order.pay_start", "生成支付二维码", "Online payment code made";
+    OrderNotice = "order.notice", "收到支付机构通知（已验签）", "Provider's notice received, signature verified";
     OrderAttemptClose = "order.attempt_close", "关闭过期支付", "Expired online payment closed";
     OrderRefundDue = "order.refund_due", "待退款（重复或迟到的付款）", "A payment to refund (a second or late one)";
     OrderRefund = "order.refund", "退款", "Payment refunded";

@@ -188,6 +188,8 @@ impl Simulator {
             .route("/alipay/qr/{out_trade_no}", get(qr_page))
             .route("/_sim/alipay/{out_trade_no}/scan", post(scan))
             .route("/_sim/alipay/{out_trade_no}/pay", post(pay))
+            .route("/wechat/qr/{out_trade_no}", get(wechat::qr_page))
+            .route("/_sim/wechat/{out_trade_no}/pay", post(pay))
             .route("/_sim/deliveries", get(deliveries))
             .route("/v3/pay/transactions/native", post(wechat::native))
             .route(
@@ -312,8 +314,9 @@ impl Simulator {
             .clone()
     }
 
-    /// Loses the answers of the next `n` Alipay gateway requests, after doing what they
-    /// ask: the merchant cannot tell whether a refund was made, and asks again.
+    /// Loses the answers of the next `n` requests (Alipay's gateway or WeChat Pay's API),
+    /// after doing what they ask: the merchant cannot tell whether a refund was made, and
+    /// asks again.
     pub fn lose_next_answers(&self, n: usize) {
         self.inner.lock().expect("simulator state").lose_answers = n;
     }
@@ -869,7 +872,7 @@ async fn qr_page(State(sim): State<Simulator>, Path(out_trade_no): Path<String>)
     }
 }
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -401,6 +401,14 @@ impl Simulator {
     }
 
     fn wechat_answer(&self, status: StatusCode, body: String) -> Response {
+        {
+            let mut inner = self.inner.lock().expect("simulator state");
+            if inner.lose_answers > 0 {
+                // The work is done; the answer is lost on the way.
+                inner.lose_answers -= 1;
+                return StatusCode::GATEWAY_TIMEOUT.into_response();
+            }
+        }
         let (timestamp, nonce, signature, serial) = self.signed(body.as_bytes(), false);
         let mut response = (status, body).into_response();
         let headers = response.headers_mut();
@@ -745,6 +753,35 @@ pub(crate) async fn query_refund(
             StatusCode::NOT_FOUND,
             error("RESOURCE_NOT_EXISTS", "退款单不存在"),
         ),
+    }
+}
+
+/// What the buyer's WeChat shows after scanning a Native code: the transaction, and a
+/// button that pays it.
+pub(crate) async fn qr_page(
+    State(sim): State<Simulator>,
+    Path(out_trade_no): Path<String>,
+) -> Response {
+    let found = sim
+        .wechat
+        .lock()
+        .expect("simulator state")
+        .transactions
+        .get(&out_trade_no)
+        .map(|t| (t.total, t.state));
+    match found {
+        Some((total, State_::NotPay)) => axum::response::Html(format!(
+            "<!doctype html><html lang=zh-CN><meta charset=utf-8><meta name=viewport content=\"width=device-width\"><title>微信支付（模拟）</title>\
+             <main><h1>微信支付（模拟器）</h1><p>商户订单号 {}</p><p>金额 <strong>¥{}.{:02}</strong></p>\
+             <form method=post action=\"/_sim/wechat/{}/pay\"><button type=submit>确认支付</button></form></main></html>",
+            crate::escape(&out_trade_no),
+            total / 100,
+            total % 100,
+            crate::escape(&out_trade_no)
+        ))
+        .into_response(),
+        Some(_) => (StatusCode::CONFLICT, "该订单已支付或已关闭").into_response(),
+        None => (StatusCode::NOT_FOUND, "no such transaction").into_response(),
     }
 }
 

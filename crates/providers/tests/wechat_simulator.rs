@@ -138,7 +138,22 @@ async fn a_native_payment_is_made_notified_queried_and_refunded() {
         TradeState::Unknown
     );
 
-    assert!(sim.pay("CH00000000010000001", NoticeFault::None));
+    // The buyer scans the code: the simulator's page shows the amount and pays it.
+    let http = reqwest::Client::new();
+    let page = http.get(&code).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("微信支付") && page.contains("¥260.00"),
+        "{page}"
+    );
+    let paid = http
+        .post(format!(
+            "{}/_sim/wechat/CH00000000010000001/pay",
+            sim.base_url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), 200);
     // The simulator logs a delivery once it has the answer, a moment after the shop took it.
     eventually(|| !verdicts.lock().unwrap().is_empty() && sim.deliveries().len() == 3).await;
     let statuses: Vec<u16> = sim.deliveries().iter().map(|d| d.status).collect();
@@ -172,6 +187,10 @@ async fn a_native_payment_is_made_notified_queried_and_refunded() {
         reason: "取消订单".into(),
         notify_url: String::new(),
     };
+    // The answer is lost after the refund was made: no definite answer.
+    sim.lose_next_answers(1);
+    let lost = wechat.refund(&refund("RF1", 10000)).await.unwrap_err();
+    assert!(matches!(lost, PaymentError::Unknown(_)), "{lost:?}");
     assert_eq!(
         wechat.refund(&refund("RF1", 10000)).await.unwrap(),
         RefundOutcome::Refunded { moved: true }
@@ -182,6 +201,11 @@ async fn a_native_payment_is_made_notified_queried_and_refunded() {
     assert!(
         matches!(e, PaymentError::Refused { ref code, .. } if code == "NOT_ENOUGH"),
         "{e:?}"
+    );
+    // What is left is exactly 160.00: RF1 moved money once.
+    assert_eq!(
+        wechat.refund(&refund("RF3", 16000)).await.unwrap(),
+        RefundOutcome::Refunded { moved: true }
     );
 
     // An unpaid one closes with 204.

@@ -548,6 +548,28 @@ pub async fn take_notice(
                         }
                     }
                 };
+                // An authentic notice is a money event: audited with its verdict and what it
+                // did, on its order when the trade is ours. A refused one is not (anyone can
+                // post one; the permanent chain would be theirs to fill): the notice log
+                // keeps it with its verdict, and housekeeping forgets it after a week.
+                let attempt =
+                    store::payments::find_by_number_in(&mut tx, &notice.out_trade_no).await?;
+                let object = match (&attempt, ours) {
+                    (Some(attempt), true) => order::object(attempt.order_id),
+                    _ => format!("payment_notice:{}", online.name),
+                };
+                crate::audit::record(
+                    &mut tx,
+                    &Actor::System,
+                    AuditAction::OrderNotice,
+                    object,
+                    serde_json::json!({
+                        "provider": online.name, "notice_id": notice.id,
+                        "out_trade_no": notice.out_trade_no, "app_id": notice.app_id,
+                        "verdict": "verified", "effect": effect,
+                    }),
+                )
+                .await?;
                 (
                     Some(notice.id.clone()),
                     Some(notice.out_trade_no.clone()),

@@ -363,6 +363,19 @@ async fn notices_for_another_app_or_payee_tampered_or_rsa1_pay_nothing() {
         log.iter()
             .any(|(v, e)| v == "verified" && e.starts_with("no_change"))
     );
+    // Audited: the authentic ones (those not ours apart from the order), not the refused.
+    assert_eq!(
+        test.audit_actions(&format!("order:{order}"), "order.notice")
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(
+        test.audit_actions("payment_notice:alipay", "order.notice")
+            .await
+            .len(),
+        2
+    );
     // Alipay's own notice then pays it.
     assert!(sim.pay(&trade, NoticeFault::None));
     until_status(&mut customer, order, "paid").await;
@@ -468,6 +481,13 @@ async fn the_same_notice_three_times_in_a_row_and_five_at_once_pays_once() {
         effects.iter().filter(|e| *e == "duplicate").count(),
         8,
         "{effects:?}"
+    );
+    // Each authentic notice is audited on the order, with what it did.
+    assert_eq!(
+        test.audit_actions(&format!("order:{order}"), "order.notice")
+            .await
+            .len(),
+        9
     );
 }
 
