@@ -120,6 +120,17 @@ audit_actions! {
     InvoiceIssue = "invoice.issue", "开具发票", "Invoice issued";
     InvoiceMail = "invoice.mail", "寄出纸质发票", "Paper invoice mailed";
     InvoiceWithdraw = "invoice.withdraw", "撤销开票申请", "Invoice request withdrawn (order refunded)";
+    UsbKeyReceive = "usb_key.receive", "介质入库", "USB key received into stock";
+    UsbKeyAssign = "usb_key.assign", "介质分配制证", "USB key assigned for production";
+    UsbKeyRelease = "usb_key.release", "介质退回库存", "USB key back to stock";
+    UsbKeyProduce = "usb_key.produce", "介质制证完成", "USB key produced";
+    UsbKeyShip = "usb_key.ship", "介质寄出", "USB key shipped";
+    UsbKeyHandOver = "usb_key.hand_over", "介质现场领取", "USB key handed over";
+    UsbKeyActivate = "usb_key.activate", "介质签收", "USB key received by its holder";
+    UsbKeyLose = "usb_key.lose", "介质挂失", "USB key reported lost";
+    UsbKeyDamage = "usb_key.damage", "介质损坏", "USB key marked damaged";
+    UsbKeyRetire = "usb_key.retire", "介质注销", "USB key retired";
+    UsbKeyReuse = "usb_key.reuse", "介质重新入库", "USB key wiped and back to stock";
     InvoiceView = "invoice.view", "下载发票", "Invoice downloaded by an operator";
     StatementImport = "statement.import", "导入银行流水", "Bank statement imported";
     CreditConfirm = "credit.confirm", "确认流水入账", "Bank credit confirmed as an order's payment";

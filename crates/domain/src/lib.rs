@@ -15,6 +15,7 @@ pub mod business;
 pub mod certificate_status;
 pub mod channel;
 pub mod contact;
+pub mod csv;
 pub mod duties;
 pub mod field_error;
 pub mod invoice;
@@ -34,6 +35,7 @@ pub mod statement;
 pub mod text;
 pub mod time;
 pub mod transition;
+pub mod usb_key;
 pub mod uscc;
 
 pub use address::{Address, AddressBookEntry, AddressInput};

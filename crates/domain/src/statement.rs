@@ -99,7 +99,12 @@ pub fn read(profile: &BankProfile, bytes: &[u8]) -> Result<Vec<Credit>, FieldErr
             text.into_owned()
         }
     };
-    let records = parse_csv(&text)?;
+    let records = crate::csv::records(&text).map_err(|e| {
+        refused(
+            format!("line {}: a quote is never closed", e.line),
+            format!("第 {} 行：引号没有闭合", e.line),
+        )
+    })?;
     let mut records = records.into_iter().skip(profile.skip_lines);
     let (_, header) = records.next().ok_or_else(|| {
         refused(
@@ -186,54 +191,6 @@ fn parse_date(text: &str) -> Option<ChinaDate> {
         day.replace('/', "-")
     };
     dashed.parse().ok()
-}
-
-/// RFC 4180 CSV: fields separated by commas, quoted with `"` (a doubled `""` inside), lines
-/// ended by CRLF or LF. Each record with the number of the line it starts on.
-fn parse_csv(text: &str) -> Result<Vec<(usize, Vec<String>)>, FieldError> {
-    let mut records = Vec::new();
-    let mut record = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut line = 1;
-    let mut start = 1;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => {
-                if c == '\n' {
-                    line += 1;
-                }
-                field.push(c);
-            }
-            (false, '"') if field.is_empty() => quoted = true,
-            (false, ',') => record.push(std::mem::take(&mut field)),
-            (false, '\r') if chars.peek() == Some(&'\n') => {}
-            (false, '\n') => {
-                record.push(std::mem::take(&mut field));
-                records.push((start, std::mem::take(&mut record)));
-                line += 1;
-                start = line;
-            }
-            (false, c) => field.push(c),
-        }
-    }
-    if quoted {
-        return Err(refused(
-            format!("line {start}: a quote is never closed"),
-            format!("第 {start} 行：引号没有闭合"),
-        ));
-    }
-    if !field.is_empty() || !record.is_empty() {
-        record.push(field);
-        records.push((start, record));
-    }
-    Ok(records)
 }
 
 /// A name as compared: compatibility-normalised (full-width letters, digits and brackets

@@ -182,17 +182,9 @@ pub async fn verify(store: &crate::Store) -> Result<ChainReport, StoreError> {
     })
 }
 
-/// Escapes LIKE's wildcards so a prefix matches literally.
+/// A LIKE pattern that matches `prefix` literally, then anything.
 fn like_prefix(prefix: &str) -> String {
-    let mut pattern = String::with_capacity(prefix.len() + 1);
-    for c in prefix.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
+    format!("{}%", crate::like_literal(prefix))
 }
 
 type Row = (i64, i64, String, String, String, String);

@@ -41,9 +41,22 @@ pub mod sessions;
 pub mod statements;
 pub mod transition;
 pub mod upload_links;
+pub mod usb_keys;
 
 /// A column holding a domain value by its stored name (a status, a kind, roles), read as
 /// that value; a name the domain does not know is a decoding error (a corrupt row).
+/// `text` with LIKE's wildcards escaped (for `LIKE … ESCAPE '\'`), so it matches literally.
+pub(crate) fn like_literal(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern
+}
+
 pub(crate) fn stored<T>(row: &sqlx::any::AnyRow, column: &str) -> Result<T, sqlx::Error>
 where
     T: TryFrom<String>,

@@ -55,6 +55,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(18, "0018_voucher_links"),
     migration!(19, "0019_refunds_settled_later"),
     migration!(20, "0020_credit_orders"),
+    migration!(21, "0021_usb_keys"),
 ];
 
 fn for_backend(backend: Backend, sql: &str) -> String {

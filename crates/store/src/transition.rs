@@ -44,6 +44,10 @@ impl StatusTable for domain::invoice::InvoiceStatus {
     const TABLE: &'static str = "invoices";
 }
 
+impl StatusTable for domain::usb_key::UsbKeyStatus {
+    const TABLE: &'static str = "usb_keys";
+}
+
 impl StatusTable for domain::MessageStatus {
     const TABLE: &'static str = "outbox";
 }

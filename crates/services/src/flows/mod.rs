@@ -5,7 +5,8 @@
 //! applies for a customer who came in person, through the same verbs), [`place`] (下单:
 //! applications into an order), [`pay`] (the transfer's voucher), [`confirm_payment`]
 //! (finance's 核款 and 支付异常), [`refund`] (撤单退款, and money an order did not need),
-//! [`invoice`] (发票: requested when paid, issued by finance or the invoicing provider);
+//! [`invoice`] (发票: requested when paid, issued by finance or the invoicing provider),
+//! [`usb_key`] (介质: the inventory a producer takes blank keys from);
 //! `produce.rs`, `ship.rs`, `renew.rs`, `unlock.rs`, `replace.rs`, `change.rs` follow with
 //! their issues.
 //! [`application`] holds what they share: loading with authorization, sealing the content,
@@ -36,4 +37,5 @@ pub mod refund;
 pub mod review;
 pub mod submit;
 pub mod upload;
+pub mod usb_key;
 pub mod verify;

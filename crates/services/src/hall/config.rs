@@ -42,6 +42,29 @@ pub struct HallConfig {
     /// How each bank's statement export is read, for finance's import.
     #[serde(default)]
     pub bank_profiles: Vec<domain::statement::BankProfile>,
+    #[serde(default)]
+    pub inventory: Inventory,
+}
+
+/// The USB key inventory's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inventory {
+    /// A model with fewer blank keys in stock than this is flagged (dashboard, inventory).
+    #[serde(default = "default_low_stock")]
+    pub low_stock: u32,
+}
+
+fn default_low_stock() -> u32 {
+    20
+}
+
+impl Default for Inventory {
+    fn default() -> Self {
+        Inventory {
+            low_stock: default_low_stock(),
+        }
+    }
 }
 
 impl HallConfig {

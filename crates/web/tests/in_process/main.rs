@@ -11,6 +11,7 @@ mod counter;
 mod documents;
 mod hardening;
 mod invoices;
+mod keys;
 mod load;
 mod online;
 mod orders;

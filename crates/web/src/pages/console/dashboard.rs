@@ -6,6 +6,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use services::flows::usb_key::{self, ModelStock};
 use services::hall::queues;
 
 use super::{age, require_operator};
@@ -33,6 +34,9 @@ struct DashboardPage {
     chrome: Chrome,
     queues: Vec<QueueRow>,
     roles: Vec<&'static str>,
+    /// Models with fewer blank keys in stock than the warning level (keepers only).
+    low_stock: Vec<ModelStock>,
+    low_stock_level: u32,
 }
 framed!(DashboardPage);
 
@@ -68,12 +72,19 @@ pub async fn page(State(state): State<AppState>, request: PageRequest) -> Respon
         })
         .collect();
     let roles = operator.roles.iter().map(|r| t.role(r)).collect();
+    // Only those who keep the inventory are told (the use case refuses the others).
+    let low_stock = usb_key::stock(&state.app, &operator.actor())
+        .await
+        .map(|models| models.into_iter().filter(|m| m.low).collect())
+        .unwrap_or_default();
     render(
         StatusCode::OK,
         &DashboardPage {
             chrome,
             queues,
             roles,
+            low_stock,
+            low_stock_level: state.app.hall.inventory.low_stock,
         },
     )
 }

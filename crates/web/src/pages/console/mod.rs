@@ -8,6 +8,7 @@ mod channels;
 mod counter;
 mod dashboard;
 mod invoices;
+mod keys;
 mod login;
 mod messages;
 mod operators;
@@ -103,6 +104,15 @@ pub fn routes() -> Router<AppState> {
             "/console/orders/{id}/vouchers/{voucher}",
             get(payments::voucher),
         )
+        .route("/console/keys", get(keys::page).post(keys::receive))
+        .route(
+            "/console/keys/list",
+            post(keys::receive_list).layer(axum::extract::DefaultBodyLimit::max(
+                keys::MAX_LIST_BYTES + crate::upload::FRAMING_BYTES,
+            )),
+        )
+        .route("/console/keys/{id}", get(keys::key))
+        .route("/console/keys/{id}/{event}", post(keys::act))
         .route("/console/channels", get(channels::page))
         .route(
             "/console/channels/{code}",
@@ -111,7 +121,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The console's navigation: each item with the roles that may open it.
-const NAV: [(&str, &str, &[Role]); 10] = [
+const NAV: [(&str, &str, &[Role]); 11] = [
     ("/console", "console.dashboard", &[]),
     (
         "/console/counter",
@@ -137,6 +147,11 @@ const NAV: [(&str, &str, &[Role]); 10] = [
         "/console/invoices",
         "console.invoices",
         &[Role::Finance, Role::Admin],
+    ),
+    (
+        "/console/keys",
+        "console.keys",
+        &[Role::Producer, Role::Admin],
     ),
     ("/console/operators", "console.operators", &[Role::Admin]),
     ("/console/channels", "console.channels", &[Role::Admin]),
