@@ -99,6 +99,13 @@ audit_actions! {
     ApplicationPaymentFailed = "application.payment_failed", "支付异常", "Payment problem on the application's order";
     ApplicationAwaitPayment = "application.await_payment", "等待支付", "Application waits for payment again";
     ApplicationRefund = "application.refund", "撤单退款", "Application cancelled with its paid order";
+    ApplicationStartProduction = "application.start_production", "开始制证", "Production of the application started";
+    ApplicationProduced = "application.produced", "制证完成", "Application's key produced";
+    ApplicationProductionFailed = "application.production_failed", "制证失败，待重新制证", "Production failed; to produce again";
+    ProductionStart = "production.start", "制证开始（领用介质）", "Production job started on a key";
+    ProductionIssue = "production.issue", "制证签发证书", "Certificate issued for the key's request";
+    ProductionFinish = "production.finish", "制证完成（证书已写入并校验）", "Certificate written to the key and proven";
+    ProductionFail = "production.fail", "制证失败", "Production job failed";
     OrderPlace = "order.place", "下单", "Order placed";
     OrderView = "order.view", "查看订单", "Order viewed by an operator";
     OrderVoucher = "order.voucher", "上传汇款底单", "Transfer voucher uploaded";

@@ -349,10 +349,17 @@ pub enum PinDelivery {
     InitialPinToChange,
 }
 
+fn initial_pin() -> String {
+    "111111".into()
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PinPolicy {
     pub delivery: PinDelivery,
+    /// The published initial PIN, for `initial_pin_to_change` (seed 003: 六个 1).
+    #[serde(default = "initial_pin")]
+    pub initial_pin: String,
     /// Wrong tries before the user PIN locks.
     pub max_tries: u32,
     #[serde(default)]

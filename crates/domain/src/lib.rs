@@ -28,6 +28,7 @@ pub mod organisation_code;
 pub mod password;
 pub mod payment;
 pub mod phone;
+pub mod production;
 pub mod refund;
 pub mod resident_id;
 pub mod roles;

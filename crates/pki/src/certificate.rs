@@ -175,6 +175,19 @@ pub fn parse(der: &[u8]) -> Result<Certificate, PkiError> {
     Ok(Certificate::from_der(der)?)
 }
 
+/// The DER of a certificate given as PEM (`CERTIFICATE`); anything else is an encoding
+/// error.
+pub fn from_pem(text: &[u8]) -> Result<Vec<u8>, PkiError> {
+    let (label, der) = der::pem::decode_vec(text.trim_ascii())
+        .map_err(|e| PkiError::Encoding(format!("bad PEM: {e}")))?;
+    if label != "CERTIFICATE" {
+        return Err(PkiError::Encoding(format!(
+            "PEM label is {label:?}, expected \"CERTIFICATE\""
+        )));
+    }
+    Ok(der)
+}
+
 /// PEM text of a DER certificate.
 pub fn to_pem(der: &[u8]) -> Result<String, PkiError> {
     Ok(der::pem::encode_string(

@@ -20,6 +20,26 @@ pub struct CheckedCsr {
     pub subject: Option<SubjectFields>,
 }
 
+/// A PKCS#10 request (DER) for `signer`'s key with `subject`, signed by `signer` (a
+/// software key, or a key on a token through the same trait).
+pub fn build(signer: &dyn crate::Signer, subject: &SubjectFields) -> Result<Vec<u8>, PkiError> {
+    use der::Encode;
+    let info = x509_cert::request::CertReqInfo {
+        version: x509_cert::request::Version::V1,
+        subject: subject.to_name()?,
+        public_key: signer.public_key().clone(),
+        attributes: Default::default(),
+    };
+    let signed = info.to_der()?;
+    let signature = signer.sign(&signed)?;
+    let request = CertReq {
+        info,
+        algorithm: signer.signature_algorithm(),
+        signature: der::asn1::BitString::from_bytes(&signature)?,
+    };
+    Ok(request.to_der()?)
+}
+
 /// Accepts PEM (`CERTIFICATE REQUEST` or `NEW CERTIFICATE REQUEST`) or DER.
 pub fn decode(input: &[u8]) -> Result<Vec<u8>, PkiError> {
     if input.len() > MAX_CSR_BYTES {
@@ -88,4 +108,25 @@ pub fn check(input: &[u8], expected: KeyFamily) -> Result<CheckedCsr, PkiError> 
         public_key,
         subject,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_built_request_checks_for_each_family() {
+        for family in [KeyFamily::Sm2, KeyFamily::Rsa, KeyFamily::EcdsaP256] {
+            let key = crate::SoftwareKey::generate(
+                family,
+                crate::software_key::RsaBits::from_bits(2048).unwrap(),
+            )
+            .unwrap();
+            let subject: SubjectFields = "/C=CN/O=某公司/CN=某公司".parse().unwrap();
+            let der = build(&key, &subject).unwrap();
+            let checked = check(&der, family).unwrap();
+            assert_eq!(checked.subject, Some(subject));
+            assert_eq!(&checked.public_key, crate::Signer::public_key(&key));
+        }
+    }
 }

@@ -48,6 +48,23 @@ pub fn rsa_modulus_bits(spki: &SubjectPublicKeyInfoOwned) -> Result<usize, PkiEr
     Ok(n.len() * 8 - n.first().map_or(0, |b| b.leading_zeros() as usize))
 }
 
+/// [`verify_signature`] with the algorithm named by its OID in dotted form
+/// (`1.2.840.10045.4.3.2`), as a token's workstation reports it.
+pub fn verify_named(
+    spki: &SubjectPublicKeyInfoOwned,
+    algorithm_oid: &str,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), PkiError> {
+    let oid = ObjectIdentifier::new(algorithm_oid)
+        .map_err(|_| PkiError::UnsupportedAlgorithm(format!("{algorithm_oid:?} is not an OID")))?;
+    let algorithm = AlgorithmIdentifierOwned {
+        oid,
+        parameters: None,
+    };
+    verify_signature(spki, &algorithm, message, signature)
+}
+
 /// Verifies `signature` over `message` with `spki` under `algorithm`.
 pub fn verify_signature(
     spki: &SubjectPublicKeyInfoOwned,

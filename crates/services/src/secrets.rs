@@ -31,6 +31,8 @@ pub(crate) struct Secrets {
     identity_codes: aws_lc_rs::hmac::Key,
     /// AES-256-GCM key of the payment merchants' private keys at rest (`payment-keys v1`).
     payment_keys: MasterKey,
+    /// AES-256-GCM key of the USB keys' PINs at rest (`token-pins v1`).
+    token_pins: MasterKey,
 }
 
 impl Secrets {
@@ -61,7 +63,10 @@ impl Secrets {
         );
         let payment_keys = MasterKey::from_bytes(&*master.derive("payment-keys v1"))
             .map_err(|e| ServiceError::internal("payment keys key", e))?;
+        let token_pins = MasterKey::from_bytes(&*master.derive("token-pins v1"))
+            .map_err(|e| ServiceError::internal("token PIN key", e))?;
         Ok(Secrets {
+            token_pins,
             payment_keys,
             identity_codes,
             form_tokens,
@@ -93,6 +98,10 @@ impl Secrets {
 
     pub(crate) fn payment_keys(&self) -> &MasterKey {
         &self.payment_keys
+    }
+
+    pub(crate) fn token_pins(&self) -> &MasterKey {
+        &self.token_pins
     }
 
     pub(crate) fn print_check(&self) -> &aws_lc_rs::hmac::Key {

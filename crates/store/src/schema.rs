@@ -56,6 +56,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(19, "0019_refunds_settled_later"),
     migration!(20, "0020_credit_orders"),
     migration!(21, "0021_usb_keys"),
+    migration!(22, "0022_production_jobs"),
 ];
 
 fn for_backend(backend: Backend, sql: &str) -> String {

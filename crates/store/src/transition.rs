@@ -44,6 +44,10 @@ impl StatusTable for domain::invoice::InvoiceStatus {
     const TABLE: &'static str = "invoices";
 }
 
+impl StatusTable for domain::production::JobStatus {
+    const TABLE: &'static str = "production_jobs";
+}
+
 impl StatusTable for domain::usb_key::UsbKeyStatus {
     const TABLE: &'static str = "usb_keys";
 }

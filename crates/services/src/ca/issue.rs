@@ -120,6 +120,32 @@ pub async fn issue(
     actor: &Actor,
     request: IssueRequest<'_>,
 ) -> Result<CertificateInfo, ServiceError> {
+    let given = match request.subject {
+        Some(text) => Some(
+            text.parse::<SubjectFields>()
+                .map_err(|e| ServiceError::from_pki(e, "subject"))?,
+        ),
+        None => None,
+    };
+    issue_with(app, actor, &request, SubjectChoice::FromCsr(given)).await
+}
+
+/// Where an issued certificate's subject comes from.
+pub(crate) enum SubjectChoice {
+    /// The CSR's, with the fields given replacing its own.
+    FromCsr(Option<SubjectFields>),
+    /// Exactly this, whatever the CSR says (production: the application's verified data;
+    /// the producer cannot change it).
+    Exactly(SubjectFields),
+}
+
+/// Issues `request` (its `subject` text ignored) with the subject `choice` says.
+pub(crate) async fn issue_with(
+    app: &App,
+    actor: &Actor,
+    request: &IssueRequest<'_>,
+    choice: SubjectChoice,
+) -> Result<CertificateInfo, ServiceError> {
     let started = Instant::now();
     let engine = app.ca().await?;
     let ca = engine.registry.require(request.ca)?;
@@ -147,19 +173,13 @@ pub async fn issue(
             "profile",
         ));
     }
-    let given = match request.subject {
-        Some(text) => Some(
-            text.parse::<SubjectFields>()
-                .map_err(|e| ServiceError::from_pki(e, "subject"))?,
-        ),
-        None => None,
-    };
     let checked =
         csr::check(request.csr, ca.family).map_err(|e| ServiceError::from_pki(e, "csr"))?;
-    let subject = match (checked.subject, given) {
-        (Some(from_csr), Some(given)) => from_csr.overridden_by(given),
-        (Some(s), None) | (None, Some(s)) => s,
-        (None, None) => {
+    let subject = match (checked.subject, choice) {
+        (_, SubjectChoice::Exactly(s)) => s,
+        (Some(from_csr), SubjectChoice::FromCsr(Some(given))) => from_csr.overridden_by(given),
+        (Some(s), SubjectChoice::FromCsr(None)) | (None, SubjectChoice::FromCsr(Some(s))) => s,
+        (None, SubjectChoice::FromCsr(None)) => {
             return Err(ServiceError::new(
                 ErrorKind::Invalid,
                 "subject_missing",

@@ -375,6 +375,24 @@ fn subject_key(app: &App, subject: &Subject) -> String {
     ))
 }
 
+/// The duties operators did on application `record` so far, for separation of duties:
+/// the clerk who entered it, its reviewer, and whoever confirmed its order's payment.
+pub(crate) async fn duties_done(
+    tx: &mut WriteTx,
+    record: &ApplicationRecord,
+) -> Result<Vec<(domain::Duty, i64)>, ServiceError> {
+    use domain::Duty;
+    let mut done: Vec<(Duty, i64)> = Vec::new();
+    done.extend(record.entered_by.map(|clerk| (Duty::CounterAccept, clerk)));
+    done.extend(record.reviewer_id.map(|reviewer| (Duty::Review, reviewer)));
+    if let Some(order_id) = record.order_id
+        && let Some(order) = store::orders::find_in(tx, order_id).await?
+    {
+        done.extend(order.confirmed_by.map(|id| (Duty::ConfirmPayment, id)));
+    }
+    Ok(done)
+}
+
 /// The refusal of a second unfinished application for one holder, naming the first.
 pub(crate) fn duplicate(other: i64, created_at: i64) -> ServiceError {
     let number = number(other, created_at);

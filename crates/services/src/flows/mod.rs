@@ -6,9 +6,9 @@
 //! applications into an order), [`pay`] (the transfer's voucher), [`confirm_payment`]
 //! (finance's 核款 and 支付异常), [`refund`] (撤单退款, and money an order did not need),
 //! [`invoice`] (发票: requested when paid, issued by finance or the invoicing provider),
-//! [`usb_key`] (介质: the inventory a producer takes blank keys from);
-//! `produce.rs`, `ship.rs`, `renew.rs`, `unlock.rs`, `replace.rs`, `change.rs` follow with
-//! their issues.
+//! [`usb_key`] (介质: the inventory a producer takes blank keys from), [`produce`] (制证:
+//! a workstation puts the certificate onto a key); `ship.rs`, `renew.rs`, `unlock.rs`,
+//! `replace.rs`, `change.rs` follow with their issues.
 //! [`application`] holds what they share: loading with authorization, sealing the content,
 //! saving it, and [`application::change_status`], the one way a flow changes a status;
 //! [`order`] the same for orders.
@@ -33,6 +33,7 @@ pub mod order;
 pub mod pay;
 pub mod place;
 pub mod print;
+pub mod produce;
 pub mod refund;
 pub mod review;
 pub mod submit;

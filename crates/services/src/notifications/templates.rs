@@ -58,6 +58,9 @@ pub enum Template {
     /// The provider could not give refund `amount` of order `number` back (the paying
     /// account closed or frozen): finance will transfer it.
     RefundAbnormal { number: String, amount: String },
+    /// The user PIN of the USB key made for application `application` (a PIN delivered by
+    /// SMS): sensitive, its text is not kept once delivered.
+    KeyPin { application: String, pin: String },
     /// The face check's link for the person to verify (seed 004: 刷脸验证链接会以短信形式
     /// 发送给法定代表人).
     FaceCheckLink {
@@ -100,6 +103,7 @@ impl Template {
             Template::ApplicationApproved { .. } => "application.approved",
             Template::ApplicationRejected { .. } => "application.rejected",
             Template::FaceCheckLink { .. } => "verification.face_link",
+            Template::KeyPin { .. } => "production.key_pin",
             Template::OrderUnpaid { .. } => "order.unpaid",
             Template::PaymentException { .. } => "order.payment_exception",
             Template::OrderPaid { .. } => "order.paid",
@@ -115,7 +119,9 @@ impl Template {
         // The face link is a bearer link: whoever opens it verifies.
         matches!(
             self,
-            Template::VerificationCode { .. } | Template::FaceCheckLink { .. }
+            Template::VerificationCode { .. }
+                | Template::FaceCheckLink { .. }
+                | Template::KeyPin { .. }
         )
     }
 
@@ -303,6 +309,18 @@ impl Template {
                     } else {
                         "transferred back to the account that paid"
                     }
+                ),
+            },
+            (Template::KeyPin { application, pin }, Lang::Zh) => Rendered {
+                subject: format!("申请{application}的 USBKEY 用户口令"),
+                text: format!(
+                    "您申请{application}的 USBKEY 已制作完成，用户口令（PIN）为 {pin}。请妥善保管，勿告诉他人；收到 USBKEY 后请尽快修改口令。"
+                ),
+            },
+            (Template::KeyPin { application, pin }, Lang::En) => Rendered {
+                subject: format!("The PIN of the USBKEY of application {application}"),
+                text: format!(
+                    "The USBKEY of your application {application} is made; its user PIN is {pin}. Keep it to yourself, and change it once you have the key."
                 ),
             },
             (Template::RefundAbnormal { number, amount }, Lang::Zh) => Rendered {

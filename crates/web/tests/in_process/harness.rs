@@ -256,6 +256,38 @@ impl TestApp {
         console
     }
 
+    /// Panics when `secret` (a PIN, a stretch of a private key) is anywhere in the
+    /// database: the SQLite files, or a `pg_dump` of the PostgreSQL database.
+    pub fn assert_not_stored(&self, secret: &[u8], what: &str) {
+        let mut stored: Vec<(String, Vec<u8>)> = Vec::new();
+        if self.database_url.starts_with("postgres") {
+            let dump = std::process::Command::new("pg_dump")
+                .arg("--dbname")
+                .arg(&self.database_url)
+                .output()
+                .expect("pg_dump");
+            assert!(
+                dump.status.success(),
+                "pg_dump: {}",
+                String::from_utf8_lossy(&dump.stderr)
+            );
+            stored.push(("pg_dump".into(), dump.stdout));
+        } else {
+            for file in ["certhall.db", "certhall.db-wal"] {
+                if let Ok(bytes) = std::fs::read(self.app.data_dir.join(file)) {
+                    stored.push((file.into(), bytes));
+                }
+            }
+        }
+        assert!(!stored.is_empty(), "nothing to search");
+        for (name, bytes) in stored {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret),
+                "{name} holds {what}"
+            );
+        }
+    }
+
     /// The audit log's actions on `object` (e.g. `order:3`) starting with `action`, newest
     /// first, as an administrator reads them.
     pub async fn audit_actions(&self, object: &str, action: &str) -> Vec<String> {

@@ -16,6 +16,7 @@ mod load;
 mod online;
 mod orders;
 mod printing;
+mod production;
 mod refunds;
 mod time_rules;
 mod verification;

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod operators;
 pub mod outbox;
+pub mod production;
 pub mod reviews;
 pub mod session;
 
@@ -24,6 +25,14 @@ pub fn routes() -> Router<AppState> {
         .route("/console/operators", get(operators::list_operators))
         .route("/console/audit", get(audit::audit_log))
         .route("/console/outbox", get(outbox::outbox))
+        .route("/console/production", get(production::queue))
+        .route("/console/production/jobs", post(production::start))
+        .route("/console/production/jobs/{id}/csr", post(production::csr))
+        .route(
+            "/console/production/jobs/{id}/finish",
+            post(production::finish),
+        )
+        .route("/console/production/jobs/{id}/fail", post(production::fail))
         .route("/console/outbox/{id}/retry", post(outbox::retry_message))
         .route("/console/reviews", get(reviews::queue))
         .route("/console/applications/{id}", get(reviews::one))

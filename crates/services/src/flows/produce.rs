@@ -1,0 +1,815 @@
+//! Production (制证): an approved (and paid) application's certificate onto a blank USB
+//! key, driven by the producer's workstation (`certhall-key produce`) in four calls:
+//!
+//! 1. [`start`]: the key the workstation read (vendor, model, serial) must be in stock; it
+//!    is assigned to the application (the next of the production queue, or a named one),
+//!    and the server makes the key's security-officer PIN (random, sealed at rest, never
+//!    shown or logged; needed later to unlock) and its user PIN by the channel's policy
+//!    (the published initial PIN to change, or a random one delivered to the holder).
+//!    Returned to the workstation once, with a random challenge.
+//! 2. [`issue`]: the CSR signed on the key is checked and the certificate issued by the
+//!    product's CA and profile with the application's verified data as its subject: the
+//!    CSR's own subject is ignored, so the producer cannot change it.
+//! 3. [`finish`]: the workstation wrote the certificate, read it back, and signed the
+//!    challenge with the key; the server checks both against the issued certificate.
+//!    The key is produced (its first issuance dated), the user PIN delivered where the
+//!    policy sends it, and the application moves on once all its keys are made.
+//! 4. [`fail`]: any step failed. A certificate issued for the job is revoked
+//!    (superseded), the key goes back to stock or to damaged, the application back to the
+//!    queue when none of its keys is made: nothing half-done passes for a product.
+//!
+//! The role and the separation of duties (e.g. the reviewer may not produce) are checked
+//! here, whatever the face. Transitions: `Started → Issued → Done`, `… → Failed` (jobs);
+//! `InStock → Assigned → Produced`, `Assigned → InStock | Damaged` (keys);
+//! `Approved | Paid → Producing`, `Producing → ReadyForPickup | Approved | Paid`
+//! (applications).
+
+use domain::application::content::{Registration, Subject};
+use domain::application::status::Delivery;
+use domain::channel::PinDelivery;
+use domain::production::{JobEvent, JobStatus, Step};
+use domain::usb_key::{UsbKeyEvent, UsbKeyStatus};
+use domain::{ApplicationEvent, ApplicationStatus, AuditAction, Duty, Role, Status};
+use pki::name::SubjectFields;
+use pki::reason::RevocationReason;
+use store::WriteTx;
+use store::production_jobs::{JobRecord, NewJob};
+use zeroize::Zeroizing;
+
+use super::application::{self, Application};
+use super::usb_key;
+use crate::ca::issue::{IssueRequest, SubjectChoice};
+use crate::notifications::{self, Recipient, Template};
+use crate::people::actor::Actor;
+use crate::{App, ErrorKind, ServiceError};
+
+const ROLES: [Role; 1] = [Role::Producer];
+/// Bytes of the challenge the key signs.
+const CHALLENGE_BYTES: usize = 32;
+
+/// The audit log's name of job `id`.
+pub fn object(id: i64) -> String {
+    format!("production:{id}")
+}
+
+fn not_found(id: i64) -> ServiceError {
+    ServiceError::new(
+        ErrorKind::NotFound,
+        "unknown_job",
+        format!("no production job {id}"),
+        "制证任务不存在",
+    )
+}
+
+/// The inserted key, as the workstation read it (PKCS#11 `C_GetTokenInfo`).
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct KeyReport {
+    /// `manufacturerID`.
+    pub vendor: String,
+    pub model: String,
+    /// `serialNumber`.
+    pub serial: String,
+}
+
+/// What the workstation asks to start.
+#[derive(Debug, Clone, Default)]
+pub struct StartRequest {
+    /// The application to produce; the next of the queue when `None`.
+    pub application: Option<i64>,
+    pub key: KeyReport,
+    /// The workstation's name (its host name), for the console.
+    pub workstation: String,
+}
+
+/// What the workstation needs to make the key, given once.
+#[derive(Debug)]
+pub struct Started {
+    pub job: i64,
+    pub application: i64,
+    pub application_number: String,
+    pub holder: String,
+    /// The key family the product's CA takes: `ecdsa`, `rsa` or `sm2`.
+    pub family: String,
+    /// The token label to set (at most 32 characters).
+    pub label: String,
+    pub so_pin: Zeroizing<String>,
+    pub user_pin: Zeroizing<String>,
+    /// The customer must change the user PIN on receipt (a published initial PIN).
+    pub user_pin_must_change: bool,
+    pub challenge: Vec<u8>,
+}
+
+fn random_digits(count: usize) -> Result<Zeroizing<String>, ServiceError> {
+    let mut bytes = Zeroizing::new(vec![0u8; count]);
+    aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut bytes)
+        .map_err(|_| ServiceError::internal("production", "no randomness"))?;
+    // 250 is the largest multiple of 10 below 256: no digit is likelier than another.
+    let mut digits = Zeroizing::new(String::with_capacity(count));
+    for &b in bytes.iter() {
+        let mut b = b;
+        while b >= 250 {
+            let mut one = [0u8; 1];
+            aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut one)
+                .map_err(|_| ServiceError::internal("production", "no randomness"))?;
+            b = one[0];
+        }
+        digits.push(char::from(b'0' + b % 10));
+    }
+    Ok(digits)
+}
+
+/// What the sealed PINs of job `application`/`key` are bound to.
+fn pin_binding(which: &str, application: i64, key: i64) -> Vec<u8> {
+    format!("token-pin v1|{which}|application:{application}|usb_key:{key}").into_bytes()
+}
+
+/// The subject of the application's certificate, from its verified data only.
+pub(crate) fn certificate_subject(subject: &Subject) -> SubjectFields {
+    match subject {
+        Subject::Organisation(o) => SubjectFields {
+            country: Some("CN".into()),
+            organization: Some(o.name.clone()),
+            organizational_unit: o.department.clone(),
+            organization_identifier: match &o.registration {
+                Registration::Uscc { uscc } => Some(uscc.clone()),
+                Registration::Licence { .. } => None,
+            },
+            common_name: Some(o.name.clone()),
+            ..SubjectFields::default()
+        },
+        Subject::Individual(i) => SubjectFields {
+            country: Some("CN".into()),
+            // A hash of the ID number, never the number (PRODUCT.md §6).
+            serial_number: Some(hex::encode_upper(
+                aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, i.id_number.as_bytes())
+                    .as_ref(),
+            )),
+            common_name: Some(i.name.clone()),
+            ..SubjectFields::default()
+        },
+    }
+}
+
+/// How many keys application `current` needs, has made and has under way.
+async fn keys_of(app: &App, current: &Application) -> Result<(u32, u32, u32), ServiceError> {
+    let jobs = store::production_jobs::for_application(&app.store, current.id).await?;
+    let count = |status: JobStatus| jobs.iter().filter(|j| j.status == status).count() as u32;
+    Ok((
+        current.content.product.quantity.max(1),
+        count(JobStatus::Done),
+        count(JobStatus::Started) + count(JobStatus::Issued),
+    ))
+}
+
+/// Whether `current` waits for a key to be made: ready for production, or being produced
+/// with keys still to start.
+async fn wants_a_key(app: &App, current: &Application) -> Result<bool, ServiceError> {
+    if !current.pipeline.production {
+        return Ok(false);
+    }
+    if current.status == current.pipeline.ready() {
+        return Ok(true);
+    }
+    if current.status != ApplicationStatus::Producing {
+        return Ok(false);
+    }
+    let (wanted, done, open) = keys_of(app, current).await?;
+    Ok(done + open < wanted)
+}
+
+/// One application of the production queue.
+#[derive(Debug, Clone)]
+pub struct QueueItem {
+    pub application: Application,
+    /// Keys wanted, made, under way.
+    pub keys: (u32, u32, u32),
+}
+
+/// The production queue: applications approved (and paid where payment comes first) with
+/// keys still to make, the longest waiting first.
+pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<QueueItem>, ServiceError> {
+    actor.require_any(&[Role::Producer, Role::Admin])?;
+    let mut items = Vec::new();
+    let statuses = [
+        ApplicationStatus::Approved,
+        ApplicationStatus::Paid,
+        ApplicationStatus::Producing,
+    ];
+    for record in store::applications::in_statuses(&app.store, &statuses, 500).await? {
+        let current = application::assemble(app, &record).await?;
+        if wants_a_key(app, &current).await? {
+            let keys = keys_of(app, &current).await?;
+            items.push(QueueItem {
+                application: current,
+                keys,
+            });
+        }
+    }
+    Ok(items)
+}
+
+/// Starts producing a key: the application named (or the next of the queue) and the key
+/// the workstation read, which must be in stock.
+pub async fn start(
+    app: &App,
+    actor: &Actor,
+    request: &StartRequest,
+) -> Result<Started, ServiceError> {
+    actor.require_any(&ROLES)?;
+    let workstation = domain::text::required("workstation", &request.workstation, 64, "工作站")?;
+    let serial = domain::usb_key::serial(&request.key.serial).ok_or_else(|| {
+        ServiceError::new(
+            ErrorKind::Invalid,
+            "invalid_serial",
+            "the key's serial number cannot be read",
+            "无法读取介质序列号",
+        )
+        .with_field("key.serial")
+    })?;
+    let vendor = request.key.vendor.trim();
+    // The application: the one named, or the queue's first.
+    let current = match request.application {
+        Some(id) => {
+            let record = store::applications::find(&app.store, id)
+                .await?
+                .ok_or_else(|| application::not_found(id))?;
+            application::assemble(app, &record).await?
+        }
+        None => queue(app, actor)
+            .await?
+            .into_iter()
+            .next()
+            .map(|item| item.application)
+            .ok_or_else(|| {
+                ServiceError::new(
+                    ErrorKind::NotFound,
+                    "queue_empty",
+                    "no application waits for production",
+                    "没有待制证的申请",
+                )
+            })?,
+    };
+    if !wants_a_key(app, &current).await? {
+        return Err(ServiceError::new(
+            ErrorKind::Conflict,
+            "not_ready_for_production",
+            format!(
+                "application {} is {}: nothing to produce",
+                current.number,
+                current.status.name_en()
+            ),
+            format!(
+                "申请{}当前为“{}”，无需制证",
+                current.number,
+                current.status.name_zh()
+            ),
+        )
+        .with_field("application"));
+    }
+    let product = current
+        .channel
+        .products
+        .iter()
+        .find(|p| p.code == current.content.product.product)
+        .ok_or_else(|| ServiceError::internal("production", "the application's product is gone"))?;
+    let holder = current
+        .content
+        .subject
+        .as_ref()
+        .map(|s| s.name().to_string())
+        .unwrap_or_default();
+
+    let mut tx = app.store.begin_write().await?;
+    let record = store::applications::find_in(&mut tx, current.id)
+        .await?
+        .ok_or_else(|| application::not_found(current.id))?;
+    let done = application::duties_done(&mut tx, &record).await?;
+    actor.require_duty(Duty::Produce, &app.hall.separation_of_duties, &done)?;
+    let key = store::usb_keys::find_by_serial_in(&mut tx, vendor, &serial)
+        .await?
+        .filter(|k| k.status == UsbKeyStatus::InStock)
+        .ok_or_else(|| {
+            ServiceError::new(
+                ErrorKind::Conflict,
+                "key_not_in_stock",
+                format!("key {vendor} {serial} is not in stock: receive it first, or take another"),
+                format!("介质（{vendor} {serial}）不在库存中：请先入库，或更换介质"),
+            )
+            .with_field("key.serial")
+        })?;
+    if record.status == current.pipeline.ready() {
+        application::change_status(
+            &mut tx,
+            actor,
+            &record,
+            current.pipeline,
+            ApplicationEvent::StartProduction,
+            AuditAction::ApplicationStartProduction,
+            serde_json::json!({"usb_key": key.serial}),
+        )
+        .await?;
+    }
+    usb_key::change_status(
+        &mut tx,
+        actor,
+        &key,
+        UsbKeyEvent::Assign,
+        serde_json::json!({"application": current.number}),
+    )
+    .await?;
+    store::usb_keys::set_carrying(&mut tx, key.id, Some(current.id), None).await?;
+
+    let so_pin = random_digits(16)?;
+    let policy = &current.channel.pin;
+    let (user_pin, must_change) = match policy.delivery {
+        PinDelivery::InitialPinToChange => (Zeroizing::new(policy.initial_pin.clone()), true),
+        _ => (random_digits(8)?, false),
+    };
+    let seal = |which: &str, pin: &str| {
+        app.secrets
+            .token_pins()
+            .seal(&pin_binding(which, current.id, key.id), pin.as_bytes())
+            .map_err(|e| ServiceError::internal("seal", e))
+    };
+    let mut challenge = vec![0u8; CHALLENGE_BYTES];
+    aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut challenge)
+        .map_err(|_| ServiceError::internal("production", "no randomness"))?;
+    let operator = match actor {
+        Actor::Operator { id, .. } => Some(*id),
+        _ => None,
+    };
+    let job = store::production_jobs::insert(
+        &mut tx,
+        &NewJob {
+            application_id: current.id,
+            usb_key_id: key.id,
+            operator_id: operator,
+            workstation: &workstation,
+            so_pin_sealed: &seal("so", &so_pin)?,
+            user_pin_sealed: &seal("user", &user_pin)?,
+            challenge: &challenge,
+        },
+    )
+    .await?;
+    // Never a PIN in the log: only that one was made, and how it is delivered.
+    crate::audit::record(
+        &mut tx,
+        actor,
+        AuditAction::ProductionStart,
+        object(job),
+        serde_json::json!({
+            "application": current.number, "usb_key": key.serial, "vendor": key.vendor,
+            "model": key.model, "workstation": workstation, "family": product.family,
+            "pin_delivery": policy.delivery, "to": JobStatus::Started.as_str(),
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Started {
+        job,
+        application: current.id,
+        label: domain::text::clip(&format!("CertHall {}", current.number), 32).into_owned(),
+        application_number: current.number,
+        holder,
+        family: product.family.clone(),
+        so_pin,
+        user_pin,
+        user_pin_must_change: must_change,
+        challenge,
+    })
+}
+
+/// Job `id` of the acting producer, read in `tx`.
+async fn own_job(tx: &mut WriteTx, actor: &Actor, id: i64) -> Result<JobRecord, ServiceError> {
+    actor.require_any(&ROLES)?;
+    let job = store::production_jobs::find_in(tx, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let mine = match actor {
+        Actor::Operator { id, .. } => job.operator_id == Some(*id),
+        Actor::Cli(_) => true,
+        _ => false,
+    };
+    if !mine {
+        // Another producer's job is "not found": it tells nothing.
+        return Err(not_found(id));
+    }
+    Ok(job)
+}
+
+fn refused_step(job: &JobRecord, event: JobEvent) -> ServiceError {
+    ServiceError::new(
+        ErrorKind::Conflict,
+        "invalid_transition",
+        format!(
+            "production job {} is {}: cannot {}",
+            job.id,
+            job.status.as_str(),
+            event.as_str()
+        ),
+        format!("制证任务当前为“{}”", job.status.name_zh()),
+    )
+    .with_field("job")
+}
+
+/// An issued certificate, for the workstation to write.
+#[derive(Debug, Clone)]
+pub struct IssuedForKey {
+    pub serial: String,
+    pub der: Vec<u8>,
+    /// The issuing CA's certificate.
+    pub ca_der: Vec<u8>,
+}
+
+/// Issues the certificate of job `id` for `csr` (signed on the key), once: the product's
+/// CA and profile, the application's verified subject, the validity chosen.
+pub async fn issue(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    csr: &[u8],
+) -> Result<IssuedForKey, ServiceError> {
+    let (job, current) = {
+        let mut tx = app.store.begin_write().await?;
+        let job = own_job(&mut tx, actor, id).await?;
+        let record = store::applications::find_in(&mut tx, job.application_id)
+            .await?
+            .ok_or_else(|| application::not_found(job.application_id))?;
+        drop(tx);
+        (job, application::assemble(app, &record).await?)
+    };
+    if job.status.apply(JobEvent::Issue).is_err() {
+        return Err(refused_step(&job, JobEvent::Issue));
+    }
+    let product = current
+        .channel
+        .products
+        .iter()
+        .find(|p| p.code == current.content.product.product)
+        .ok_or_else(|| ServiceError::internal("production", "the application's product is gone"))?;
+    let subject = current
+        .content
+        .subject
+        .as_ref()
+        .map(certificate_subject)
+        .ok_or_else(|| ServiceError::internal("production", "an application without holder"))?;
+    let engine = app.ca().await?;
+    let ca = engine
+        .registry
+        .all()
+        .iter()
+        .find(|ca| {
+            ca.role == crate::ca::registry::CaRole::Issuing && ca.family.as_str() == product.family
+        })
+        .ok_or_else(|| {
+            ServiceError::new(
+                ErrorKind::Unavailable,
+                "no_issuing_ca",
+                format!("no issuing CA of family {} is set up", product.family),
+                format!("尚未建立 {} 签发 CA", product.family),
+            )
+        })?
+        .clone();
+    let days = current.content.product.years.max(1) * 365;
+    let request = IssueRequest {
+        ca: &ca.name,
+        profile: &product.profile,
+        csr,
+        days: Some(days),
+        subject: None,
+    };
+    // The CA engine issues for the system: the producer holds no CA role, and the subject
+    // is the application's, not the CSR's.
+    let issued = crate::ca::issue::issue_with(
+        app,
+        &Actor::System,
+        &request,
+        SubjectChoice::Exactly(subject),
+    )
+    .await?;
+    let mut tx = app.store.begin_write().await?;
+    let job = own_job(&mut tx, actor, id).await?;
+    let Ok(transition) = job.status.apply(JobEvent::Issue) else {
+        // Another call issued first: this certificate is not the job's; revoke it.
+        drop(tx);
+        let _ = crate::ca::revoke::revoke(
+            app,
+            &Actor::System,
+            &issued.serial,
+            RevocationReason::Superseded,
+        )
+        .await;
+        return Err(refused_step(&job, JobEvent::Issue));
+    };
+    store::transition::set(&mut tx, id, transition).await?;
+    store::production_jobs::set_certificate(&mut tx, id, &issued.serial).await?;
+    crate::audit::record(
+        &mut tx,
+        actor,
+        AuditAction::ProductionIssue,
+        object(id),
+        serde_json::json!({
+            "application": current.number, "certificate": issued.serial, "ca": ca.name,
+            "profile": product.profile, "subject": issued.subject, "from": "started", "to": "issued",
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(IssuedForKey {
+        serial: issued.serial,
+        der: issued.der,
+        ca_der: ca.cert_der.to_vec(),
+    })
+}
+
+/// What the workstation proves at the end.
+#[derive(Debug, Clone)]
+pub struct Proof {
+    /// The certificate as read back from the key.
+    pub certificate: Vec<u8>,
+    /// The signature algorithm's OID (`1.2.840.10045.4.3.2`, `1.2.840.113549.1.1.11`,
+    /// `1.2.156.10197.1.501`).
+    pub algorithm: String,
+    /// The job's challenge signed on the key.
+    pub signature: Vec<u8>,
+}
+
+/// Job `id` is done: the certificate read back from the key is the one issued, and the
+/// key signed the challenge for it. The key is produced, the PIN delivered by the policy,
+/// and the application moves on once all its keys are made.
+pub async fn finish(app: &App, actor: &Actor, id: i64, proof: &Proof) -> Result<(), ServiceError> {
+    let mut tx = app.store.begin_write().await?;
+    let job = own_job(&mut tx, actor, id).await?;
+    let transition = job
+        .status
+        .apply(JobEvent::Finish)
+        .map_err(|_| refused_step(&job, JobEvent::Finish))?;
+    let serial = job.certificate_serial.clone().ok_or_else(|| {
+        ServiceError::internal("production", "an issued job without its certificate")
+    })?;
+    let stored = store::certificates::find_by_serial_for_update(&mut tx, &serial)
+        .await?
+        .ok_or_else(|| ServiceError::internal("production", "the job's certificate is gone"))?;
+    let failed = |en: &str, zh: &str| {
+        ServiceError::new(
+            ErrorKind::Invalid,
+            "proof_failed",
+            en.to_string(),
+            zh.to_string(),
+        )
+        .with_field("proof")
+    };
+    if proof.certificate != stored.der {
+        return Err(failed(
+            "the certificate read back from the key is not the one issued",
+            "从介质读回的证书与签发的证书不一致",
+        ));
+    }
+    let certificate =
+        pki::certificate::parse(&stored.der).map_err(|e| ServiceError::from_pki(e, "proof"))?;
+    pki::verify::verify_named(
+        &certificate.tbs_certificate.subject_public_key_info,
+        &proof.algorithm,
+        &job.challenge,
+        &proof.signature,
+    )
+    .map_err(|_| {
+        failed(
+            "the key's signature of the challenge does not verify with the certificate",
+            "介质对校验数据的签名无法用该证书验证",
+        )
+    })?;
+    store::transition::set(&mut tx, id, transition).await?;
+    store::production_jobs::touch(&mut tx, id).await?;
+    let key = store::usb_keys::find_in(&mut tx, job.usb_key_id)
+        .await?
+        .ok_or_else(|| ServiceError::internal("production", "the job's key is gone"))?;
+    usb_key::change_status(
+        &mut tx,
+        actor,
+        &key,
+        UsbKeyEvent::Produce,
+        serde_json::json!({"certificate": serial}),
+    )
+    .await?;
+    store::usb_keys::set_carrying(&mut tx, key.id, Some(job.application_id), Some(stored.id))
+        .await?;
+    let record = store::applications::find_in(&mut tx, job.application_id)
+        .await?
+        .ok_or_else(|| application::not_found(job.application_id))?;
+    let current = application::assemble(app, &record).await?;
+    crate::audit::record(
+        &mut tx,
+        actor,
+        AuditAction::ProductionFinish,
+        object(id),
+        serde_json::json!({
+            "application": current.number, "certificate": serial, "usb_key": key.serial,
+            "from": "issued", "to": "done",
+        }),
+    )
+    .await?;
+    deliver_pin(app, &mut tx, &current, &job).await?;
+    let jobs = store::production_jobs::for_application_in(&mut tx, current.id).await?;
+    let made = jobs.iter().filter(|j| j.status == JobStatus::Done).count() as u32;
+    if made >= current.content.product.quantity.max(1)
+        && current.pipeline.delivery != Delivery::Ship
+    {
+        // Collected at the counter: ready for pickup now. Shipped ones wait for the
+        // shipper (the shipping queue is of applications whose keys are all made).
+        application::change_status(
+            &mut tx,
+            actor,
+            &record,
+            current.pipeline,
+            ApplicationEvent::Produced,
+            AuditAction::ApplicationProduced,
+            serde_json::json!({"keys": made}),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sends the user PIN of `job` where the channel's policy says, in `tx` (the outbox); the
+/// message is sensitive (its text is not kept once delivered).
+async fn deliver_pin(
+    app: &App,
+    tx: &mut WriteTx,
+    current: &Application,
+    job: &JobRecord,
+) -> Result<(), ServiceError> {
+    let to = match current.channel.pin.delivery {
+        // On paper with the key, or published: nothing to send.
+        PinDelivery::EnvelopeWithKey | PinDelivery::InitialPinToChange => return Ok(()),
+        PinDelivery::SmsToAgent | PinDelivery::LegalRepresentative => current
+            .content
+            .agent
+            .as_ref()
+            .map(|agent| agent.mobile.clone()),
+    };
+    let Some(phone) = to else {
+        return Ok(());
+    };
+    let pin = app
+        .secrets
+        .token_pins()
+        .open(
+            &pin_binding("user", job.application_id, job.usb_key_id),
+            &job.user_pin_sealed,
+        )
+        .map_err(|e| ServiceError::internal("open", e))?;
+    let pin = String::from_utf8(pin.to_vec()).map_err(|e| ServiceError::internal("pin", e))?;
+    let template = Template::KeyPin {
+        application: current.number.clone(),
+        pin,
+    };
+    notifications::enqueue(
+        tx,
+        &Recipient::Sms(phone),
+        &template,
+        domain::Lang::Zh,
+        &format!("production:{}:pin", job.id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// What the workstation reports when a step failed.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub step: Step,
+    pub message: String,
+    /// The key itself is faulty (it goes to damaged, not back to stock).
+    pub key_damaged: bool,
+}
+
+/// Job `id` failed at `failure.step`: a certificate issued for it is revoked (superseded),
+/// the key goes back to stock (or to damaged), and the application back to the queue when
+/// none of its keys is made. Asked again, it changes nothing twice.
+pub async fn fail(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    failure: &Failure,
+) -> Result<(), ServiceError> {
+    let message = domain::text::required("message", &failure.message, 500, "失败原因")?;
+    let job = {
+        let mut tx = app.store.begin_write().await?;
+        own_job(&mut tx, actor, id).await?
+    };
+    if job.status.apply(JobEvent::Fail).is_err() {
+        return Err(refused_step(&job, JobEvent::Fail));
+    }
+    // First the certificate: once revoked, a key that kept it proves nothing.
+    if let Some(serial) = &job.certificate_serial {
+        match crate::ca::revoke::revoke(app, &Actor::System, serial, RevocationReason::Superseded)
+            .await
+        {
+            Ok(_) => {}
+            // Revoked already (a first report that did not finish): fine.
+            Err(e) if e.code == "invalid_transition" => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let mut tx = app.store.begin_write().await?;
+    let job = own_job(&mut tx, actor, id).await?;
+    let transition = job
+        .status
+        .apply(JobEvent::Fail)
+        .map_err(|_| refused_step(&job, JobEvent::Fail))?;
+    store::transition::set(&mut tx, id, transition).await?;
+    store::production_jobs::set_failure(&mut tx, id, failure.step.as_str(), &message).await?;
+    let key = store::usb_keys::find_in(&mut tx, job.usb_key_id)
+        .await?
+        .ok_or_else(|| ServiceError::internal("production", "the job's key is gone"))?;
+    let event = if failure.key_damaged {
+        UsbKeyEvent::Damage
+    } else {
+        UsbKeyEvent::Release
+    };
+    usb_key::change_status(
+        &mut tx,
+        actor,
+        &key,
+        event,
+        serde_json::json!({"reason": message, "step": failure.step.as_str()}),
+    )
+    .await?;
+    store::usb_keys::set_carrying(&mut tx, key.id, None, None).await?;
+    let record = store::applications::find_in(&mut tx, job.application_id)
+        .await?
+        .ok_or_else(|| application::not_found(job.application_id))?;
+    let current = application::assemble(app, &record).await?;
+    crate::audit::record(
+        &mut tx,
+        actor,
+        AuditAction::ProductionFail,
+        object(id),
+        serde_json::json!({
+            "application": current.number, "step": failure.step.as_str(), "message": message,
+            "usb_key": key.serial, "key_damaged": failure.key_damaged,
+            "revoked": job.certificate_serial, "from": job.status.as_str(), "to": "failed",
+        }),
+    )
+    .await?;
+    let jobs = store::production_jobs::for_application_in(&mut tx, current.id).await?;
+    let busy = jobs.iter().any(|j| {
+        j.id != id
+            && matches!(
+                j.status,
+                JobStatus::Done | JobStatus::Started | JobStatus::Issued
+            )
+    });
+    if !busy && record.status == ApplicationStatus::Producing {
+        application::change_status(
+            &mut tx,
+            actor,
+            &record,
+            current.pipeline,
+            ApplicationEvent::ProductionFailed,
+            AuditAction::ApplicationProductionFailed,
+            serde_json::json!({"step": failure.step.as_str()}),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A job as the console shows it.
+#[derive(Debug, Clone)]
+pub struct JobView {
+    pub id: i64,
+    pub application_id: i64,
+    pub workstation: String,
+    pub status: JobStatus,
+    pub usb_key_id: i64,
+    pub certificate_serial: Option<String>,
+    pub failed_step: Option<Step>,
+    pub failure: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The latest jobs: what each workstation is doing, and the failures.
+pub async fn jobs(app: &App, actor: &Actor) -> Result<Vec<JobView>, ServiceError> {
+    actor.require_any(&[Role::Producer, Role::Admin])?;
+    Ok(store::production_jobs::recent(&app.store, 100)
+        .await?
+        .into_iter()
+        .map(|j| JobView {
+            id: j.id,
+            application_id: j.application_id,
+            workstation: j.workstation,
+            status: j.status,
+            usb_key_id: j.usb_key_id,
+            certificate_serial: j.certificate_serial,
+            failed_step: j.failed_step.as_deref().and_then(Step::parse),
+            failure: j.failure,
+            created_at: j.created_at,
+            updated_at: j.updated_at,
+        })
+        .collect())
+}

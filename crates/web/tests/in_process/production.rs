@@ -1,0 +1,360 @@
+//! Production over the API on the in-process application, the server's side of
+//! `certhall-key produce` (the key here is a software key standing for the token, whose own
+//! test is `crates/key/tests`): a huanbao application paid, approved, and produced onto a
+//! key of the inventory. The issued certificate carries the application's verified data,
+//! whatever the CSR says; the key is produced once proven. A failure after issuance (the
+//! write to the key) revokes the certificate, puts the key back in stock and the
+//! application back in the queue, and the next job makes one valid certificate. Only a
+//! producer produces; the reviewer who approved may not (separation of duties); a key not
+//! in stock is refused; another producer's job is not found. On SQLite and PostgreSQL.
+
+use axum::http::StatusCode;
+use base64::Engine;
+use pki::name::SubjectFields;
+use pki::{KeyFamily, Signer, SoftwareKey};
+use serde_json::{Value, json};
+use services::flows::usb_key;
+use services::people::actor::Actor;
+
+use crate::harness::{Client, TestApp};
+use crate::orders::pay_by_transfer;
+
+const PHONE: &str = "13800138101";
+/// SM2-with-SM3 (huanbao's product is SM2).
+const SM2_WITH_SM3: &str = "1.2.156.10197.1.501";
+
+#[tokio::test]
+async fn a_paid_approved_application_is_produced_onto_a_key_in_stock() {
+    produce(TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn the_same_production_on_postgresql() {
+    produce(TestApp::on_postgres().await).await;
+}
+
+/// A huanbao application paid by transfer and approved; its id.
+async fn approved(test: &TestApp, customer: &mut Client<'_>, reviewer: &mut Client<'_>) -> i64 {
+    let (id, version) = crate::applications::filled(customer, "91350100M000100Y43").await;
+    test.sign_and_submit(customer, PHONE, id, version).await;
+    pay_by_transfer(test, customer, &[id], "caiwu").await;
+    for step in ["take", "approve"] {
+        let answer = reviewer
+            .call(
+                "POST",
+                &format!("/api/v1/console/applications/{id}/{step}"),
+                json!(null),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::NO_CONTENT,
+            "{step}: {}",
+            answer.text
+        );
+    }
+    id
+}
+
+/// The key read from the token, and a fresh software key standing for its key pair.
+fn token() -> SoftwareKey {
+    SoftwareKey::generate(
+        KeyFamily::Sm2,
+        pki::software_key::RsaBits::from_bits(2048).unwrap(),
+    )
+    .unwrap()
+}
+
+/// A CSR of `key` that claims another holder: the server must ignore its subject.
+fn forged_csr(key: &SoftwareKey) -> String {
+    let subject: SubjectFields = "/C=CN/O=冒名公司/CN=冒名公司".parse().unwrap();
+    let der = pki::csr::build(key, &subject).unwrap();
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN CERTIFICATE REQUEST-----\n{}\n-----END CERTIFICATE REQUEST-----\n",
+        lines.join("\n")
+    )
+}
+
+async fn start(
+    producer: &mut Client<'_>,
+    application: Option<i64>,
+    serial: &str,
+) -> (StatusCode, Value) {
+    let mut body = json!({
+        "key": {"vendor": "测试厂商", "model": "SM2-KEY", "serial": serial},
+        "workstation": "zhizheng-pc-01",
+    });
+    if let Some(id) = application {
+        body["application"] = json!(id);
+    }
+    let answer = producer
+        .call("POST", "/api/v1/console/production/jobs", body)
+        .await;
+    let json = if answer.text.is_empty() {
+        Value::Null
+    } else {
+        answer.json()
+    };
+    (answer.status, json)
+}
+
+async fn produce(test: TestApp) {
+    let cli = Actor::Cli("test".into());
+    usb_key::receive_typed(
+        &test.app,
+        &cli,
+        &usb_key::GoodsIn {
+            vendor: "测试厂商".into(),
+            model: "SM2-KEY".into(),
+            batch: "B1".into(),
+            serials: "K0001\nK0002".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let mut customer = test.customer(PHONE, [10, 8, 0, 1]).await;
+    let mut reviewer = test.operator("shenhe", "reviewer,producer").await;
+    let id = approved(&test, &mut customer, &mut reviewer).await;
+    let mut producer = test.operator("zhizheng", "producer").await;
+
+    // In the queue; the reviewer who approved it may not produce it; a shipper may not.
+    let queue = producer
+        .call("GET", "/api/v1/console/production", json!(null))
+        .await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.text);
+    assert_eq!(queue.json()[0]["application"]["id"], id);
+    assert_eq!(queue.json()[0]["keys_wanted"], 1);
+    let (status, body) = start(&mut reviewer, Some(id), "K0001").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let mut shipper = test.operator("fahuo", "shipper").await;
+    let (status, _) = start(&mut shipper, Some(id), "K0001").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = start(&mut customer, Some(id), "K0001").await;
+    assert_ne!(
+        status,
+        StatusCode::CREATED,
+        "a customer's session opens nothing here"
+    );
+    // A key that is not in stock is refused, naming the field.
+    let (status, body) = start(&mut producer, Some(id), "K9999").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["field"], "key.serial");
+
+    // 1. Started: the key assigned, its PINs given once (the initial one is the channel's
+    // envelope PIN: random), the application being produced.
+    let (status, job) = start(&mut producer, None, "K0001").await;
+    assert_eq!(status, StatusCode::CREATED, "{job}");
+    let job_id = job["job"].as_i64().unwrap();
+    assert_eq!(job["application"], id);
+    assert_eq!(job["family"], "sm2");
+    let so_pin = job["so_pin"].as_str().unwrap().to_string();
+    assert_eq!(so_pin.len(), 16);
+    assert!(so_pin.bytes().all(|b| b.is_ascii_digit()));
+    assert_eq!(job["user_pin"].as_str().unwrap().len(), 8);
+    let shown = customer
+        .call("GET", &format!("/api/v1/applications/{id}"), json!(null))
+        .await
+        .json();
+    assert_eq!(shown["status"], "producing");
+    // The same key cannot be taken twice.
+    let (status, _) = start(&mut producer, Some(id), "K0001").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // 2. Issued for the key's CSR; its forged subject is ignored.
+    let key = token();
+    let path = |step: &str| format!("/api/v1/console/production/jobs/{job_id}/{step}");
+    let answer = producer
+        .call("POST", &path("csr"), json!({"csr": forged_csr(&key)}))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let pem = answer.json()["certificate"].as_str().unwrap().to_string();
+    let der = pki::certificate::from_pem(pem.as_bytes()).unwrap();
+    let certificate = pki::certificate::parse(&der).unwrap();
+    let subject = certificate.tbs_certificate.subject.to_string();
+    assert!(
+        subject.contains("北京环保科技有限公司") && !subject.contains("冒名"),
+        "{subject}"
+    );
+    let fields = SubjectFields::from_name(&certificate.tbs_certificate.subject).unwrap();
+    assert_eq!(
+        fields
+            .organization_identifier
+            .map(|u| u.to_string())
+            .as_deref(),
+        Some("91350100M000100Y43")
+    );
+    assert_eq!(fields.organizational_unit.as_deref(), Some("采购部"));
+    // Issued once: asked again, refused.
+    let again = producer
+        .call("POST", &path("csr"), json!({"csr": forged_csr(&key)}))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+    // Another producer's job is not found.
+    let mut other = test.operator("zhizheng2", "producer").await;
+    let theirs = other
+        .call("POST", &path("csr"), json!({"csr": forged_csr(&key)}))
+        .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+
+    // 3. Finished: a signature by another key, or another certificate, is no proof.
+    let challenge = base64::engine::general_purpose::STANDARD
+        .decode(job["challenge"].as_str().unwrap())
+        .unwrap();
+    let sign = |k: &SoftwareKey| {
+        base64::engine::general_purpose::STANDARD.encode(k.sign(&challenge).unwrap())
+    };
+    let wrong = producer
+        .call(
+            "POST",
+            &path("finish"),
+            json!({"certificate": pem, "algorithm": SM2_WITH_SM3, "signature": sign(&token())}),
+        )
+        .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.text
+    );
+    let done = producer
+        .call(
+            "POST",
+            &path("finish"),
+            json!({"certificate": pem, "algorithm": SM2_WITH_SM3, "signature": sign(&key)}),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.text);
+    let stocked = usb_key::search(&test.app, &cli, "K0001").await.unwrap();
+    assert_eq!(stocked[0].status, domain::usb_key::UsbKeyStatus::Produced);
+    assert!(stocked[0].first_issued_at.is_some());
+    assert_eq!(stocked[0].application_id, Some(id));
+    // Shipped by courier: it waits for the shipper, out of the production queue.
+    let queue = producer
+        .call("GET", "/api/v1/console/production", json!(null))
+        .await;
+    assert_eq!(queue.json().as_array().unwrap().len(), 0, "{}", queue.text);
+    let shown = customer
+        .call("GET", &format!("/api/v1/applications/{id}"), json!(null))
+        .await
+        .json();
+    assert_eq!(shown["status"], "producing");
+
+    // The PINs are nowhere in clear: not in the audit log, not in the database (the SQLite
+    // files, or a dump of PostgreSQL).
+    let audit = services::audit::list(&test.app, &cli, &domain::AuditFilter::default(), 1000)
+        .await
+        .unwrap();
+    assert!(audit.iter().all(|e| !e.details.contains(&so_pin)));
+    test.assert_not_stored(so_pin.as_bytes(), "the SO PIN");
+    test.assert_not_stored(job["user_pin"].as_str().unwrap().as_bytes(), "the user PIN");
+    let actions = test
+        .audit_actions(&format!("production:{job_id}"), "")
+        .await;
+    assert_eq!(
+        actions,
+        ["production.finish", "production.issue", "production.start"]
+    );
+
+    // A second application whose certificate is issued, then the write to the key fails.
+    let mut customer2 = test.customer("13800138102", [10, 8, 0, 2]).await;
+    let (id2, version) = crate::applications::filled(&mut customer2, "91110108MA01KPGK0L").await;
+    test.sign_and_submit(&mut customer2, "13800138102", id2, version)
+        .await;
+    pay_by_transfer(&test, &mut customer2, &[id2], "caiwu2").await;
+    let mut reviewer2 = test.operator("shenhe2", "reviewer").await;
+    for step in ["take", "approve"] {
+        reviewer2
+            .call(
+                "POST",
+                &format!("/api/v1/console/applications/{id2}/{step}"),
+                json!(null),
+            )
+            .await;
+    }
+    let (status, job2) = start(&mut producer, Some(id2), "K0002").await;
+    assert_eq!(status, StatusCode::CREATED, "{job2}");
+    let job2_id = job2["job"].as_i64().unwrap();
+    let path2 = |step: &str| format!("/api/v1/console/production/jobs/{job2_id}/{step}");
+    let key2 = token();
+    let issued = producer
+        .call("POST", &path2("csr"), json!({"csr": forged_csr(&key2)}))
+        .await;
+    let serial = issued.json()["serial"].as_str().unwrap().to_string();
+    let bad_step = producer
+        .call(
+            "POST",
+            &path2("fail"),
+            json!({"step": "no_such_step", "message": "x"}),
+        )
+        .await;
+    assert_eq!(bad_step.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let failed = producer
+        .call(
+            "POST",
+            &path2("fail"),
+            json!({"step": "write_certificate", "message": "CKR_DEVICE_MEMORY"}),
+        )
+        .await;
+    assert_eq!(failed.status, StatusCode::NO_CONTENT, "{}", failed.text);
+    // The certificate is revoked (superseded), the key back in stock, the application
+    // back in the queue; a second report changes nothing.
+    let revoked = services::ca::certificates::find(&test.app, &cli, &serial)
+        .await
+        .unwrap();
+    assert_eq!(revoked.status, domain::CertificateStatus::Revoked);
+    assert_eq!(revoked.reason, Some(pki::RevocationReason::Superseded));
+    let again = producer
+        .call(
+            "POST",
+            &path2("fail"),
+            json!({"step": "write_certificate", "message": "again"}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let stocked = usb_key::search(&test.app, &cli, "K0002").await.unwrap();
+    assert_eq!(stocked[0].status, domain::usb_key::UsbKeyStatus::InStock);
+    assert_eq!(stocked[0].application_id, None);
+    let shown = customer2
+        .call("GET", &format!("/api/v1/applications/{id2}"), json!(null))
+        .await
+        .json();
+    assert_eq!(shown["status"], "approved");
+
+    // Produced again, with the same key: one valid certificate for the application.
+    let (status, job3) = start(&mut producer, Some(id2), "K0002").await;
+    assert_eq!(status, StatusCode::CREATED, "{job3}");
+    let job3_id = job3["job"].as_i64().unwrap();
+    let path3 = |step: &str| format!("/api/v1/console/production/jobs/{job3_id}/{step}");
+    let key3 = token();
+    let issued = producer
+        .call("POST", &path3("csr"), json!({"csr": forged_csr(&key3)}))
+        .await;
+    let pem3 = issued.json()["certificate"].as_str().unwrap().to_string();
+    let challenge3 = base64::engine::general_purpose::STANDARD
+        .decode(job3["challenge"].as_str().unwrap())
+        .unwrap();
+    let signature =
+        base64::engine::general_purpose::STANDARD.encode(key3.sign(&challenge3).unwrap());
+    let done = producer
+        .call(
+            "POST",
+            &path3("finish"),
+            json!({"certificate": pem3, "algorithm": SM2_WITH_SM3, "signature": signature}),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.text);
+    // Two certificates were issued for it: the first revoked, the second valid.
+    let serial3 = issued.json()["serial"].as_str().unwrap().to_string();
+    assert_ne!(serial3, serial);
+    let valid = services::ca::certificates::find(&test.app, &cli, &serial3)
+        .await
+        .unwrap();
+    assert_eq!(valid.status, domain::CertificateStatus::Valid);
+    assert_eq!(valid.subject, revoked.subject, "the same holder's data");
+}
