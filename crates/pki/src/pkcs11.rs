@@ -23,7 +23,8 @@ use crate::signer::der_signature_from_scalars;
 use crate::software_key::ec_spki;
 use crate::{KeyFamily, PkiError, Signer, oids};
 
-fn p11(e: impl std::fmt::Display) -> PkiError {
+/// A PKCS#11 failure as a [`PkiError`].
+pub fn p11(e: impl std::fmt::Display) -> PkiError {
     PkiError::Pkcs11(e.to_string())
 }
 
@@ -37,8 +38,9 @@ pub struct TokenLocation {
     pub sm2_mechanism: Option<u64>,
 }
 
-/// A module is initialised once per process and shared by all its signers.
-fn context(module: &Path) -> Result<Pkcs11, PkiError> {
+/// A module is initialised once per process and shared by all its signers (and by the
+/// USB-key side, `certhall-token`).
+pub fn context(module: &Path) -> Result<Pkcs11, PkiError> {
     static CONTEXTS: OnceLock<Mutex<HashMap<PathBuf, Pkcs11>>> = OnceLock::new();
     let mut map = CONTEXTS
         .get_or_init(Default::default)
@@ -103,51 +105,14 @@ impl Pkcs11Signer {
         rsa_bits: u32,
     ) -> Result<Self, PkiError> {
         let session = open_session(location)?;
-        let id = label.as_bytes().to_vec();
-        let mut public = vec![
-            Attribute::Token(true),
-            Attribute::Private(false),
-            Attribute::Verify(true),
-            Attribute::Label(label.as_bytes().to_vec()),
-            Attribute::Id(id.clone()),
-        ];
-        // Explicitly no decrypt/unwrap/derive: SoftHSM2 grants them by default.
-        let private = vec![
-            Attribute::Token(true),
-            Attribute::Private(true),
-            Attribute::Sensitive(true),
-            Attribute::Extractable(false),
-            Attribute::Sign(true),
-            Attribute::Decrypt(false),
-            Attribute::Unwrap(false),
-            Attribute::Derive(false),
-            Attribute::Label(label.as_bytes().to_vec()),
-            Attribute::Id(id),
-        ];
-        let mechanism = match family {
-            KeyFamily::EcdsaP256 | KeyFamily::Sm2 => {
-                let curve = if family == KeyFamily::Sm2 {
-                    if location.sm2_mechanism.is_none() {
-                        return Err(PkiError::UnsupportedAlgorithm(
-                            "SM2 keys in PKCS#11 need a module with an SM2 mechanism (configure its number)".into(),
-                        ));
-                    }
-                    oids::SM2_CURVE
-                } else {
-                    oids::SECP_256_R_1
-                };
-                public.push(Attribute::EcParams(curve.to_der()?));
-                Mechanism::EccKeyPairGen
-            }
-            KeyFamily::Rsa => {
-                public.push(Attribute::ModulusBits((rsa_bits as u64).into()));
-                public.push(Attribute::PublicExponent(vec![0x01, 0x00, 0x01]));
-                Mechanism::RsaPkcsKeyPairGen
-            }
-        };
-        session
-            .generate_key_pair(&mechanism, &public, &private)
-            .map_err(p11)?;
+        generate_key_pair(
+            &session,
+            label,
+            label.as_bytes(),
+            family,
+            rsa_bits,
+            location.sm2_mechanism,
+        )?;
         drop(session);
         Self::open(location, label, family)
     }
@@ -159,16 +124,28 @@ impl Pkcs11Signer {
         family: KeyFamily,
     ) -> Result<Self, PkiError> {
         let session = open_session(location)?;
+        Self::in_session(
+            session,
+            Attribute::Label(label.as_bytes().to_vec()),
+            family,
+            location.sm2_mechanism,
+        )
+    }
+
+    /// The key pair that `which` (its `Label` or `Id`) names, in `session` (logged in).
+    pub fn in_session(
+        session: Session,
+        which: Attribute,
+        family: KeyFamily,
+        sm2_mechanism: Option<u64>,
+    ) -> Result<Self, PkiError> {
         let find = |class: ObjectClass| -> Result<ObjectHandle, PkiError> {
             session
-                .find_objects(&[
-                    Attribute::Class(class),
-                    Attribute::Label(label.as_bytes().to_vec()),
-                ])
+                .find_objects(&[Attribute::Class(class), which.clone()])
                 .map_err(p11)?
                 .into_iter()
                 .next()
-                .ok_or_else(|| p11(format!("no {class} labelled {label:?} in the token")))
+                .ok_or_else(|| p11(format!("no {class} {which:?} in the token")))
         };
         let key = find(ObjectClass::PRIVATE_KEY)?;
         let public_handle = find(ObjectClass::PUBLIC_KEY)?;
@@ -235,9 +212,66 @@ impl Pkcs11Signer {
             key,
             family,
             public_key,
-            sm2_mechanism: location.sm2_mechanism,
+            sm2_mechanism,
         })
     }
+}
+
+/// Generates a key pair in `session` (logged in as the user) with `label` and CKA_ID `id`:
+/// the private key on the token, sensitive and never extractable, for signing only.
+pub fn generate_key_pair(
+    session: &Session,
+    label: &str,
+    id: &[u8],
+    family: KeyFamily,
+    rsa_bits: u32,
+    sm2_mechanism: Option<u64>,
+) -> Result<(), PkiError> {
+    let mut public = vec![
+        Attribute::Token(true),
+        Attribute::Private(false),
+        Attribute::Verify(true),
+        Attribute::Label(label.as_bytes().to_vec()),
+        Attribute::Id(id.to_vec()),
+    ];
+    // Explicitly no decrypt/unwrap/derive: SoftHSM2 grants them by default.
+    let private = vec![
+        Attribute::Token(true),
+        Attribute::Private(true),
+        Attribute::Sensitive(true),
+        Attribute::Extractable(false),
+        Attribute::Sign(true),
+        Attribute::Decrypt(false),
+        Attribute::Unwrap(false),
+        Attribute::Derive(false),
+        Attribute::Label(label.as_bytes().to_vec()),
+        Attribute::Id(id.to_vec()),
+    ];
+    let mechanism = match family {
+        KeyFamily::EcdsaP256 | KeyFamily::Sm2 => {
+            let curve = if family == KeyFamily::Sm2 {
+                if sm2_mechanism.is_none() {
+                    return Err(PkiError::UnsupportedAlgorithm(
+                        "SM2 keys in PKCS#11 need a module with an SM2 mechanism (configure its number)".into(),
+                    ));
+                }
+                oids::SM2_CURVE
+            } else {
+                oids::SECP_256_R_1
+            };
+            public.push(Attribute::EcParams(curve.to_der()?));
+            Mechanism::EccKeyPairGen
+        }
+        KeyFamily::Rsa => {
+            public.push(Attribute::ModulusBits((rsa_bits as u64).into()));
+            public.push(Attribute::PublicExponent(vec![0x01, 0x00, 0x01]));
+            Mechanism::RsaPkcsKeyPairGen
+        }
+    };
+    session
+        .generate_key_pair(&mechanism, &public, &private)
+        .map_err(p11)?;
+    Ok(())
 }
 
 impl Signer for Pkcs11Signer {
