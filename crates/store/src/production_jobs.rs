@@ -118,6 +118,16 @@ pub async fn for_application_in(
     )
 }
 
+/// The jobs on USB key `usb_key_id`, newest first.
+pub async fn for_key_in(tx: &mut WriteTx, usb_key_id: i64) -> Result<Vec<JobRecord>, StoreError> {
+    Ok(
+        sqlx::query_as(&format!("{SELECT} WHERE usb_key_id = $1 ORDER BY id DESC"))
+            .bind(usb_key_id)
+            .fetch_all(&mut ***tx)
+            .await?,
+    )
+}
+
 /// The latest jobs (the console's view of the workstations), newest first.
 pub async fn recent(store: &Store, limit: i64) -> Result<Vec<JobRecord>, StoreError> {
     Ok(

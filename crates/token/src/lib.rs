@@ -125,7 +125,8 @@ impl Module {
     }
 
     /// Wipes the key (`C_InitToken` with its current SO PIN, `current_so_pin`) and labels
-    /// it `label`; then sets the SO PIN to `so_pin` and the user PIN to `user_pin`.
+    /// it `label`; then sets the user PIN to `user_pin` and, last, the SO PIN to `so_pin`:
+    /// when this fails, the key still answers to `current_so_pin`.
     pub fn initialise(
         &self,
         slot: Slot,
@@ -141,14 +142,15 @@ impl Module {
         session
             .login(UserType::So, Some(&pin(current_so_pin)))
             .map_err(|e| p11(format!("SO login: {e}")))?;
+        session
+            .init_pin(&pin(user_pin))
+            .map_err(|e| p11(format!("C_InitPIN: {e}")))?;
+        // Last, so that the SO PIN is the new one exactly when every step succeeded.
         if so_pin != current_so_pin {
             session
                 .set_pin(&pin(current_so_pin), &pin(so_pin))
                 .map_err(|e| p11(format!("C_SetPIN (SO): {e}")))?;
         }
-        session
-            .init_pin(&pin(user_pin))
-            .map_err(|e| p11(format!("C_InitPIN: {e}")))?;
         session.logout().map_err(p11)?;
         Ok(())
     }

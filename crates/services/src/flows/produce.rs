@@ -93,9 +93,16 @@ pub struct Started {
     /// The token label to set (at most 32 characters).
     pub label: String,
     pub so_pin: Zeroizing<String>,
+    /// The SO PIN the key holds now, when CertHall initialised it before (a production
+    /// that failed): the workstation wipes it with this one instead of the vendor's
+    /// transport PIN.
+    pub current_so_pin: Option<Zeroizing<String>>,
     pub user_pin: Zeroizing<String>,
     /// The customer must change the user PIN on receipt (a published initial PIN).
     pub user_pin_must_change: bool,
+    /// Where the user PIN goes: on paper with the key (the workstation prints the
+    /// envelope), by SMS (the server sends it when the key is made), or published.
+    pub pin_delivery: PinDelivery,
     pub challenge: Vec<u8>,
 }
 
@@ -116,6 +123,19 @@ fn random_digits(count: usize) -> Result<Zeroizing<String>, ServiceError> {
         digits.push(char::from(b'0' + b % 10));
     }
     Ok(digits)
+}
+
+/// Whether job `job` left its SO PIN on its key: the workstation sets it last of the
+/// initialisation, so a job that failed reading, wiping or setting the PINs did not.
+fn set_so_pin(job: &JobRecord) -> bool {
+    match job.status {
+        JobStatus::Issued | JobStatus::Done => true,
+        JobStatus::Started => false,
+        JobStatus::Failed => !matches!(
+            job.failed_step.as_deref().and_then(Step::parse),
+            Some(Step::ReadKey | Step::InitToken | Step::SetPin) | None
+        ),
+    }
 }
 
 /// What the sealed PINs of job `application`/`key` are bound to.
@@ -319,6 +339,24 @@ pub async fn start(
     .await?;
     store::usb_keys::set_carrying(&mut tx, key.id, Some(current.id), None).await?;
 
+    // A key CertHall initialised before holds the SO PIN of the last job that set it.
+    let jobs_on_key = store::production_jobs::for_key_in(&mut tx, key.id).await?;
+    let current_so_pin = match jobs_on_key.iter().find(|j| set_so_pin(j)) {
+        Some(earlier) => {
+            let pin = app
+                .secrets
+                .token_pins()
+                .open(
+                    &pin_binding("so", earlier.application_id, key.id),
+                    &earlier.so_pin_sealed,
+                )
+                .map_err(|e| ServiceError::internal("open", e))?;
+            Some(Zeroizing::new(
+                String::from_utf8(pin.to_vec()).map_err(|e| ServiceError::internal("pin", e))?,
+            ))
+        }
+        None => None,
+    };
     let so_pin = random_digits(16)?;
     let policy = &current.channel.pin;
     let (user_pin, must_change) = match policy.delivery {
@@ -373,8 +411,10 @@ pub async fn start(
         holder,
         family: product.family.clone(),
         so_pin,
+        current_so_pin,
         user_pin,
         user_pin_must_change: must_change,
+        pin_delivery: policy.delivery,
         challenge,
     })
 }

@@ -244,16 +244,39 @@ impl TestApp {
 
     /// A console client logged in as a new operator `username` with `roles`.
     pub async fn operator(&self, username: &str, roles: &str) -> Client<'_> {
-        let cli = services::people::actor::Actor::Cli("test".into());
-        let password =
-            services::people::operators::create(&self.app, &cli, username, username, roles)
-                .await
-                .expect("operator");
+        let password = self.new_operator(username, roles).await;
         let mut console = self.client([10, 0, 2, 1]);
         let login = serde_json::json!({"username": username, "password": *password});
         let answer = console.call("POST", "/api/v1/console/session", login).await;
         assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
         console
+    }
+
+    /// A new operator `username` with `roles`; its password.
+    pub async fn new_operator(&self, username: &str, roles: &str) -> zeroize::Zeroizing<String> {
+        let cli = services::people::actor::Actor::Cli("test".into());
+        services::people::operators::create(&self.app, &cli, username, username, roles)
+            .await
+            .expect("operator")
+    }
+
+    /// Serves the application over HTTP on 127.0.0.1 (for a client that is a real program:
+    /// the payment simulator's notices, the producer's workstation); its base URL.
+    pub async fn serve(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let router = self.router.clone();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .expect("serve")
+        });
+        base
     }
 
     /// Panics when `secret` (a PIN, a stretch of a private key) is anywhere in the

@@ -358,3 +358,288 @@ async fn produce(test: TestApp) {
     assert_eq!(valid.status, domain::CertificateStatus::Valid);
     assert_eq!(valid.subject, revoked.subject, "the same holder's data");
 }
+
+/// The vendor's module in tests, and the transport PINs of a blank key as shipped.
+const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
+const TRANSPORT_SO_PIN: &str = "12345678";
+
+/// A SoftHSM2 configuration under `dir` with one blank key (as a vendor ships it); this
+/// process uses it from now on. One test per process (nextest): the environment is the
+/// process's.
+fn blank_softhsm_key(dir: &std::path::Path) -> std::path::PathBuf {
+    let tokens = dir.join("tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\n",
+            tokens.display()
+        ),
+    )
+    .unwrap();
+    let status = std::process::Command::new("softhsm2-util")
+        .env("SOFTHSM2_CONF", &conf)
+        .args([
+            "--init-token",
+            "--free",
+            "--label",
+            "BLANK",
+            "--so-pin",
+            TRANSPORT_SO_PIN,
+            "--pin",
+            "87654321",
+        ])
+        .output()
+        .expect("softhsm2-util (package softhsm2)");
+    assert!(status.status.success());
+    // SAFETY: set before any PKCS#11 module is loaded, in this test's own process.
+    unsafe { std::env::set_var("SOFTHSM2_CONF", &conf) };
+    conf
+}
+
+fn pkcs11_tool(conf: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new("pkcs11-tool")
+        .env("SOFTHSM2_CONF", conf)
+        .arg("--module")
+        .arg(SOFTHSM)
+        .args(args)
+        .output()
+        .expect("pkcs11-tool (package opensc)");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+#[tokio::test]
+async fn certhall_key_produces_a_p256_key_and_a_failed_write_is_undone() {
+    with_certhall_key("ecdsa", KeyFamily::EcdsaP256).await;
+}
+
+#[tokio::test]
+async fn certhall_key_produces_an_rsa_key_and_a_failed_write_is_undone() {
+    with_certhall_key("rsa", KeyFamily::Rsa).await;
+}
+
+/// `certhall-key produce` against a blank SoftHSM2 key, huanbao's product made of
+/// `family`: SoftHSM2 has no SM2 (an SM2 key model is configured by its vendor mechanism,
+/// docs/PRODUCTION.md).
+async fn with_certhall_key(family: &'static str, key_family: KeyFamily) {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = blank_softhsm_key(dir.path());
+    let test = TestApp::with(move |config| {
+        for channel in &mut config.hall.channels {
+            if channel.code == "huanbao" {
+                channel.products[0].family = family.into();
+            }
+        }
+    })
+    .await;
+    let server = test.serve().await;
+    let inserted = token::Module::load(std::path::Path::new(SOFTHSM))
+        .unwrap()
+        .key(None)
+        .unwrap();
+    let cli = Actor::Cli("test".into());
+    usb_key::receive_typed(
+        &test.app,
+        &cli,
+        &usb_key::GoodsIn {
+            vendor: inserted.vendor.clone(),
+            model: inserted.model.clone(),
+            batch: "SOFTHSM-1".into(),
+            serials: inserted.serial.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    let mut customer = test.customer(PHONE, [10, 8, 1, 1]).await;
+    let mut reviewer = test.operator("shenhe", "reviewer").await;
+    let id = approved(&test, &mut customer, &mut reviewer).await;
+    let password = test.new_operator("zhizheng", "producer").await;
+    let password_file = dir.path().join("password");
+    std::fs::write(&password_file, password.as_bytes()).unwrap();
+    let transport = dir.path().join("transport-so-pin");
+    std::fs::write(&transport, TRANSPORT_SO_PIN).unwrap();
+    let envelope = dir.path().join("pin-envelope.txt");
+    let args = certhall_key::ProduceArgs {
+        server: server.clone(),
+        user: "zhizheng".into(),
+        password_file,
+        module: SOFTHSM.into(),
+        serial: None,
+        application: Some(id),
+        transport_so_pin_file: transport,
+        pin_envelope: None,
+        workstation: "zhizheng-pc-01".into(),
+        sm2_mechanism: None,
+    };
+
+    // huanbao sends the PIN on paper: without an envelope the key is not touched, and goes
+    // back to stock.
+    let refused = certhall_key::produce(&args).await.unwrap_err();
+    assert!(
+        format!("{refused:#}").contains("--pin-envelope"),
+        "{refused:#}"
+    );
+    let stocked = usb_key::search(&test.app, &cli, &inserted.serial)
+        .await
+        .unwrap();
+    assert_eq!(stocked[0].status, domain::usb_key::UsbKeyStatus::InStock);
+
+    // The write to the key fails after the certificate was issued: it is revoked, the key
+    // back in stock, the application back in the queue.
+    let args = certhall_key::ProduceArgs {
+        pin_envelope: Some(envelope.clone()),
+        ..args
+    };
+    // SAFETY: this test's own process; read by `produce` on this thread.
+    unsafe { std::env::set_var(certhall_key::INJECT_FAILURE, "write_certificate") };
+    let failed = certhall_key::produce(&args).await.unwrap_err();
+    unsafe { std::env::remove_var(certhall_key::INJECT_FAILURE) };
+    assert!(
+        format!("{failed:#}").contains("write_certificate"),
+        "{failed:#}"
+    );
+    let jobs = services::flows::produce::jobs(&test.app, &cli)
+        .await
+        .unwrap();
+    let first = jobs
+        .iter()
+        .find(|j| j.failed_step == Some(domain::production::Step::WriteCertificate))
+        .expect("the failed job");
+    let revoked_serial = first
+        .certificate_serial
+        .clone()
+        .expect("issued before the write");
+    let revoked = services::ca::certificates::find(&test.app, &cli, &revoked_serial)
+        .await
+        .unwrap();
+    assert_eq!(revoked.status, domain::CertificateStatus::Revoked);
+    let stocked = usb_key::search(&test.app, &cli, &inserted.serial)
+        .await
+        .unwrap();
+    assert_eq!(stocked[0].status, domain::usb_key::UsbKeyStatus::InStock);
+    let shown = customer
+        .call("GET", &format!("/api/v1/applications/{id}"), json!(null))
+        .await
+        .json();
+    assert_eq!(shown["status"], "approved");
+
+    // Produced again onto the same key (its SO PIN is now the failed job's, which the
+    // server gives back): done.
+    let made = certhall_key::produce(&args).await.unwrap();
+    assert_eq!(made.key_serial, inserted.serial);
+    assert_ne!(made.certificate_serial, revoked_serial);
+    let stocked = usb_key::search(&test.app, &cli, &inserted.serial)
+        .await
+        .unwrap();
+    assert_eq!(stocked[0].status, domain::usb_key::UsbKeyStatus::Produced);
+
+    // The PIN envelope (owner-only) holds the user PIN, and it logs in; the key holds its
+    // private key, sensitive and never extractable, with the certificate's CKA_ID.
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&envelope).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let letter = std::fs::read_to_string(&envelope).unwrap();
+    let user_pin = letter
+        .lines()
+        .find_map(|l| l.strip_prefix("用户口令 / PIN: "))
+        .expect("the PIN line")
+        .to_string();
+    let (ok, listing) = pkcs11_tool(
+        &conf,
+        &[
+            "--token-label",
+            &format!("CertHall {}", made.application_number),
+            "--login",
+            "--pin",
+            &user_pin,
+            "--list-objects",
+        ],
+    );
+    assert!(ok, "{listing}");
+    let mut objects: Vec<String> = Vec::new();
+    for line in listing.lines() {
+        if !line.starts_with(char::is_whitespace) {
+            objects.push(String::new());
+        }
+        if let Some(object) = objects.last_mut() {
+            object.push_str(line);
+            object.push('\n');
+        }
+    }
+    let private = objects
+        .iter()
+        .find(|o| o.contains("Private Key Object"))
+        .expect(&listing);
+    assert!(private.contains("never extractable") && private.contains("sensitive"));
+    let id_of = |o: &str| {
+        o.lines()
+            .find_map(|l| l.trim().strip_prefix("ID:"))
+            .map(|id| id.trim().to_string())
+    };
+    let certificate_object = objects
+        .iter()
+        .find(|o| o.contains("Certificate Object"))
+        .expect(&listing);
+    assert_eq!(id_of(private), id_of(certificate_object));
+    assert_eq!(
+        objects
+            .iter()
+            .filter(|o| o.contains("Private Key Object"))
+            .count(),
+        1,
+        "the failed job's key is gone"
+    );
+
+    // The certificate verifies with OpenSSL against the CA and carries the organisation.
+    let issued = services::ca::certificates::find(&test.app, &cli, &made.certificate_serial)
+        .await
+        .unwrap();
+    let cas = services::ca::list(&test.app).await.unwrap();
+    let pem_file = |name: &str, der: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, pki::certificate::to_pem(der).unwrap()).unwrap();
+        path
+    };
+    let root = cas
+        .iter()
+        .find(|c| c.family == key_family && c.role == services::ca::registry::CaRole::Root)
+        .unwrap();
+    let issuing = cas
+        .iter()
+        .find(|c| c.family == key_family && c.role == services::ca::registry::CaRole::Issuing)
+        .unwrap();
+    let (root, issuing, leaf) = (
+        pem_file("root.pem", &root.cert_der),
+        pem_file("issuing.pem", &issuing.cert_der),
+        pem_file("leaf.pem", &issued.der),
+    );
+    let verified = std::process::Command::new("openssl")
+        .args(["verify", "-CAfile"])
+        .arg(&root)
+        .arg("-untrusted")
+        .arg(&issuing)
+        .arg(&leaf)
+        .output()
+        .unwrap();
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    let text = std::process::Command::new("openssl")
+        .args(["x509", "-noout", "-subject", "-nameopt", "utf8", "-in"])
+        .arg(&leaf)
+        .output()
+        .unwrap();
+    let subject = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(
+        subject.contains("北京环保科技有限公司") && subject.contains("91350100M000100Y43"),
+        "{subject}"
+    );
+}

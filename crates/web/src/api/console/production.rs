@@ -116,9 +116,16 @@ pub struct StartedView {
     label: String,
     /// The security officer's PIN to initialise the key with (given once; never shown).
     so_pin: String,
+    /// The SO PIN the key holds now, when CertHall initialised it before; else the
+    /// vendor's transport PIN opens it.
+    current_so_pin: Option<String>,
     /// The user PIN to set.
     user_pin: String,
     user_pin_must_change: bool,
+    /// `envelope_with_key` (the workstation prints the PIN envelope), `sms_to_agent`,
+    /// `legal_representative` (sent by the server when the key is made) or
+    /// `initial_pin_to_change`.
+    pin_delivery: String,
     /// Base64: what the key signs at the end.
     challenge: String,
 }
@@ -159,6 +166,11 @@ pub async fn start(
         family: started.family,
         label: started.label,
         so_pin: started.so_pin.to_string(),
+        current_so_pin: started.current_so_pin.map(|pin| pin.to_string()),
+        pin_delivery: serde_json::to_value(started.pin_delivery)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
         user_pin: started.user_pin.to_string(),
         user_pin_must_change: started.user_pin_must_change,
         challenge: base64::engine::general_purpose::STANDARD.encode(&started.challenge),
