@@ -3,8 +3,8 @@
 //! ([`domain::WorkingCalendar`]): an item that arrives on a day is due at the end of the
 //! promise's last working day after it. Live today: counter applications being filled
 //! in, the review queue, transfers to confirm, refunds finance must transfer (退款异常
-//! included) and failed notifications; production and
-//! shipping fill theirs with their issues. Review and shipping promises come from the channels (the strictest one); the other
+//! included), the production queue and failed notifications; shipping fills its own with
+//! its issue. Review and shipping promises come from the channels (the strictest one); the other
 //! steps have no promise configured, and none is invented here.
 
 use domain::time::{ChinaDate, UnixTime};
@@ -73,6 +73,17 @@ pub async fn summaries(app: &App, actor: &Actor) -> Result<Vec<QueueSummary>, Se
     )
     .await?;
     let (refunds, oldest_refund) = store::refunds::count_for_finance(&app.store).await?;
+    // The production queue is worked out per application (its keys); only for whom sees it.
+    let (production, oldest_production) = match crate::flows::produce::queue(app, actor).await {
+        Ok(items) => (
+            items.len() as i64,
+            items
+                .iter()
+                .filter_map(|i| i.application.submitted_at)
+                .min(),
+        ),
+        Err(_) => (0, None),
+    };
     let all = vec![
         summary(
             "counter",
@@ -106,7 +117,14 @@ pub async fn summaries(app: &App, actor: &Actor) -> Result<Vec<QueueSummary>, Se
             oldest_refund,
             None,
         ),
-        summary("production", Role::Producer, None, 0, None, None),
+        summary(
+            "production",
+            Role::Producer,
+            Some("/console/production"),
+            production,
+            oldest_production,
+            None,
+        ),
         summary(
             "shipping",
             Role::Shipper,

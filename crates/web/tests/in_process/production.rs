@@ -320,6 +320,26 @@ async fn produce(test: TestApp) {
     let stocked = usb_key::search(&test.app, &cli, "K0002").await.unwrap();
     assert_eq!(stocked[0].status, domain::usb_key::UsbKeyStatus::InStock);
     assert_eq!(stocked[0].application_id, None);
+    // The console shows the failure with its step, and the application queued again.
+    let page = producer.page("/console/production").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("data-testid=\"job-failure\"")
+            && page.text.contains("写入证书")
+            && page.text.contains("CKR_DEVICE_MEMORY"),
+        "{}",
+        page.text
+    );
+    assert_eq!(
+        page.text.matches("data-testid=\"production-row\"").count(),
+        1
+    );
+    let dashboard = producer.page("/console").await;
+    assert!(dashboard.text.contains("href=\"/console/production\""));
+    assert_eq!(
+        shipper.page("/console/production").await.status,
+        StatusCode::FORBIDDEN
+    );
     let shown = customer2
         .call("GET", &format!("/api/v1/applications/{id2}"), json!(null))
         .await

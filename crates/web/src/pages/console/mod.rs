@@ -13,6 +13,7 @@ mod login;
 mod messages;
 mod operators;
 pub(crate) mod payments;
+mod production;
 mod reviews;
 mod statements;
 
@@ -104,6 +105,7 @@ pub fn routes() -> Router<AppState> {
             "/console/orders/{id}/vouchers/{voucher}",
             get(payments::voucher),
         )
+        .route("/console/production", get(production::page))
         .route("/console/keys", get(keys::page).post(keys::receive))
         .route(
             "/console/keys/list",
@@ -121,7 +123,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The console's navigation: each item with the roles that may open it.
-const NAV: [(&str, &str, &[Role]); 11] = [
+const NAV: [(&str, &str, &[Role]); 12] = [
     ("/console", "console.dashboard", &[]),
     (
         "/console/counter",
@@ -147,6 +149,11 @@ const NAV: [(&str, &str, &[Role]); 11] = [
         "/console/invoices",
         "console.invoices",
         &[Role::Finance, Role::Admin],
+    ),
+    (
+        "/console/production",
+        "console.production",
+        &[Role::Producer, Role::Admin],
     ),
     (
         "/console/keys",
