@@ -33,6 +33,8 @@ pub(crate) struct Secrets {
     payment_keys: MasterKey,
     /// AES-256-GCM key of the USB keys' PINs at rest (`token-pins v1`).
     token_pins: MasterKey,
+    /// AES-256-GCM key of sensitive messages' texts in the outbox (`outbox v1`).
+    outbox: MasterKey,
 }
 
 impl Secrets {
@@ -65,7 +67,10 @@ impl Secrets {
             .map_err(|e| ServiceError::internal("payment keys key", e))?;
         let token_pins = MasterKey::from_bytes(&*master.derive("token-pins v1"))
             .map_err(|e| ServiceError::internal("token PIN key", e))?;
+        let outbox = MasterKey::from_bytes(&*master.derive("outbox v1"))
+            .map_err(|e| ServiceError::internal("outbox key", e))?;
         Ok(Secrets {
+            outbox,
             token_pins,
             payment_keys,
             identity_codes,
@@ -98,6 +103,10 @@ impl Secrets {
 
     pub(crate) fn payment_keys(&self) -> &MasterKey {
         &self.payment_keys
+    }
+
+    pub(crate) fn outbox(&self) -> &MasterKey {
+        &self.outbox
     }
 
     pub(crate) fn token_pins(&self) -> &MasterKey {

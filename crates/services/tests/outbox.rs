@@ -96,12 +96,21 @@ async fn message(store: &Store, id_hint: usize) -> MessageRecord {
 async fn messages_follow_their_transaction_and_go_out_once_in_the_fixed_format() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(dir.path()).await;
+    // One-time codes are sensitive: queued sealed, with the application's outbox key.
+    let sealer = app(dir.path(), file_deliverers(dir.path())).await;
 
     // An event whose transaction rolls back leaves no message.
     let mut tx = store.begin_write().await.unwrap();
-    notifications::enqueue(&mut tx, &phone(), &code("111111"), Lang::Zh, "sms-code:1")
-        .await
-        .unwrap();
+    notifications::enqueue_secret(
+        &sealer,
+        &mut tx,
+        &phone(),
+        &code("111111"),
+        Lang::Zh,
+        "sms-code:1",
+    )
+    .await
+    .unwrap();
     drop(tx);
     assert!(
         store::outbox::list(&store, None, 10)
@@ -113,16 +122,36 @@ async fn messages_follow_their_transaction_and_go_out_once_in_the_fixed_format()
     // The same event enqueued twice is one message.
     let mut tx = store.begin_write().await.unwrap();
     assert!(
-        notifications::enqueue(&mut tx, &phone(), &code("222222"), Lang::Zh, "sms-code:2")
-            .await
-            .unwrap()
+        notifications::enqueue_secret(
+            &sealer,
+            &mut tx,
+            &phone(),
+            &code("222222"),
+            Lang::Zh,
+            "sms-code:2"
+        )
+        .await
+        .unwrap()
     );
     assert!(
-        !notifications::enqueue(&mut tx, &phone(), &code("222222"), Lang::Zh, "sms-code:2")
-            .await
-            .unwrap()
+        !notifications::enqueue_secret(
+            &sealer,
+            &mut tx,
+            &phone(),
+            &code("222222"),
+            Lang::Zh,
+            "sms-code:2"
+        )
+        .await
+        .unwrap()
     );
     tx.commit().await.unwrap();
+    let queued = message(&store, 0).await;
+    assert!(
+        queued.text.starts_with("sealed:v1:") && !queued.text.contains("222222"),
+        "a code waits sealed: {}",
+        queued.text
+    );
 
     assert_eq!(
         deliver_due(dir.path(), file_deliverers(dir.path()))
@@ -149,6 +178,13 @@ async fn messages_follow_their_transaction_and_go_out_once_in_the_fixed_format()
     );
     let stored = message(&store, 0).await;
     assert_eq!(stored.status, MessageStatus::Sent);
+    assert!(
+        !lines(dir.path())[0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("sealed:"),
+        "opened to be sent"
+    );
     assert_eq!(
         stored.text, "",
         "a delivered one-time code is not kept in the database"
@@ -195,6 +231,8 @@ async fn make_due_now(store: &Store) {
 async fn failures_back_off_then_fail_and_an_administrator_can_retry() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(dir.path()).await;
+    // One-time codes are sensitive: queued sealed, with the application's outbox key.
+    let sealer = app(dir.path(), file_deliverers(dir.path())).await;
     let flaky = Arc::new(Flaky {
         failures_left: AtomicUsize::new(usize::MAX),
         sent: AtomicUsize::new(0),
@@ -205,9 +243,16 @@ async fn failures_back_off_then_fail_and_an_administrator_can_retry() {
         email: flaky.clone(),
     };
     let mut tx = store.begin_write().await.unwrap();
-    notifications::enqueue(&mut tx, &phone(), &code("333333"), Lang::En, "sms-code:3")
-        .await
-        .unwrap();
+    notifications::enqueue_secret(
+        &sealer,
+        &mut tx,
+        &phone(),
+        &code("333333"),
+        Lang::En,
+        "sms-code:3",
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 
     deliver_due(dir.path(), deliverers()).await.unwrap();
@@ -284,10 +329,19 @@ async fn a_send_interrupted_by_a_crash_is_never_duplicated() {
     // The file provider can tell: not written yet, so it is sent once.
     let dir = tempfile::tempdir().unwrap();
     let store = store(dir.path()).await;
+    // One-time codes are sensitive: queued sealed, with the application's outbox key.
+    let sealer = app(dir.path(), file_deliverers(dir.path())).await;
     let mut tx = store.begin_write().await.unwrap();
-    notifications::enqueue(&mut tx, &phone(), &code("444444"), Lang::Zh, "sms-code:4")
-        .await
-        .unwrap();
+    notifications::enqueue_secret(
+        &sealer,
+        &mut tx,
+        &phone(),
+        &code("444444"),
+        Lang::Zh,
+        "sms-code:4",
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     crash_while_sending(&store).await;
     deliver_due(dir.path(), file_deliverers(dir.path()))
@@ -298,9 +352,16 @@ async fn a_send_interrupted_by_a_crash_is_never_duplicated() {
 
     // Written just before the crash: recognised as delivered, not written again.
     let mut tx = store.begin_write().await.unwrap();
-    notifications::enqueue(&mut tx, &phone(), &code("555555"), Lang::Zh, "sms-code:5")
-        .await
-        .unwrap();
+    notifications::enqueue_secret(
+        &sealer,
+        &mut tx,
+        &phone(),
+        &code("555555"),
+        Lang::Zh,
+        "sms-code:5",
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let claimed = store::outbox::claim_due(&store, claim(), 60, 10)
         .await
@@ -339,9 +400,16 @@ async fn a_send_interrupted_by_a_crash_is_never_duplicated() {
         knows: None,
     });
     let mut tx = store.begin_write().await.unwrap();
-    notifications::enqueue(&mut tx, &phone(), &code("666666"), Lang::Zh, "sms-code:6")
-        .await
-        .unwrap();
+    notifications::enqueue_secret(
+        &sealer,
+        &mut tx,
+        &phone(),
+        &code("666666"),
+        Lang::Zh,
+        "sms-code:6",
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     crash_while_sending(&store).await;
     deliver_due(

@@ -24,6 +24,7 @@
 //! `Approved | Paid → Producing`, `Producing → ReadyForPickup | Approved | Paid`
 //! (applications).
 
+use domain::application::PinRoute;
 use domain::application::content::{Registration, Subject};
 use domain::application::status::Delivery;
 use domain::channel::PinDelivery;
@@ -638,6 +639,7 @@ pub async fn finish(app: &App, actor: &Actor, id: i64, proof: &Proof) -> Result<
         .await?
         .ok_or_else(|| application::not_found(job.application_id))?;
     let current = application::assemble(app, &record).await?;
+    let pin_route = deliver_pin(app, &mut tx, &current, &job).await?;
     crate::audit::record(
         &mut tx,
         actor,
@@ -645,11 +647,10 @@ pub async fn finish(app: &App, actor: &Actor, id: i64, proof: &Proof) -> Result<
         object(id),
         serde_json::json!({
             "application": current.number, "certificate": serial, "usb_key": key.serial,
-            "from": "issued", "to": "done",
+            "pin_route": pin_route, "from": "issued", "to": "done",
         }),
     )
     .await?;
-    deliver_pin(app, &mut tx, &current, &job).await?;
     let jobs = store::production_jobs::for_application_in(&mut tx, current.id).await?;
     let made = jobs.iter().filter(|j| j.status == JobStatus::Done).count() as u32;
     if made >= current.content.product.quantity.max(1)
@@ -672,25 +673,24 @@ pub async fn finish(app: &App, actor: &Actor, id: i64, proof: &Proof) -> Result<
     Ok(())
 }
 
-/// Sends the user PIN of `job` where the channel's policy says, in `tx` (the outbox); the
-/// message is sensitive (its text is not kept once delivered).
+/// Sends the user PIN of `job` where the channel's policy and the verification say
+/// ([`domain::application::content::Content::pin_route`]), in `tx` (the outbox); the
+/// message is sensitive (its text is not kept once delivered). Returns the route taken,
+/// for the audit: a PIN that goes on paper or is published is not sent; one that goes in
+/// the remark of a payment to the verified corporate account (seed 004 §7) waits for that
+/// payment, which is not made yet (`payment_remark_pending`).
 async fn deliver_pin(
     app: &App,
     tx: &mut WriteTx,
     current: &Application,
     job: &JobRecord,
-) -> Result<(), ServiceError> {
-    let to = match current.channel.pin.delivery {
-        // On paper with the key, or published: nothing to send.
-        PinDelivery::EnvelopeWithKey | PinDelivery::InitialPinToChange => return Ok(()),
-        PinDelivery::SmsToAgent | PinDelivery::LegalRepresentative => current
-            .content
-            .agent
-            .as_ref()
-            .map(|agent| agent.mobile.clone()),
-    };
-    let Some(phone) = to else {
-        return Ok(());
+) -> Result<&'static str, ServiceError> {
+    let phone = match current.content.pin_route(current.channel.pin.delivery) {
+        Some(PinRoute::Sms { mobile }) => mobile,
+        Some(PinRoute::EnvelopeWithKey) => return Ok("envelope_with_key"),
+        Some(PinRoute::InitialPinToChange) => return Ok("initial_pin_to_change"),
+        Some(PinRoute::PaymentRemark { .. }) => return Ok("payment_remark_pending"),
+        None => return Ok("no_route"),
     };
     let pin = app
         .secrets
@@ -705,7 +705,8 @@ async fn deliver_pin(
         application: current.number.clone(),
         pin,
     };
-    notifications::enqueue(
+    notifications::enqueue_secret(
+        app,
         tx,
         &Recipient::Sms(phone),
         &template,
@@ -713,7 +714,7 @@ async fn deliver_pin(
         &format!("production:{}:pin", job.id),
     )
     .await?;
-    Ok(())
+    Ok("sms")
 }
 
 /// What the workstation reports when a step failed.

@@ -843,7 +843,8 @@ async fn start_face(
             .map(|s| s.name().to_string())
             .unwrap_or_default();
         let minutes = u32::try_from(session_opened.expires_in / 60).unwrap_or(10);
-        notifications::enqueue(
+        notifications::enqueue_secret(
+            app,
             &mut tx,
             &Recipient::Sms(mobile),
             &Template::FaceCheckLink {

@@ -19,15 +19,15 @@ pub fn backoff_seconds(failed: i64) -> i64 {
     (5i64 << (failed - 1).clamp(0, 20) as u32).min(3600)
 }
 
-fn message_of(record: &MessageRecord) -> Message {
-    Message {
+fn message_of(app: &App, record: &MessageRecord) -> Result<Message, ServiceError> {
+    Ok(Message {
         kind: record.kind,
         to: record.recipient.clone(),
         template: record.template.clone(),
         subject: record.subject.clone(),
-        text: record.text.clone(),
+        text: super::text_to_send(app, &record.idempotency_key, &record.text)?,
         idempotency_key: record.idempotency_key.clone(),
-    }
+    })
 }
 
 /// One round: settle messages left in doubt by a dead worker, then deliver what is due.
@@ -74,7 +74,7 @@ async fn deliver_one(
     notifier: &dyn Notifier,
     record: &MessageRecord,
 ) -> Result<bool, ServiceError> {
-    match notifier.send(&message_of(record)).await {
+    match notifier.send(&message_of(app, record)?).await {
         Ok(()) => {
             settle(app, record, MessageEvent::Delivered, Outcome::Sent).await?;
             tracing::info!(id = record.id, kind = record.kind.as_str(), template = %record.template, provider = notifier.name(), "message delivered");

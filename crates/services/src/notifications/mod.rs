@@ -45,7 +45,8 @@ impl Recipient {
 
 /// Renders `template` in `lang` and queues it for `to` in the caller's transaction.
 /// `event_key` names the causing event (e.g. `sms-code:42`); with the recipient it makes
-/// the idempotency key. Returns false when that message was already queued.
+/// the idempotency key. Returns false when that message was already queued. A sensitive
+/// template (a code, a link that logs in, a PIN) goes through [`enqueue_secret`] instead.
 pub async fn enqueue(
     tx: &mut WriteTx,
     to: &Recipient,
@@ -53,18 +54,89 @@ pub async fn enqueue(
     lang: Lang,
     event_key: &str,
 ) -> Result<bool, ServiceError> {
+    if template.is_sensitive() {
+        return Err(ServiceError::internal(
+            "outbox",
+            "a sensitive message is queued sealed (enqueue_secret)",
+        ));
+    }
+    queue(tx, to, template, lang, event_key, None).await
+}
+
+/// [`enqueue`] for a sensitive template: its text is sealed in the outbox (AES-256-GCM under
+/// `outbox v1`, bound to the message's idempotency key), opened only to be delivered, and
+/// cleared once delivered, so that it is never in the database in clear (not even in a
+/// journal's old pages).
+pub async fn enqueue_secret(
+    app: &App,
+    tx: &mut WriteTx,
+    to: &Recipient,
+    template: &Template,
+    lang: Lang,
+    event_key: &str,
+) -> Result<bool, ServiceError> {
+    queue(
+        tx,
+        to,
+        template,
+        lang,
+        event_key,
+        Some(app.secrets.outbox()),
+    )
+    .await
+}
+
+/// The prefix of a sealed text in the outbox.
+const SEALED: &str = "sealed:v1:";
+
+async fn queue(
+    tx: &mut WriteTx,
+    to: &Recipient,
+    template: &Template,
+    lang: Lang,
+    event_key: &str,
+    seal_with: Option<&pki::sealed::MasterKey>,
+) -> Result<bool, ServiceError> {
     let rendered = template.render(lang);
     let kind = to.kind();
+    let idempotency_key = format!("{event_key}/{}:{}", kind.as_str(), to.address());
+    let text = match seal_with {
+        Some(key) => {
+            let sealed = key
+                .seal(idempotency_key.as_bytes(), rendered.text.as_bytes())
+                .map_err(|e| ServiceError::internal("seal", e))?;
+            format!("{SEALED}{}", hex::encode(sealed))
+        }
+        None => rendered.text,
+    };
     let message = NewMessage {
         kind,
         recipient: to.address(),
         template: template.name().into(),
         subject: rendered.subject,
-        text: rendered.text,
+        text,
         sensitive: template.is_sensitive(),
-        idempotency_key: format!("{event_key}/{}:{}", kind.as_str(), to.address()),
+        idempotency_key,
     };
     Ok(store::outbox::enqueue(tx, &message).await?.is_some())
+}
+
+/// The text of a queued message as it is to be sent: opened when sealed.
+pub(crate) fn text_to_send(
+    app: &App,
+    idempotency_key: &str,
+    stored: &str,
+) -> Result<String, ServiceError> {
+    let Some(sealed) = stored.strip_prefix(SEALED) else {
+        return Ok(stored.to_string());
+    };
+    let bytes = hex::decode(sealed).map_err(|e| ServiceError::internal("outbox", e))?;
+    let plain = app
+        .secrets
+        .outbox()
+        .open(idempotency_key.as_bytes(), &bytes)
+        .map_err(|e| ServiceError::internal("open", e))?;
+    String::from_utf8(plain.to_vec()).map_err(|e| ServiceError::internal("outbox", e))
 }
 
 /// A message as administrators see it.

@@ -159,7 +159,8 @@ pub async fn send(
         Delivery::Nothing => None,
     };
     if let Some(template) = template {
-        notifications::enqueue(
+        notifications::enqueue_secret(
+            app,
             &mut tx,
             &Recipient::Sms(phone.clone()),
             &template,

@@ -663,3 +663,68 @@ async fn with_certhall_key(family: &'static str, key_family: KeyFamily) {
         "{subject}"
     );
 }
+
+#[tokio::test]
+async fn a_pin_sent_by_sms_reaches_the_agent_once_the_key_is_made_and_is_not_kept() {
+    let test = TestApp::with(|config| {
+        for channel in &mut config.hall.channels {
+            if channel.code == "huanbao" {
+                channel.pin.delivery = domain::channel::PinDelivery::SmsToAgent;
+            }
+        }
+    })
+    .await;
+    let cli = Actor::Cli("test".into());
+    usb_key::receive_typed(
+        &test.app,
+        &cli,
+        &usb_key::GoodsIn {
+            vendor: "测试厂商".into(),
+            model: "SM2-KEY".into(),
+            batch: "B1".into(),
+            serials: "K0001".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let mut customer = test.customer(PHONE, [10, 8, 2, 1]).await;
+    let mut reviewer = test.operator("shenhe", "reviewer").await;
+    let id = approved(&test, &mut customer, &mut reviewer).await;
+    let mut producer = test.operator("zhizheng", "producer").await;
+    let (status, job) = start(&mut producer, Some(id), "K0001").await;
+    assert_eq!(status, StatusCode::CREATED, "{job}");
+    assert_eq!(job["pin_delivery"], "sms_to_agent");
+    let user_pin = job["user_pin"].as_str().unwrap().to_string();
+    let job_id = job["job"].as_i64().unwrap();
+    let key = token();
+    let path = |step: &str| format!("/api/v1/console/production/jobs/{job_id}/{step}");
+    let issued = producer
+        .call("POST", &path("csr"), json!({"csr": forged_csr(&key)}))
+        .await;
+    let pem = issued.json()["certificate"].as_str().unwrap().to_string();
+    // Nothing is sent before the key is made.
+    test.run_jobs().await;
+    let before = test.sms.delivered_to(PHONE);
+    assert!(before.iter().all(|m| !m.text.contains(&user_pin)));
+    let challenge = base64::engine::general_purpose::STANDARD
+        .decode(job["challenge"].as_str().unwrap())
+        .unwrap();
+    let signature = base64::engine::general_purpose::STANDARD.encode(key.sign(&challenge).unwrap());
+    let done = producer
+        .call(
+            "POST",
+            &path("finish"),
+            json!({"certificate": pem, "algorithm": SM2_WITH_SM3, "signature": signature}),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.text);
+    test.run_jobs().await;
+    let sms = test.sms.delivered_to(PHONE);
+    assert!(
+        sms.iter()
+            .any(|m| m.text.contains(&user_pin) && m.text.contains("用户口令")),
+        "{sms:?}"
+    );
+    // Delivered: its text is not kept, and the PIN is in the database only sealed.
+    test.assert_not_stored(user_pin.as_bytes(), "the user PIN");
+}

@@ -213,6 +213,16 @@ impl KeyPage {
     fn time(&self, at: &i64) -> String {
         local_time(*at)
     }
+    /// What an event of the history says beyond its name: the reason, the application,
+    /// the certificate.
+    fn note(&self, details: &str) -> String {
+        let details: serde_json::Value = serde_json::from_str(details).unwrap_or_default();
+        ["reason", "application", "certificate", "batch"]
+            .iter()
+            .filter_map(|k| details[*k].as_str())
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
     fn action_name(&self, action: &str) -> String {
         domain::AuditAction::ALL
             .iter()
