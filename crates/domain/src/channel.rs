@@ -384,6 +384,10 @@ pub struct Lifecycle {
     pub close_unpaid_after_days: u32,
     /// The medium's warranty from first issuance.
     pub medium_warranty_months: u32,
+    /// A shipped key the customer has not confirmed is taken as received after this many
+    /// days (已完成).
+    #[serde(default = "fifteen")]
+    pub receipt_assumed_after_days: u32,
     /// Expiry reminders, days before expiry.
     pub expiry_reminder_days: Vec<u32>,
 }

@@ -15,6 +15,7 @@ pub mod business;
 pub mod certificate_status;
 pub mod channel;
 pub mod contact;
+pub mod courier;
 pub mod csv;
 pub mod duties;
 pub mod field_error;

@@ -39,6 +39,7 @@ pub mod refunds;
 pub mod revocations;
 mod schema;
 pub mod sessions;
+pub mod shipments;
 pub mod statements;
 pub mod transition;
 pub mod upload_links;

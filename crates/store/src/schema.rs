@@ -57,6 +57,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(20, "0020_credit_orders"),
     migration!(21, "0021_usb_keys"),
     migration!(22, "0022_production_jobs"),
+    migration!(23, "0023_shipments"),
 ];
 
 fn for_backend(backend: Backend, sql: &str) -> String {

@@ -134,6 +134,19 @@ pub async fn recent(store: &Store, limit: i64) -> Result<Vec<UsbKeyRecord>, Stor
     )
 }
 
+/// The keys that carry application `application_id`'s certificates, in a write transaction.
+pub async fn of_application_in(
+    tx: &mut WriteTx,
+    application_id: i64,
+) -> Result<Vec<UsbKeyRecord>, StoreError> {
+    Ok(
+        sqlx::query_as(&format!("{SELECT} WHERE application_id = $1 ORDER BY id"))
+            .bind(application_id)
+            .fetch_all(&mut ***tx)
+            .await?,
+    )
+}
+
 /// One line of the stock: keys of a vendor's model in a status.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StockLine {

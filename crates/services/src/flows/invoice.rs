@@ -635,18 +635,8 @@ pub async fn mail(
 ) -> Result<(), ServiceError> {
     actor.require_any(&[Role::Finance, Role::Shipper])?;
     let courier = text::required("courier", courier, 32, "快递公司")?;
-    let tracking_no = tracking_no.trim().to_ascii_uppercase();
-    if !(6..=30).contains(&tracking_no.len())
-        || !tracking_no.chars().all(|c| c.is_ascii_alphanumeric())
-    {
-        return Err(ServiceError::new(
-            ErrorKind::Invalid,
-            "invalid_tracking_number",
-            "a tracking number of 6 to 30 letters and digits",
-            "快递单号应为6至30位字母或数字",
-        )
-        .with_field("tracking_no"));
-    }
+    // The courier is typed by name here: the general rule of a tracking number.
+    let tracking_no = domain::courier::tracking_number("", tracking_no)?;
     let mut tx = app.store.begin_write().await?;
     let record = store::invoices::find_in(&mut tx, id)
         .await?

@@ -7,8 +7,8 @@
 //! (finance's 核款 and 支付异常), [`refund`] (撤单退款, and money an order did not need),
 //! [`invoice`] (发票: requested when paid, issued by finance or the invoicing provider),
 //! [`usb_key`] (介质: the inventory a producer takes blank keys from), [`produce`] (制证:
-//! a workstation puts the certificate onto a key); `ship.rs`, `renew.rs`, `unlock.rs`,
-//! `replace.rs`, `change.rs` follow with their issues.
+//! a workstation puts the certificate onto a key), [`ship`] (寄出 and 签收); `renew.rs`,
+//! `unlock.rs`, `replace.rs`, `change.rs` follow with their issues.
 //! [`application`] holds what they share: loading with authorization, sealing the content,
 //! saving it, and [`application::change_status`], the one way a flow changes a status;
 //! [`order`] the same for orders.
@@ -36,6 +36,7 @@ pub mod print;
 pub mod produce;
 pub mod refund;
 pub mod review;
+pub mod ship;
 pub mod submit;
 pub mod upload;
 pub mod usb_key;

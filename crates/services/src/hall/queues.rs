@@ -3,8 +3,7 @@
 //! ([`domain::WorkingCalendar`]): an item that arrives on a day is due at the end of the
 //! promise's last working day after it. Live today: counter applications being filled
 //! in, the review queue, transfers to confirm, refunds finance must transfer (退款异常
-//! included), the production queue and failed notifications; shipping fills its own with
-//! its issue. Review and shipping promises come from the channels (the strictest one); the other
+//! included), the production and shipping queues, and failed notifications. Review and shipping promises come from the channels (the strictest one); the other
 //! steps have no promise configured, and none is invented here.
 
 use domain::time::{ChinaDate, UnixTime};
@@ -84,6 +83,13 @@ pub async fn summaries(app: &App, actor: &Actor) -> Result<Vec<QueueSummary>, Se
         ),
         Err(_) => (0, None),
     };
+    let (shipping, oldest_shipping) = match crate::flows::ship::queue(app, actor).await {
+        Ok(items) => (
+            items.len() as i64,
+            items.iter().map(|i| i.since.seconds()).min(),
+        ),
+        Err(_) => (0, None),
+    };
     let all = vec![
         summary(
             "counter",
@@ -128,9 +134,9 @@ pub async fn summaries(app: &App, actor: &Actor) -> Result<Vec<QueueSummary>, Se
         summary(
             "shipping",
             Role::Shipper,
-            None,
-            0,
-            None,
+            Some("/console/shipping"),
+            shipping,
+            oldest_shipping,
             strictest(|c| c.shipping_promise_working_days),
         ),
         // Failed messages block customers (codes, notices): an administrator's day.

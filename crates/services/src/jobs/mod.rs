@@ -10,6 +10,7 @@ pub mod housekeeping;
 pub mod invoices;
 pub mod ocsp_renewal;
 pub mod outbox;
+pub mod receipts;
 pub mod reconcile_payments;
 pub mod unpaid_orders;
 
@@ -26,4 +27,5 @@ pub fn spawn_all(app: &Arc<App>) {
     tokio::spawn(unpaid_orders::run(app.clone()));
     tokio::spawn(reconcile_payments::run(app.clone()));
     tokio::spawn(invoices::run(app.clone()));
+    tokio::spawn(receipts::run(app.clone()));
 }

@@ -58,6 +58,14 @@ pub enum Template {
     /// The provider could not give refund `amount` of order `number` back (the paying
     /// account closed or frozen): finance will transfer it.
     RefundAbnormal { number: String, amount: String },
+    /// Application `application`'s keys are with courier `courier`, parcel `tracking_no`
+    /// (seeds 000, 002: the courier and the number by SMS).
+    KeysShipped {
+        application: String,
+        courier: String,
+        tracking_no: String,
+        url: Option<String>,
+    },
     /// The user PIN of the USB key made for application `application` (a PIN delivered by
     /// SMS): sensitive, its text is not kept once delivered.
     KeyPin { application: String, pin: String },
@@ -104,6 +112,7 @@ impl Template {
             Template::ApplicationRejected { .. } => "application.rejected",
             Template::FaceCheckLink { .. } => "verification.face_link",
             Template::KeyPin { .. } => "production.key_pin",
+            Template::KeysShipped { .. } => "application.shipped",
             Template::OrderUnpaid { .. } => "order.unpaid",
             Template::PaymentException { .. } => "order.payment_exception",
             Template::OrderPaid { .. } => "order.paid",
@@ -309,6 +318,40 @@ impl Template {
                     } else {
                         "transferred back to the account that paid"
                     }
+                ),
+            },
+            (
+                Template::KeysShipped {
+                    application,
+                    courier,
+                    tracking_no,
+                    url,
+                },
+                Lang::Zh,
+            ) => Rendered {
+                subject: format!("申请{application}的 USBKEY 已寄出"),
+                text: format!(
+                    "您申请{application}的 USBKEY 已由{courier}寄出，快递单号 {tracking_no}。{}收到后请登录网上业务大厅确认签收。",
+                    url.as_ref()
+                        .map(|u| format!("查询物流：{u} 。"))
+                        .unwrap_or_default()
+                ),
+            },
+            (
+                Template::KeysShipped {
+                    application,
+                    courier,
+                    tracking_no,
+                    url,
+                },
+                Lang::En,
+            ) => Rendered {
+                subject: format!("The USBKEY of application {application} is on its way"),
+                text: format!(
+                    "The USBKEY of your application {application} was shipped by {courier}, tracking number {tracking_no}. {}Confirm receipt in the online hall once you have it.",
+                    url.as_ref()
+                        .map(|u| format!("Track it: {u} . "))
+                        .unwrap_or_default()
                 ),
             },
             (Template::KeyPin { application, pin }, Lang::Zh) => Rendered {

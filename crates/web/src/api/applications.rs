@@ -38,6 +38,8 @@ pub fn routes() -> Router<AppState> {
         .route("/applications/{id}/submission", post(submit_application))
         .route("/applications/{id}/edit", post(edit_application))
         .route("/applications/{id}/cancellation", post(cancel_application))
+        .route("/applications/{id}/shipment", get(shipment))
+        .route("/applications/{id}/receipt", post(confirm_receipt))
         .route("/applications/{id}/pdf/{kind}", get(get_pdf))
         .route(
             "/applications/{id}/documents/{slot}/phone-link",
@@ -670,6 +672,75 @@ pub async fn cancel_application(
 ) -> Result<StatusCode, ApiError> {
     let id = application_id(&id, lang)?;
     cancel::cancel(&state.app, &Applicant::customer(&session), id)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ShipmentView {
+    /// The courier's code (`sf`, `sto`, `ems`…).
+    courier: String,
+    tracking_no: String,
+    /// The courier's tracking page, when CertHall knows it.
+    tracking_url: Option<String>,
+    shipped_at: i64,
+    received_at: Option<i64>,
+    /// `confirmed` (签收) or `assumed`.
+    receipt: Option<String>,
+}
+
+/// The shipment of the customer's application (已寄出: courier and tracking number).
+#[utoipa::path(get, path = "/api/v1/applications/{id}/shipment", security(("customer" = [])), params(("id" = i64, Path)), responses(
+    (status = 200, body = ShipmentView), (status = 404, body = ErrorBody, description = "no such application of yours, or not shipped"),
+))]
+pub async fn shipment(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    Customer(session): Customer,
+    Path(id): Path<String>,
+) -> Result<Json<ShipmentView>, ApiError> {
+    let id = application_id(&id, lang)?;
+    // Another customer's application is "not found", as a missing one.
+    application::get(&state.app, &Applicant::customer(&session), id)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    let found = services::flows::ship::of_application(&state.app, id)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?
+        .ok_or_else(|| {
+            ApiError::new(
+                services::ServiceError::new(
+                    services::ErrorKind::NotFound,
+                    "not_shipped",
+                    "not shipped yet",
+                    "尚未寄出",
+                ),
+                lang,
+            )
+        })?;
+    Ok(Json(ShipmentView {
+        tracking_url: domain::courier::tracking_url(&found.courier, &found.tracking_no),
+        courier: found.courier,
+        tracking_no: found.tracking_no,
+        shipped_at: found.shipped_at,
+        received_at: found.received_at,
+        receipt: found.receipt,
+    }))
+}
+
+/// Confirms that the application's keys arrived (签收): 已完成.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/receipt", security(("customer" = [])), params(("id" = i64, Path)), responses(
+    (status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "not shipped, or received already"),
+))]
+pub async fn confirm_receipt(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    CustomerWithCsrf(session): CustomerWithCsrf,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = application_id(&id, lang)?;
+    services::flows::ship::confirm_receipt(&state.app, &Applicant::customer(&session), id)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok(StatusCode::NO_CONTENT)

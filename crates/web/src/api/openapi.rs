@@ -36,6 +36,8 @@ use crate::error::ErrorBody;
         console::reviews::release, console::reviews::approve, console::reviews::reject,
         console::production::queue, console::production::start, console::production::csr,
         console::production::finish, console::production::fail,
+        console::shipping::queue, console::shipping::ship_keys,
+        applications::shipment, applications::confirm_receipt,
         orders::list, orders::awaiting, orders::place_order, orders::one, orders::cancel_order,
         orders::upload_voucher, orders::get_voucher, orders::get_invoice, orders::pay_online,
     ),
@@ -59,6 +61,8 @@ use crate::error::ErrorBody;
         console::production::StartBody, console::production::StartedView,
         console::production::CsrBody, console::production::IssuedView,
         console::production::FinishBody, console::production::FailBody,
+        console::shipping::ShippingItemView, console::shipping::ShipBody,
+        applications::ShipmentView,
         applications::UploadForm, applications::UploadedView, applications::DocumentView, applications::PhoneLinkView,
         orders::OrderView, orders::LineView, orders::VoucherView, orders::RemittanceView,
         orders::RefundView, orders::InvoiceView,
@@ -243,7 +247,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 69, "every operation of the API is described");
+        assert_eq!(checked, 73, "every operation of the API is described");
         let phone = &doc["components"]["schemas"]["CodeRequest"]["properties"]["phone"];
         assert_eq!(phone["pattern"], "^1[3-9][0-9]{9}$");
         let purpose = &doc["components"]["schemas"]["CodePurposeName"]["enum"];

@@ -728,3 +728,244 @@ async fn a_pin_sent_by_sms_reaches_the_agent_once_the_key_is_made_and_is_not_kep
     // Delivered: its text is not kept, and the PIN is in the database only sealed.
     test.assert_not_stored(user_pin.as_bytes(), "the user PIN");
 }
+
+/// Produces one key of application `id` on `serial` with a software key (the whole job:
+/// start, CSR, finish).
+async fn produce_one(producer: &mut Client<'_>, id: i64, serial: &str) {
+    let (status, job) = start(producer, Some(id), serial).await;
+    assert_eq!(status, StatusCode::CREATED, "{job}");
+    let job_id = job["job"].as_i64().unwrap();
+    let path = |step: &str| format!("/api/v1/console/production/jobs/{job_id}/{step}");
+    let key = token();
+    let issued = producer
+        .call("POST", &path("csr"), json!({"csr": forged_csr(&key)}))
+        .await;
+    let pem = issued.json()["certificate"].as_str().unwrap().to_string();
+    let challenge = base64::engine::general_purpose::STANDARD
+        .decode(job["challenge"].as_str().unwrap())
+        .unwrap();
+    let signature = base64::engine::general_purpose::STANDARD.encode(key.sign(&challenge).unwrap());
+    let done = producer
+        .call(
+            "POST",
+            &path("finish"),
+            json!({"certificate": pem, "algorithm": SM2_WITH_SM3, "signature": signature}),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.text);
+}
+
+#[tokio::test]
+async fn a_made_key_is_shipped_tracked_and_received_or_assumed_received() {
+    let test = TestApp::new().await;
+    let cli = Actor::Cli("test".into());
+    usb_key::receive_typed(
+        &test.app,
+        &cli,
+        &usb_key::GoodsIn {
+            vendor: "测试厂商".into(),
+            model: "SM2-KEY".into(),
+            batch: "B1".into(),
+            serials: "K0001\nK0002".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let mut customer = test.customer(PHONE, [10, 8, 3, 1]).await;
+    let mut reviewer = test.operator("shenhe", "reviewer").await;
+    let id = approved(&test, &mut customer, &mut reviewer).await;
+    let mut producer = test.operator("zhizheng", "producer").await;
+    produce_one(&mut producer, id, "K0001").await;
+
+    // The shipper's queue: the application, due by the channel's promise (3 working days).
+    let mut shipper = test.operator("fahuo", "shipper").await;
+    let queue = shipper
+        .call("GET", "/api/v1/console/shipping", json!(null))
+        .await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.text);
+    assert_eq!(queue.json()[0]["application"]["id"], id);
+    assert_eq!(queue.json()[0]["overdue"], false);
+    let page = shipper.page("/console/shipping").await;
+    assert_eq!(page.text.matches("data-testid=\"shipping-row\"").count(), 1);
+    // A producer does not ship; a courier the channel does not use, or a number not of the
+    // courier's format, is refused naming the field.
+    let path = format!("/api/v1/console/applications/{id}/ship");
+    let answer = producer
+        .call(
+            "POST",
+            &path,
+            json!({"courier": "sf", "tracking_no": "SF1234567890123"}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    let answer = shipper
+        .call(
+            "POST",
+            &path,
+            json!({"courier": "ems", "tracking_no": "EA123456789CN"}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.json()["error"]["field"], "courier");
+    let (status, text) = crate::orders::console_post(
+        &mut shipper,
+        "/console/shipping",
+        &format!("/console/shipping/{id}"),
+        &[("courier", "sf"), ("tracking_no", "12345")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    assert!(
+        text.contains("tracking-error") && text.contains("SF1234567890123"),
+        "{text}"
+    );
+    assert!(text.contains("value=\"12345\""), "what was typed is kept");
+
+    // Shipped: 已寄出, the key shipped, the SMS with the number and the tracking page.
+    let answer = shipper
+        .call(
+            "POST",
+            &path,
+            json!({"courier": "sf", "tracking_no": "sf 1234 5678 90123"}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT, "{}", answer.text);
+    let shown = customer
+        .call("GET", &format!("/api/v1/applications/{id}"), json!(null))
+        .await
+        .json();
+    assert_eq!(shown["status"], "shipped");
+    let keys = usb_key::search(&test.app, &cli, "K0001").await.unwrap();
+    assert_eq!(keys[0].status, domain::usb_key::UsbKeyStatus::Shipped);
+    test.run_jobs().await;
+    let sms = test.sms.delivered_to(PHONE);
+    assert!(
+        sms.iter().any(|m| m.text.contains("SF1234567890123")
+            && m.text.contains("kuaidi100.com/chaxun?com=shunfeng")),
+        "{sms:?}"
+    );
+    let parcel = customer
+        .call(
+            "GET",
+            &format!("/api/v1/applications/{id}/shipment"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(parcel.status, StatusCode::OK, "{}", parcel.text);
+    assert_eq!(parcel.json()["tracking_no"], "SF1234567890123");
+    // Another customer sees nothing of it.
+    let mut stranger = test.customer("13800138109", [10, 8, 3, 9]).await;
+    let theirs = stranger
+        .call(
+            "GET",
+            &format!("/api/v1/applications/{id}/shipment"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    let refused = stranger
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/receipt"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    // Shipped once.
+    let again = shipper
+        .call(
+            "POST",
+            &path,
+            json!({"courier": "sf", "tracking_no": "SF1234567890124"}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+
+    // The customer's page shows the parcel; 签收: 已完成, the key in use.
+    let mine = customer.page(&format!("/applications/{id}")).await;
+    assert!(
+        mine.text.contains("data-testid=\"shipment\"")
+            && mine.text.contains("data-testid=\"confirm-receipt\"")
+            && mine.text.contains("顺丰"),
+        "{}",
+        mine.text
+    );
+    let received = customer
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/receipt"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(received.status, StatusCode::NO_CONTENT, "{}", received.text);
+    let shown = customer
+        .call("GET", &format!("/api/v1/applications/{id}"), json!(null))
+        .await
+        .json();
+    assert_eq!(shown["status"], "completed");
+    let keys = usb_key::search(&test.app, &cli, "K0001").await.unwrap();
+    assert_eq!(keys[0].status, domain::usb_key::UsbKeyStatus::Active);
+    let again = customer
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/receipt"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+
+    // A second one nobody confirms: taken as received after the channel's days (15), not
+    // a day sooner.
+    let mut customer2 = test.customer("13800138102", [10, 8, 3, 2]).await;
+    let (id2, version) = crate::applications::filled(&mut customer2, "91110108MA01KPGK0L").await;
+    test.sign_and_submit(&mut customer2, "13800138102", id2, version)
+        .await;
+    pay_by_transfer(&test, &mut customer2, &[id2], "caiwu2").await;
+    for step in ["take", "approve"] {
+        reviewer
+            .call(
+                "POST",
+                &format!("/api/v1/console/applications/{id2}/{step}"),
+                json!(null),
+            )
+            .await;
+    }
+    produce_one(&mut producer, id2, "K0002").await;
+    let answer = shipper
+        .call(
+            "POST",
+            &format!("/api/v1/console/applications/{id2}/ship"),
+            json!({"courier": "sto", "tracking_no": "773012345678901"}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT, "{}", answer.text);
+    test.clock
+        .advance(std::time::Duration::from_secs(14 * 86_400));
+    assert_eq!(
+        services::jobs::receipts::run_once(&test.app).await.unwrap(),
+        0
+    );
+    test.clock.advance(std::time::Duration::from_secs(86_400));
+    assert_eq!(
+        services::jobs::receipts::run_once(&test.app).await.unwrap(),
+        1
+    );
+    // (The customer's session has long expired: read as the command line does.)
+    let parcel = services::flows::ship::of_application(&test.app, id2)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(parcel.receipt.as_deref(), Some("assumed"));
+    let shown = services::flows::application::get_for_operator(&test.app, &cli, id2)
+        .await
+        .unwrap();
+    assert_eq!(shown.status, domain::ApplicationStatus::Completed);
+    let actions = test
+        .audit_actions(&format!("application:{id2}"), "application.")
+        .await;
+    assert!(
+        actions.iter().any(|a| a == "application.ship")
+            && actions.iter().any(|a| a == "application.complete"),
+        "{actions:?}"
+    );
+}

@@ -8,6 +8,7 @@ pub mod outbox;
 pub mod production;
 pub mod reviews;
 pub mod session;
+pub mod shipping;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -26,6 +27,8 @@ pub fn routes() -> Router<AppState> {
         .route("/console/audit", get(audit::audit_log))
         .route("/console/outbox", get(outbox::outbox))
         .route("/console/production", get(production::queue))
+        .route("/console/shipping", get(shipping::queue))
+        .route("/console/applications/{id}/ship", post(shipping::ship_keys))
         .route("/console/production/jobs", post(production::start))
         .route("/console/production/jobs/{id}/csr", post(production::csr))
         .route(

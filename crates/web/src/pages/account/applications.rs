@@ -120,10 +120,27 @@ struct ApplicationPage {
     phone: Option<upload::PhoneLink>,
     /// The verification step's parties and checks (on that step).
     verification: Option<verify::VerificationState>,
+    /// Its keys' parcel, once shipped.
+    shipment: Option<services::flows::ship::ShipmentRecord>,
 }
 framed!(ApplicationPage);
 
 impl ApplicationPage {
+    /// The courier's name (the channel's) and its tracking page, of the shipment.
+    fn parcel_courier(&self, code: &str) -> String {
+        self.app
+            .channel
+            .couriers
+            .iter()
+            .find(|c| c.code == code)
+            .map_or_else(
+                || code.to_string(),
+                |c| self.chrome.pick(&c.name_zh, &c.name_en).to_string(),
+            )
+    }
+    fn tracking_url(&self, code: &str, number: &str) -> Option<String> {
+        domain::courier::tracking_url(code, number)
+    }
     fn v(&self, key: &str) -> &str {
         self.values.get(key).map(String::as_str).unwrap_or("")
     }
@@ -643,6 +660,9 @@ async fn show_with<D: Desk>(
     } else {
         None
     };
+    let shipment = services::flows::ship::of_application(&state.app, app.id)
+        .await
+        .unwrap_or_default();
     render(
         status,
         &ApplicationPage {
@@ -661,6 +681,7 @@ async fn show_with<D: Desk>(
             industries: &INDUSTRIES,
             phone,
             verification,
+            shipment,
         },
     )
 }
@@ -859,6 +880,7 @@ pub async fn act<D: Desk>(
                     submit::submit(app, &applicant, id, version, field(&values, "code")).await?;
                 }
                 "edit" => edit::edit(app, &applicant, id).await?,
+                "receipt" => services::flows::ship::confirm_receipt(app, &applicant, id).await?,
                 "cancel" => {
                     cancel::cancel(app, &applicant, id).await?;
                     return Ok(see_other(D::LIST, None));

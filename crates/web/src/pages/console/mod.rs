@@ -15,6 +15,7 @@ mod operators;
 pub(crate) mod payments;
 mod production;
 mod reviews;
+mod shipping;
 mod statements;
 
 use axum::Router;
@@ -106,6 +107,8 @@ pub fn routes() -> Router<AppState> {
             get(payments::voucher),
         )
         .route("/console/production", get(production::page))
+        .route("/console/shipping", get(shipping::page))
+        .route("/console/shipping/{id}", post(shipping::ship_keys))
         .route("/console/keys", get(keys::page).post(keys::receive))
         .route(
             "/console/keys/list",
@@ -123,7 +126,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The console's navigation: each item with the roles that may open it.
-const NAV: [(&str, &str, &[Role]); 12] = [
+const NAV: [(&str, &str, &[Role]); 13] = [
     ("/console", "console.dashboard", &[]),
     (
         "/console/counter",
@@ -159,6 +162,11 @@ const NAV: [(&str, &str, &[Role]); 12] = [
         "/console/keys",
         "console.keys",
         &[Role::Producer, Role::Admin],
+    ),
+    (
+        "/console/shipping",
+        "console.shipping",
+        &[Role::Shipper, Role::Admin],
     ),
     ("/console/operators", "console.operators", &[Role::Admin]),
     ("/console/channels", "console.channels", &[Role::Admin]),

@@ -1,0 +1,87 @@
+//! Shipping over the API: the shipper's queue and shipping an application's keys. The
+//! customer's side (the shipment, 签收) is in `api::applications`. Roles and the separation
+//! of duties are checked by the use cases.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use services::flows::ship::{self, ShipForm};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::api::applications::{ApplicationView, application_id, view};
+use crate::auth::Operator;
+use crate::error::{ApiError, ErrorBody};
+use crate::json_body::ApiJson;
+use crate::lang::AcceptLang;
+
+#[derive(Serialize, ToSchema)]
+pub struct ShippingItemView {
+    application: ApplicationView,
+    /// When its last key was made (Unix seconds).
+    since: i64,
+    /// When the channel's shipping promise runs out (Unix seconds).
+    due: i64,
+    overdue: bool,
+}
+
+/// The shipping queue, overdue first (shippers and administrators).
+#[utoipa::path(get, path = "/api/v1/console/shipping", security(("console" = [])), responses((status = 200, body = [ShippingItemView])))]
+pub async fn queue(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    Operator(session): Operator,
+) -> Result<Json<Vec<ShippingItemView>>, ApiError> {
+    let items = ship::queue(&state.app, &session.actor())
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(Json(
+        items
+            .iter()
+            .map(|item| ShippingItemView {
+                application: view(&item.application, lang, None),
+                since: item.since.seconds(),
+                due: item.due.seconds(),
+                overdue: item.overdue,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShipBody {
+    /// One of the channel's couriers (`sf`, `sto`, `ems`…).
+    courier: String,
+    /// The tracking number, checked by the courier's format.
+    tracking_no: String,
+}
+
+/// Ships the application's keys; the customer gets an SMS with the tracking number.
+#[utoipa::path(post, path = "/api/v1/console/applications/{id}/ship", request_body = ShipBody, security(("console" = [])), params(("id" = i64, Path)), responses(
+    (status = 204), (status = 404, body = ErrorBody),
+    (status = 409, body = ErrorBody, description = "not all keys made, or shipped already"),
+    (status = 422, body = ErrorBody, description = "an unknown courier or a bad tracking number"),
+))]
+pub async fn ship_keys(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    Operator(session): Operator,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ShipBody>,
+) -> Result<StatusCode, ApiError> {
+    let id = application_id(&id, lang)?;
+    ship::ship(
+        &state.app,
+        &session.actor(),
+        id,
+        &ShipForm {
+            courier: body.courier,
+            tracking_no: body.tracking_no,
+        },
+    )
+    .await
+    .map_err(|e| ApiError::new(e, lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
