@@ -4,20 +4,42 @@
 
 use crate::FieldError;
 
+/// A courier's tracking numbers: its code, an example, its name on kuaidi100, the check.
+struct Format {
+    code: &'static str,
+    example: &'static str,
+    kuaidi100: &'static str,
+    check: fn(&str) -> bool,
+}
+
+const fn courier_format(
+    code: &'static str,
+    example: &'static str,
+    kuaidi100: &'static str,
+    check: fn(&str) -> bool,
+) -> Format {
+    Format {
+        code,
+        example,
+        kuaidi100,
+        check,
+    }
+}
+
 /// The formats of the couriers the seeds name, and a few more common ones.
-const FORMATS: [(&str, &str, &str, fn(&str) -> bool); 6] = [
+const FORMATS: [Format; 6] = [
     // SF Express: SF and 13 digits (older numbers: 12 digits).
-    ("sf", "SF1234567890123", "shunfeng", |n| {
+    courier_format("sf", "SF1234567890123", "shunfeng", |n| {
         n.strip_prefix("SF")
             .is_some_and(|d| d.len() == 13 && digits(d))
             || (n.len() == 12 && digits(n))
     }),
     // STO: 12 to 15 digits.
-    ("sto", "773012345678901", "shentong", |n| {
+    courier_format("sto", "773012345678901", "shentong", |n| {
         (12..=15).contains(&n.len()) && digits(n)
     }),
     // EMS: an S10 item number (two letters, nine digits, two letters) or 13 digits.
-    ("ems", "EA123456789CN", "ems", |n| {
+    courier_format("ems", "EA123456789CN", "ems", |n| {
         let b = n.as_bytes();
         (n.len() == 13
             && b[..2].iter().all(u8::is_ascii_uppercase)
@@ -26,16 +48,16 @@ const FORMATS: [(&str, &str, &str, fn(&str) -> bool); 6] = [
             || (n.len() == 13 && digits(n))
     }),
     // YTO: YT and 13 digits.
-    ("yto", "YT1234567890123", "yuantong", |n| {
+    courier_format("yto", "YT1234567890123", "yuantong", |n| {
         n.strip_prefix("YT")
             .is_some_and(|d| d.len() == 13 && digits(d))
     }),
     // ZTO: 12 to 14 digits.
-    ("zto", "75312345678901", "zhongtong", |n| {
+    courier_format("zto", "75312345678901", "zhongtong", |n| {
         (12..=14).contains(&n.len()) && digits(n)
     }),
     // JD Logistics: JD and 13 letters or digits.
-    ("jd", "JDVA12345678901", "jd", |n| {
+    courier_format("jd", "JDVA12345678901", "jd", |n| {
         n.strip_prefix("JD")
             .is_some_and(|d| d.len() == 13 && d.bytes().all(|b| b.is_ascii_alphanumeric()))
     }),
@@ -54,8 +76,8 @@ pub fn tracking_number(courier: &str, text: &str) -> Result<String, FieldError> 
         .filter(|c| !c.is_whitespace())
         .collect::<String>()
         .to_ascii_uppercase();
-    match FORMATS.iter().find(|(code, ..)| *code == courier) {
-        Some((_, example, _, check)) => {
+    match FORMATS.iter().find(|f| f.code == courier) {
+        Some(Format { example, check, .. }) => {
             if check(&number) {
                 Ok(number)
             } else {
@@ -86,12 +108,12 @@ pub fn tracking_number(courier: &str, text: &str) -> Result<String, FieldError> 
 /// Where the customer follows parcel `number` of courier `courier`: the courier's page on
 /// kuaidi100 (which every courier above answers), or none for an unknown courier.
 pub fn tracking_url(courier: &str, number: &str) -> Option<String> {
-    FORMATS
-        .iter()
-        .find(|(code, ..)| *code == courier)
-        .map(|(_, _, kuaidi100, _)| {
-            format!("https://www.kuaidi100.com/chaxun?com={kuaidi100}&nu={number}")
-        })
+    FORMATS.iter().find(|f| f.code == courier).map(|f| {
+        format!(
+            "https://www.kuaidi100.com/chaxun?com={}&nu={number}",
+            f.kuaidi100
+        )
+    })
 }
 
 #[cfg(test)]
