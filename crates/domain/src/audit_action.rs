@@ -104,6 +104,9 @@ audit_actions! {
     ApplicationProductionFailed = "application.production_failed", "制证失败，待重新制证", "Production failed; to produce again";
     ApplicationShip = "application.ship", "已寄出", "Keys shipped";
     ApplicationComplete = "application.complete", "已完成（签收）", "Received by the customer (confirmed or assumed)";
+    ApplicationPickupCode = "application.pickup_code", "发送领取码", "Pickup code sent";
+    ApplicationHandOver = "application.hand_over", "现场领取", "Keys handed over at the counter";
+    ApplicationPickupRefused = "application.pickup_refused", "领取码错误", "Wrong pickup code";
     ProductionStart = "production.start", "制证开始（领用介质）", "Production job started on a key";
     ProductionIssue = "production.issue", "制证签发证书", "Certificate issued for the key's request";
     ProductionFinish = "production.finish", "制证完成（证书已写入并校验）", "Certificate written to the key and proven";

@@ -177,3 +177,21 @@ fn load_or_create(path: &Path) -> Result<MasterKey, ServiceError> {
         Err(e) => Err(failure("read", e)),
     }
 }
+
+/// `count` random decimal digits, each as likely as any other (bytes of 250 and more are
+/// drawn again: 250 is the largest multiple of 10 a byte holds): SMS codes, pickup codes,
+/// USB keys' PINs.
+pub(crate) fn random_digits(count: usize) -> Result<zeroize::Zeroizing<String>, ServiceError> {
+    use aws_lc_rs::rand::SecureRandom;
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let mut digits = zeroize::Zeroizing::new(String::with_capacity(count));
+    while digits.len() < count {
+        let mut byte = [0u8; 1];
+        rng.fill(&mut byte)
+            .map_err(|_| ServiceError::internal("random", "digits"))?;
+        if byte[0] < 250 {
+            digits.push(char::from(b'0' + byte[0] % 10));
+        }
+    }
+    Ok(digits)
+}

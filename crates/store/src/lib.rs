@@ -33,6 +33,7 @@ pub mod operators;
 pub mod orders;
 pub mod outbox;
 pub mod payments;
+pub mod pickups;
 pub mod production_jobs;
 pub mod profiles;
 pub mod refunds;

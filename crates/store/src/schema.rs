@@ -58,6 +58,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(21, "0021_usb_keys"),
     migration!(22, "0022_production_jobs"),
     migration!(23, "0023_shipments"),
+    migration!(24, "0024_pickups"),
 ];
 
 fn for_backend(backend: Backend, sql: &str) -> String {

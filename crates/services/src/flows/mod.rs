@@ -7,7 +7,8 @@
 //! (finance's 核款 and 支付异常), [`refund`] (撤单退款, and money an order did not need),
 //! [`invoice`] (发票: requested when paid, issued by finance or the invoicing provider),
 //! [`usb_key`] (介质: the inventory a producer takes blank keys from), [`produce`] (制证:
-//! a workstation puts the certificate onto a key), [`ship`] (寄出 and 签收); `renew.rs`,
+//! a workstation puts the certificate onto a key), [`ship`] (寄出 and 签收), [`hand_over`]
+//! (可领取: the pickup code, the counter's hand-over); `renew.rs`,
 //! `unlock.rs`, `replace.rs`, `change.rs` follow with their issues.
 //! [`application`] holds what they share: loading with authorization, sealing the content,
 //! saving it, and [`application::change_status`], the one way a flow changes a status;
@@ -27,6 +28,7 @@ pub mod cancel;
 pub mod confirm_payment;
 pub mod counter;
 pub mod edit;
+pub mod hand_over;
 pub mod import_statement;
 pub mod invoice;
 pub mod order;

@@ -107,25 +107,6 @@ pub struct Started {
     pub challenge: Vec<u8>,
 }
 
-fn random_digits(count: usize) -> Result<Zeroizing<String>, ServiceError> {
-    let mut bytes = Zeroizing::new(vec![0u8; count]);
-    aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut bytes)
-        .map_err(|_| ServiceError::internal("production", "no randomness"))?;
-    // 250 is the largest multiple of 10 below 256: no digit is likelier than another.
-    let mut digits = Zeroizing::new(String::with_capacity(count));
-    for &b in bytes.iter() {
-        let mut b = b;
-        while b >= 250 {
-            let mut one = [0u8; 1];
-            aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut one)
-                .map_err(|_| ServiceError::internal("production", "no randomness"))?;
-            b = one[0];
-        }
-        digits.push(char::from(b'0' + b % 10));
-    }
-    Ok(digits)
-}
-
 /// Whether job `job` left its SO PIN on its key: the workstation sets it last of the
 /// initialisation, so a job that failed reading, wiping or setting the PINs did not.
 fn set_so_pin(job: &JobRecord) -> bool {
@@ -358,11 +339,11 @@ pub async fn start(
         }
         None => None,
     };
-    let so_pin = random_digits(16)?;
+    let so_pin = crate::secrets::random_digits(16)?;
     let policy = &current.channel.pin;
     let (user_pin, must_change) = match policy.delivery {
         PinDelivery::InitialPinToChange => (Zeroizing::new(policy.initial_pin.clone()), true),
-        _ => (random_digits(8)?, false),
+        _ => (crate::secrets::random_digits(8)?, false),
     };
     let seal = |which: &str, pin: &str| {
         app.secrets
@@ -658,7 +639,7 @@ pub async fn finish(app: &App, actor: &Actor, id: i64, proof: &Proof) -> Result<
     {
         // Collected at the counter: ready for pickup now. Shipped ones wait for the
         // shipper (the shipping queue is of applications whose keys are all made).
-        application::change_status(
+        let to = application::change_status(
             &mut tx,
             actor,
             &record,
@@ -668,6 +649,9 @@ pub async fn finish(app: &App, actor: &Actor, id: i64, proof: &Proof) -> Result<
             serde_json::json!({"keys": made}),
         )
         .await?;
+        if to == ApplicationStatus::ReadyForPickup {
+            super::hand_over::offer(app, &mut tx, actor, &current).await?;
+        }
     }
     tx.commit().await?;
     Ok(())

@@ -66,6 +66,9 @@ pub enum Template {
         tracking_no: String,
         url: Option<String>,
     },
+    /// Application `application`'s keys wait at the counter; `code` is shown there
+    /// (seed 003: 可领取).
+    PickupCode { application: String, code: String },
     /// The user PIN of the USB key made for application `application` (a PIN delivered by
     /// SMS): sensitive, its text is not kept once delivered.
     KeyPin { application: String, pin: String },
@@ -113,6 +116,7 @@ impl Template {
             Template::FaceCheckLink { .. } => "verification.face_link",
             Template::KeyPin { .. } => "production.key_pin",
             Template::KeysShipped { .. } => "application.shipped",
+            Template::PickupCode { .. } => "application.pickup_code",
             Template::OrderUnpaid { .. } => "order.unpaid",
             Template::PaymentException { .. } => "order.payment_exception",
             Template::OrderPaid { .. } => "order.paid",
@@ -131,6 +135,7 @@ impl Template {
             Template::VerificationCode { .. }
                 | Template::FaceCheckLink { .. }
                 | Template::KeyPin { .. }
+                | Template::PickupCode { .. }
         )
     }
 
@@ -352,6 +357,18 @@ impl Template {
                     url.as_ref()
                         .map(|u| format!("Track it: {u} . "))
                         .unwrap_or_default()
+                ),
+            },
+            (Template::PickupCode { application, code }, Lang::Zh) => Rendered {
+                subject: format!("申请{application}的 USBKEY 可领取"),
+                text: format!(
+                    "您申请{application}的 USBKEY 已制作完成，可到受理点领取。领取码 {code}，领取时请出示，勿告诉他人。"
+                ),
+            },
+            (Template::PickupCode { application, code }, Lang::En) => Rendered {
+                subject: format!("The USBKEY of application {application} is ready"),
+                text: format!(
+                    "The USBKEY of your application {application} is ready for collection at the counter. Pickup code {code}: show it there, and tell nobody else."
                 ),
             },
             (Template::KeyPin { application, pin }, Lang::Zh) => Rendered {

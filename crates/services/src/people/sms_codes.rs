@@ -4,10 +4,8 @@
 //! reset use them, and the SMS-signed submission of an application (seed 004); unlock and
 //! replacement will add their purposes here.
 
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use domain::{AuditAction, Lang, PhoneNumber};
 use store::WriteTx;
-use zeroize::Zeroizing;
 
 use crate::notifications::{self, Recipient, Template};
 use crate::people::accounts::parse_phone;
@@ -134,7 +132,7 @@ pub async fn send(
             "您的网络本小时获取验证码次数过多",
         ));
     }
-    let code = six_digits()?;
+    let code = crate::secrets::random_digits(6)?;
     let ttl = settings.code_ttl.as_secs() as i64;
     let id = store::customers::insert_sms_code(
         &mut tx,
@@ -260,18 +258,4 @@ pub(crate) async fn verify(
     }
     store::customers::consume_sms_code(&mut tx, record.id).await?;
     Ok(tx)
-}
-
-/// Six random digits, uniformly (rejection sampling avoids modulo bias).
-fn six_digits() -> Result<Zeroizing<String>, ServiceError> {
-    let rng = SystemRandom::new();
-    loop {
-        let mut b = [0u8; 4];
-        rng.fill(&mut b)
-            .map_err(|_| ServiceError::internal("random", "code"))?;
-        let n = u32::from_be_bytes(b);
-        if n < 4_294_000_000 {
-            return Ok(Zeroizing::new(format!("{:06}", n % 1_000_000)));
-        }
-    }
 }

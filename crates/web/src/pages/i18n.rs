@@ -344,6 +344,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("console.keys", "介质管理", "USB keys"),
     ("console.production", "制证", "Production"),
     ("console.shipping", "发货", "Shipping"),
+    ("console.pickups", "现场领取", "Pickups"),
     ("console.counter", "现场受理", "Counter"),
     ("console.your_roles", "您的角色：", "Your roles: "),
     ("queue.counter", "现场受理", "Counter business"),

@@ -969,3 +969,141 @@ async fn a_made_key_is_shipped_tracked_and_received_or_assumed_received() {
         "{actions:?}"
     );
 }
+
+#[tokio::test]
+async fn keys_collected_at_the_counter_are_handed_over_on_the_pickup_code() {
+    // huanbao without couriers: its keys are collected at the counter (seed 003: 可领取).
+    let test = TestApp::with(|config| {
+        for channel in &mut config.hall.channels {
+            if channel.code == "huanbao" {
+                channel.couriers.clear();
+            }
+        }
+    })
+    .await;
+    let cli = Actor::Cli("test".into());
+    usb_key::receive_typed(
+        &test.app,
+        &cli,
+        &usb_key::GoodsIn {
+            vendor: "测试厂商".into(),
+            model: "SM2-KEY".into(),
+            batch: "B1".into(),
+            serials: "K0001".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let mut customer = test.customer(PHONE, [10, 8, 4, 1]).await;
+    let mut reviewer = test.operator("shenhe", "reviewer").await;
+    let id = approved(&test, &mut customer, &mut reviewer).await;
+    let mut producer = test.operator("zhizheng", "producer").await;
+    produce_one(&mut producer, id, "K0001").await;
+
+    // 可领取, and the code by SMS (the outbox holds it sealed).
+    let shown = customer
+        .call("GET", &format!("/api/v1/applications/{id}"), json!(null))
+        .await
+        .json();
+    assert_eq!(shown["status"], "ready_for_pickup");
+    test.run_jobs().await;
+    let code_of = |test: &TestApp| {
+        test.sms
+            .delivered_to(PHONE)
+            .iter()
+            .rev()
+            .find_map(|m| {
+                m.text
+                    .split("领取码 ")
+                    .nth(1)
+                    .map(|rest| rest.chars().take(6).collect::<String>())
+            })
+            .expect("the pickup code")
+    };
+    let code = code_of(&test);
+    test.assert_not_stored(format!("领取码 {code}").as_bytes(), "the pickup code");
+
+    // The clerk's page lists it; a wrong code is refused beside the field, counted.
+    let mut clerk = test.operator("guitai", "counter").await;
+    let page = clerk.page("/console/pickups").await;
+    assert_eq!(page.text.matches("data-testid=\"pickup-row\"").count(), 1);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let action = format!("/console/pickups/{id}/hand_over");
+    let (status, text) =
+        crate::orders::console_post(&mut clerk, "/console/pickups", &action, &[("code", wrong)])
+            .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    assert!(
+        text.contains("领取码不正确") && text.contains("code-error"),
+        "{text}"
+    );
+    // A shipper is not a counter clerk.
+    let mut shipper = test.operator("fahuo", "shipper").await;
+    assert_eq!(
+        shipper.page("/console/pickups").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let refused = services::flows::hand_over::hand_over(&test.app, &Actor::Customer(1), id, &code)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "role_required");
+
+    // Four more wrong codes lock it, even for the right one, until a new code is sent.
+    for _ in 0..4 {
+        crate::orders::console_post(&mut clerk, "/console/pickups", &action, &[("code", wrong)])
+            .await;
+    }
+    let (status, text) = crate::orders::console_post(
+        &mut clerk,
+        "/console/pickups",
+        &action,
+        &[("code", code.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text.contains("重新发送领取码"), "{text}");
+    let (status, text) = crate::orders::console_post(
+        &mut clerk,
+        "/console/pickups",
+        &format!("/console/pickups/{id}/new_code"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(text.contains("data-testid=\"code-resent\""));
+    test.run_jobs().await;
+    let new_code = code_of(&test);
+
+    // The new code hands the key over: 已完成, the key in use, audited.
+    let (status, text) = crate::orders::console_post(
+        &mut clerk,
+        "/console/pickups",
+        &action,
+        &[("code", new_code.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{text}");
+    let shown = customer
+        .call("GET", &format!("/api/v1/applications/{id}"), json!(null))
+        .await
+        .json();
+    assert_eq!(shown["status"], "completed");
+    let keys = usb_key::search(&test.app, &cli, "K0001").await.unwrap();
+    assert_eq!(keys[0].status, domain::usb_key::UsbKeyStatus::Active);
+    let actions = test
+        .audit_actions(&format!("application:{id}"), "application.")
+        .await;
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| *a == "application.pickup_refused")
+            .count(),
+        5
+    );
+    assert!(
+        actions.iter().any(|a| a == "application.hand_over"),
+        "{actions:?}"
+    );
+    let page = clerk.page("/console/pickups").await;
+    assert!(page.text.contains("data-testid=\"pickups-empty\""));
+}

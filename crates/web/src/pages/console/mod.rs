@@ -13,6 +13,7 @@ mod login;
 mod messages;
 mod operators;
 pub(crate) mod payments;
+mod pickups;
 mod production;
 mod reviews;
 mod shipping;
@@ -108,6 +109,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/console/production", get(production::page))
         .route("/console/shipping", get(shipping::page))
+        .route("/console/pickups", get(pickups::page))
+        .route("/console/pickups/{id}/{action}", post(pickups::act))
         .route("/console/shipping/{id}", post(shipping::ship_keys))
         .route("/console/keys", get(keys::page).post(keys::receive))
         .route(
@@ -126,7 +129,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The console's navigation: each item with the roles that may open it.
-const NAV: [(&str, &str, &[Role]); 13] = [
+const NAV: [(&str, &str, &[Role]); 14] = [
     ("/console", "console.dashboard", &[]),
     (
         "/console/counter",
@@ -167,6 +170,11 @@ const NAV: [(&str, &str, &[Role]); 13] = [
         "/console/shipping",
         "console.shipping",
         &[Role::Shipper, Role::Admin],
+    ),
+    (
+        "/console/pickups",
+        "console.pickups",
+        &[Role::Counter, Role::Admin],
     ),
     ("/console/operators", "console.operators", &[Role::Admin]),
     ("/console/channels", "console.channels", &[Role::Admin]),
