@@ -5,41 +5,13 @@
 mod common;
 use common::*;
 
-const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+use token::softhsm::MODULE;
 
 #[test]
 fn ca_keys_live_in_softhsm2() {
     let mut instance = Instance::sqlite();
-    let tokens = instance.path("tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let conf = instance.path("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\n",
-            tokens.display()
-        ),
-    )
-    .unwrap();
-    let status = std::process::Command::new("softhsm2-util")
-        .env("SOFTHSM2_CONF", &conf)
-        .args([
-            "--init-token",
-            "--free",
-            "--label",
-            "certhall-ca",
-            "--so-pin",
-            "87654321",
-            "--pin",
-            "12345678",
-        ])
-        .output()
-        .expect("softhsm2-util (package softhsm2)");
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+    let conf = token::softhsm::configure(&instance.path("softhsm")).unwrap();
+    token::softhsm::init_token(&conf, "certhall-ca", "87654321", "12345678").unwrap();
     let pin = instance.path("pin");
     std::fs::write(&pin, "12345678\n").unwrap();
     instance

@@ -8,32 +8,11 @@ use std::process::Command;
 #[test]
 fn keys_are_listed_and_produce_needs_its_server() {
     let dir = tempfile::tempdir().unwrap();
-    let tokens = dir.path().join("tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let conf = dir.path().join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!("directories.tokendir = {}\n", tokens.display()),
-    )
-    .unwrap();
-    let made = Command::new("softhsm2-util")
-        .env("SOFTHSM2_CONF", &conf)
-        .args([
-            "--init-token",
-            "--free",
-            "--label",
-            "BLANK",
-            "--so-pin",
-            "12345678",
-            "--pin",
-            "87654321",
-        ])
-        .output()
-        .expect("softhsm2-util");
-    assert!(made.status.success());
+    let conf = token::softhsm::configure(dir.path()).unwrap();
+    token::softhsm::init_token(&conf, "BLANK", "12345678", "87654321").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_certhall-key"))
         .env("SOFTHSM2_CONF", &conf)
-        .args(["keys", "--module", "/usr/lib/softhsm/libsofthsm2.so"])
+        .args(["keys", "--module", token::softhsm::MODULE])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -48,7 +27,7 @@ fn keys_are_listed_and_produce_needs_its_server() {
     );
 
     let out = Command::new(env!("CARGO_BIN_EXE_certhall-key"))
-        .args(["produce", "--module", "/usr/lib/softhsm/libsofthsm2.so"])
+        .args(["produce", "--module", token::softhsm::MODULE])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -15,6 +15,8 @@
 //! No PIN is logged or kept: they pass through as [`zeroize::Zeroizing`] strings. The
 //! customer-side agent will reuse this crate.
 
+pub mod softhsm;
+
 use std::path::Path;
 
 use cryptoki::context::Pkcs11;

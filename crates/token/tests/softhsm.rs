@@ -13,38 +13,14 @@ use pki::name::SubjectFields;
 use pki::{KeyFamily, Signer};
 use token::Module;
 
-const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+use token::softhsm::MODULE;
 const TRANSPORT_SO_PIN: &str = "12345678";
 const TRANSPORT_USER_PIN: &str = "87654321";
 
 /// A SoftHSM2 configuration under `dir` with one blank key; the configuration's path.
 fn blank_key(dir: &Path) -> PathBuf {
-    let tokens = dir.join("tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let conf = dir.join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\n",
-            tokens.display()
-        ),
-    )
-    .unwrap();
-    let status = Command::new("softhsm2-util")
-        .env("SOFTHSM2_CONF", &conf)
-        .args([
-            "--init-token",
-            "--free",
-            "--label",
-            "BLANK",
-            "--so-pin",
-            TRANSPORT_SO_PIN,
-            "--pin",
-            TRANSPORT_USER_PIN,
-        ])
-        .status()
-        .expect("softhsm2-util (package softhsm2)");
-    assert!(status.success());
+    let conf = token::softhsm::configure(dir).unwrap();
+    token::softhsm::init_token(&conf, "BLANK", TRANSPORT_SO_PIN, TRANSPORT_USER_PIN).unwrap();
     conf
 }
 

@@ -68,20 +68,8 @@ pub(crate) async fn offer(
     Ok(())
 }
 
-fn refused(en: &str, zh: &str) -> ServiceError {
-    ServiceError::new(
-        ErrorKind::Invalid,
-        "wrong_pickup_code",
-        en.to_string(),
-        zh.to_string(),
-    )
-    .with_field("code")
-}
-
-/// The counter clerk hands application `id`'s keys over, on the pickup code the customer
-/// shows: 已完成, the keys in use.
-pub async fn hand_over(app: &App, actor: &Actor, id: i64, code: &str) -> Result<(), ServiceError> {
-    actor.require_any(&[Role::Counter])?;
+/// Application `id`, which must be waiting at the counter.
+async fn waiting_one(app: &App, id: i64) -> Result<Application, ServiceError> {
     let record = store::applications::find(&app.store, id)
         .await?
         .ok_or_else(|| application::not_found(id))?;
@@ -96,12 +84,30 @@ pub async fn hand_over(app: &App, actor: &Actor, id: i64, code: &str) -> Result<
                 current.status.name_en()
             ),
             format!(
-                "申请{}当前为“{}”，不能领取",
+                "申请{}当前为“{}”，不在待领取",
                 current.number,
                 current.status.name_zh()
             ),
         ));
     }
+    Ok(current)
+}
+
+fn refused(en: &str, zh: &str) -> ServiceError {
+    ServiceError::new(
+        ErrorKind::Invalid,
+        "wrong_pickup_code",
+        en.to_string(),
+        zh.to_string(),
+    )
+    .with_field("code")
+}
+
+/// The counter clerk hands application `id`'s keys over, on the pickup code the customer
+/// shows: 已完成, the keys in use.
+pub async fn hand_over(app: &App, actor: &Actor, id: i64, code: &str) -> Result<(), ServiceError> {
+    actor.require_any(&[Role::Counter])?;
+    let current = waiting_one(app, id).await?;
     let mut tx = app.store.begin_write().await?;
     let pickup = store::pickups::for_application_in(&mut tx, id)
         .await?
@@ -168,22 +174,7 @@ pub async fn hand_over(app: &App, actor: &Actor, id: i64, code: &str) -> Result<
 /// Sends application `id`'s customer a new pickup code (the old one no longer works).
 pub async fn send_new_code(app: &App, actor: &Actor, id: i64) -> Result<(), ServiceError> {
     actor.require_any(&[Role::Counter])?;
-    let record = store::applications::find(&app.store, id)
-        .await?
-        .ok_or_else(|| application::not_found(id))?;
-    let current = application::assemble(app, &record).await?;
-    if current.status != ApplicationStatus::ReadyForPickup {
-        return Err(ServiceError::new(
-            ErrorKind::Conflict,
-            "invalid_transition",
-            format!(
-                "application {} is {}",
-                current.number,
-                current.status.name_en()
-            ),
-            format!("申请{}当前为“{}”", current.number, current.status.name_zh()),
-        ));
-    }
+    let current = waiting_one(app, id).await?;
     let mut tx = app.store.begin_write().await?;
     offer(app, &mut tx, actor, &current).await?;
     tx.commit().await?;

@@ -152,6 +152,16 @@ pub(crate) fn certificate_subject(subject: &Subject) -> SubjectFields {
     }
 }
 
+/// The channel's product application `current` is for.
+fn product_of(current: &Application) -> Result<&domain::channel::Product, ServiceError> {
+    current
+        .channel
+        .products
+        .iter()
+        .find(|p| p.code == current.content.product.product)
+        .ok_or_else(|| ServiceError::internal("production", "the application's product is gone"))
+}
+
 /// How many keys application `current` needs, has made and has under way.
 async fn keys_of(app: &App, current: &Application) -> Result<(u32, u32, u32), ServiceError> {
     let jobs = store::production_jobs::for_application(&app.store, current.id).await?;
@@ -268,12 +278,7 @@ pub async fn start(
         )
         .with_field("application"));
     }
-    let product = current
-        .channel
-        .products
-        .iter()
-        .find(|p| p.code == current.content.product.product)
-        .ok_or_else(|| ServiceError::internal("production", "the application's product is gone"))?;
+    let product = product_of(&current)?;
     let holder = current
         .content
         .subject
@@ -385,13 +390,14 @@ pub async fn start(
     )
     .await?;
     tx.commit().await?;
+    let family = product.family.clone();
     Ok(Started {
         job,
         application: current.id,
         label: domain::text::clip(&format!("CertHall {}", current.number), 32).into_owned(),
         application_number: current.number,
         holder,
-        family: product.family.clone(),
+        family,
         so_pin,
         current_so_pin,
         user_pin,
@@ -463,12 +469,7 @@ pub async fn issue(
     if job.status.apply(JobEvent::Issue).is_err() {
         return Err(refused_step(&job, JobEvent::Issue));
     }
-    let product = current
-        .channel
-        .products
-        .iter()
-        .find(|p| p.code == current.content.product.product)
-        .ok_or_else(|| ServiceError::internal("production", "the application's product is gone"))?;
+    let product = product_of(&current)?;
     let subject = current
         .content
         .subject

@@ -380,39 +380,15 @@ async fn produce(test: TestApp) {
 }
 
 /// The vendor's module in tests, and the transport PINs of a blank key as shipped.
-const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
+const SOFTHSM: &str = token::softhsm::MODULE;
 const TRANSPORT_SO_PIN: &str = "12345678";
 
 /// A SoftHSM2 configuration under `dir` with one blank key (as a vendor ships it); this
 /// process uses it from now on. One test per process (nextest): the environment is the
 /// process's.
 fn blank_softhsm_key(dir: &std::path::Path) -> std::path::PathBuf {
-    let tokens = dir.join("tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let conf = dir.join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\n",
-            tokens.display()
-        ),
-    )
-    .unwrap();
-    let status = std::process::Command::new("softhsm2-util")
-        .env("SOFTHSM2_CONF", &conf)
-        .args([
-            "--init-token",
-            "--free",
-            "--label",
-            "BLANK",
-            "--so-pin",
-            TRANSPORT_SO_PIN,
-            "--pin",
-            "87654321",
-        ])
-        .output()
-        .expect("softhsm2-util (package softhsm2)");
-    assert!(status.status.success());
+    let conf = token::softhsm::configure(dir).unwrap();
+    token::softhsm::init_token(&conf, "BLANK", TRANSPORT_SO_PIN, "87654321").unwrap();
     // SAFETY: set before any PKCS#11 module is loaded, in this test's own process.
     unsafe { std::env::set_var("SOFTHSM2_CONF", &conf) };
     conf
