@@ -79,6 +79,22 @@ impl CertificateStatus {
             CertificateStatus::Revoked => "revoked",
         }
     }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            CertificateStatus::Valid => "有效",
+            CertificateStatus::OnHold => "已冻结",
+            CertificateStatus::Revoked => "已注销",
+        }
+    }
+
+    pub fn name_en(self) -> &'static str {
+        match self {
+            CertificateStatus::Valid => "Valid",
+            CertificateStatus::OnHold => "On hold",
+            CertificateStatus::Revoked => "Revoked",
+        }
+    }
 }
 
 impl fmt::Display for CertificateStatus {

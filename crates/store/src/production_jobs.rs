@@ -128,6 +128,34 @@ pub async fn for_key_in(tx: &mut WriteTx, usb_key_id: i64) -> Result<Vec<JobReco
     )
 }
 
+/// A certificate produced onto a key for one of a customer's applications.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProducedCertificate {
+    pub certificate_serial: String,
+    pub application_id: i64,
+    pub key_serial: String,
+    pub produced_at: i64,
+}
+
+/// The certificates produced for customer `customer_id`'s applications (jobs done),
+/// newest first.
+pub async fn produced_for_customer(
+    store: &Store,
+    customer_id: i64,
+) -> Result<Vec<ProducedCertificate>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT j.certificate_serial AS certificate_serial, j.application_id AS application_id, \
+         k.serial AS key_serial, j.updated_at AS produced_at \
+         FROM production_jobs j JOIN applications a ON a.id = j.application_id \
+         JOIN usb_keys k ON k.id = j.usb_key_id \
+         WHERE a.customer_id = $1 AND j.status = 'done' AND j.certificate_serial IS NOT NULL \
+         ORDER BY j.id DESC",
+    )
+    .bind(customer_id)
+    .fetch_all(store.pool())
+    .await?)
+}
+
 /// The latest jobs (the console's view of the workstations), newest first.
 pub async fn recent(store: &Store, limit: i64) -> Result<Vec<JobRecord>, StoreError> {
     Ok(

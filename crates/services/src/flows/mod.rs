@@ -8,7 +8,8 @@
 //! [`invoice`] (发票: requested when paid, issued by finance or the invoicing provider),
 //! [`usb_key`] (介质: the inventory a producer takes blank keys from), [`produce`] (制证:
 //! a workstation puts the certificate onto a key), [`ship`] (寄出 and 签收), [`hand_over`]
-//! (可领取: the pickup code, the counter's hand-over); `renew.rs`,
+//! (可领取: the pickup code, the counter's hand-over), [`certificates`] (我的证书);
+//! `renew.rs`,
 //! `unlock.rs`, `replace.rs`, `change.rs` follow with their issues.
 //! [`application`] holds what they share: loading with authorization, sealing the content,
 //! saving it, and [`application::change_status`], the one way a flow changes a status;
@@ -25,6 +26,7 @@
 pub mod application;
 pub mod apply;
 pub mod cancel;
+pub mod certificates;
 pub mod confirm_payment;
 pub mod counter;
 pub mod edit;

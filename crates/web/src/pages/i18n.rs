@@ -239,6 +239,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("me.addresses", "地址维护", "Addresses"),
     ("me.applications", "我的申请", "My applications"),
     ("me.orders", "我的订单", "My orders"),
+    ("me.certificates", "我的证书", "My certificates"),
     ("me.logout_everywhere", "退出所有设备", "Log out everywhere"),
     (
         "me.logout_everywhere_help",

@@ -857,6 +857,35 @@ async fn a_made_key_is_shipped_tracked_and_received_or_assumed_received() {
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
 
+    // 我的证书: the certificate with the key that carries it, downloadable; another
+    // customer gets nothing of it.
+    let mine = customer.page("/certificates").await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert_eq!(
+        mine.text.matches("data-testid=\"certificate-row\"").count(),
+        1
+    );
+    assert!(mine.text.contains("K0001") && mine.text.contains("北京环保科技有限公司"));
+    let serial = mine
+        .text
+        .split("<code>")
+        .nth(1)
+        .and_then(|rest| rest.split("</code>").next())
+        .unwrap()
+        .to_string();
+    let (status, pem) = customer.bytes(&format!("/certificates/{serial}/pem")).await;
+    assert_eq!(status, StatusCode::OK);
+    let issued = services::ca::certificates::find(&test.app, &cli, &serial)
+        .await
+        .unwrap();
+    assert_eq!(pki::certificate::from_pem(&pem).unwrap(), issued.der);
+    let (status, der) = customer.bytes(&format!("/certificates/{serial}/cer")).await;
+    assert_eq!((status, der), (StatusCode::OK, issued.der.clone()));
+    let (status, _) = stranger.bytes(&format!("/certificates/{serial}/pem")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let theirs = stranger.page("/certificates").await;
+    assert!(theirs.text.contains("data-testid=\"no-certificates\""));
+
     // The customer's page shows the parcel; 签收: 已完成, the key in use.
     let mine = customer.page(&format!("/applications/{id}")).await;
     assert!(

@@ -4,6 +4,7 @@
 
 mod addresses;
 pub(crate) mod applications;
+mod certificates;
 pub(crate) mod code_form;
 mod login;
 pub(crate) mod orders;
@@ -46,6 +47,11 @@ pub fn routes() -> Router<AppState> {
         .route("/me/addresses/{id}/default", post(addresses::make_default))
         .route("/me/addresses/{id}/delete", post(addresses::delete))
         .route("/applications", get(applications::list))
+        .route("/certificates", get(certificates::list))
+        .route(
+            "/certificates/{serial}/{format}",
+            get(certificates::download),
+        )
         .route("/orders", get(orders::list).post(orders::place_order))
         .route("/orders/new", get(orders::new_form))
         .route("/orders/{id}", get(orders::page))
@@ -138,6 +144,7 @@ fn personal(
         ("/me", "me.profile"),
         ("/applications", "me.applications"),
         ("/orders", "me.orders"),
+        ("/certificates", "me.certificates"),
         ("/me/addresses", "me.addresses"),
         ("/me/password", "me.password"),
     ]
