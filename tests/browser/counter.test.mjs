@@ -5,9 +5,9 @@
 // application online with the counter clerk in its timeline.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { startCertHall, startBrowser, smsCode, smsMessages, shoot } from './harness.mjs';
+import {
+  startCertHall, startBrowser, smsCode, smsMessages, shoot, consoleLogin, adminLogin, addOperator,
+} from './harness.mjs';
 
 let server;
 let browser;
@@ -25,27 +25,12 @@ after(async () => {
 const CUSTOMER = '13800138300';
 const byId = (page, id) => page.locator(`[id="${id}"]`);
 
-async function consoleLogin(username, password) {
-  const page = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
-  await page.goto(server.base + '/console/login');
-  await page.locator('#username').fill(username);
-  await page.locator('#password').fill(password);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.waitForURL(/\/console$/);
-  return page;
-}
 
 test('a counter clerk applies for a customer who came in person', async () => {
-  const adminPassword = readFileSync(join(server.dataDir, 'initial-admin-password'), 'utf8').trim();
-  const admin = await consoleLogin('admin', adminPassword);
-  await admin.goto(server.base + '/console/operators');
-  await admin.locator('#username').fill('guitai1');
-  await admin.locator('#display_name').fill('柜台受理员');
-  await admin.locator('form[action="/console/operators"] input[value=counter]').check();
-  await admin.getByRole('button', { name: '新增操作员' }).click();
-  const clerkPassword = await admin.locator('[data-testid=new-password] code').innerText();
+  const admin = await adminLogin(browser, server);
+  const clerkPassword = await addOperator(admin, server, 'guitai1', '柜台受理员', 'counter');
 
-  const clerk = await consoleLogin('guitai1', clerkPassword);
+  const clerk = await consoleLogin(browser, server, 'guitai1', clerkPassword);
   await clerk.getByRole('link', { name: '现场受理' }).first().click();
   await clerk.waitForURL('**/console/counter');
   await clerk.locator('[data-testid=counter-empty]').waitFor();

@@ -125,6 +125,34 @@ export async function accessibilityProblems(page) {
   return violations.map((v) => `${v.id} [${v.impact}]: ${v.help} (${v.targets.join('; ')})`);
 }
 
+/// A console page of `server` logged in as `username`, in a fresh zh-CN context of
+/// `browser`, on the dashboard.
+export async function consoleLogin(browser, server, username, password) {
+  const page = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
+  await page.goto(server.base + '/console/login');
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(password);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL(/\/console$/);
+  return page;
+}
+
+/// The administrator's console page of `server` (the initial administrator's password).
+export async function adminLogin(browser, server) {
+  const password = readFileSync(join(server.dataDir, 'initial-admin-password'), 'utf8').trim();
+  return consoleLogin(browser, server, 'admin', password);
+}
+
+/// Adds operator `username` with `role` on the administrator's page `admin`; its password.
+export async function addOperator(admin, server, username, displayName, role) {
+  await admin.goto(server.base + '/console/operators');
+  await admin.locator('#username').fill(username);
+  await admin.locator('#display_name').fill(displayName);
+  await admin.locator(`form[action="/console/operators"] input[value=${role}]`).check();
+  await admin.getByRole('button', { name: '新增操作员' }).click();
+  return admin.locator('[data-testid=new-password] code').innerText();
+}
+
 let shotNumber = 0;
 // Each test file runs in its own process: its name keeps the files' screenshots apart.
 const shotPrefix = (process.argv[1] || '').split('/').pop().replace(/\.test\.mjs$/, '');

@@ -2,13 +2,11 @@
 // administrator adds a producer; the producer receives a batch of keys (a mistyped serial
 // refused beside its field, what was typed kept), sees the stock flagged low on the page
 // and the dashboard, opens a key, marks it damaged with a reason and reads its history,
-// and looks at the production page. Each page is screenshotted and checked for
-// accessibility.
+// and looks at the production page; an administrator looks at the shipping and pickup
+// queues. Each page is screenshotted and checked for accessibility.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { startCertHall, startBrowser, shoot } from './harness.mjs';
+import { startCertHall, startBrowser, shoot, consoleLogin, adminLogin, addOperator } from './harness.mjs';
 
 let server;
 let browser;
@@ -23,27 +21,12 @@ after(async () => {
   await server?.stop();
 });
 
-async function consoleLogin(username, password) {
-  const page = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
-  await page.goto(server.base + '/console/login');
-  await page.locator('#username').fill(username);
-  await page.locator('#password').fill(password);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.waitForURL(/\/console$/);
-  return page;
-}
 
 test('a producer receives keys, follows one, and watches production', async () => {
-  const adminPassword = readFileSync(join(server.dataDir, 'initial-admin-password'), 'utf8').trim();
-  const admin = await consoleLogin('admin', adminPassword);
-  await admin.goto(server.base + '/console/operators');
-  await admin.locator('#username').fill('zhizheng1');
-  await admin.locator('#display_name').fill('制证员');
-  await admin.locator('form[action="/console/operators"] input[value=producer]').check();
-  await admin.getByRole('button', { name: '新增操作员' }).click();
-  const password = await admin.locator('[data-testid=new-password] code').innerText();
+  const admin = await adminLogin(browser, server);
+  const password = await addOperator(admin, server, 'zhizheng1', '制证员', 'producer');
 
-  const producer = await consoleLogin('zhizheng1', password);
+  const producer = await consoleLogin(browser, server, 'zhizheng1', password);
   await producer.getByRole('link', { name: '介质管理' }).first().click();
   await producer.waitForURL('**/console/keys');
   await producer.locator('[data-testid=no-stock]').waitFor();
@@ -90,4 +73,12 @@ test('a producer receives keys, follows one, and watches production', async () =
   await producer.waitForURL('**/console/production');
   await producer.locator('[data-testid=production-empty]').waitFor();
   await shoot(producer, 'production');
+
+  // The shipper's and the counter's queues, as an administrator sees them (empty here).
+  await admin.goto(server.base + '/console/shipping');
+  await admin.locator('[data-testid=shipping-empty]').waitFor();
+  await shoot(admin, 'shipping');
+  await admin.goto(server.base + '/console/pickups');
+  await admin.locator('[data-testid=pickups-empty]').waitFor();
+  await shoot(admin, 'pickups');
 });
