@@ -173,20 +173,18 @@ async fn keys_of(app: &App, current: &Application) -> Result<(u32, u32, u32), Se
     ))
 }
 
-/// Whether `current` waits for a key to be made: ready for production, or being produced
-/// with keys still to start.
-async fn wants_a_key(app: &App, current: &Application) -> Result<bool, ServiceError> {
-    if !current.pipeline.production {
-        return Ok(false);
-    }
-    if current.status == current.pipeline.ready() {
-        return Ok(true);
-    }
-    if current.status != ApplicationStatus::Producing {
-        return Ok(false);
+/// The keys `current` needs, has made and has under way, when it waits for a key to be
+/// made: ready for production, or being produced with keys still to start.
+async fn wants_a_key(
+    app: &App,
+    current: &Application,
+) -> Result<Option<(u32, u32, u32)>, ServiceError> {
+    let ready = current.status == current.pipeline.ready();
+    if !current.pipeline.production || (!ready && current.status != ApplicationStatus::Producing) {
+        return Ok(None);
     }
     let (wanted, done, open) = keys_of(app, current).await?;
-    Ok(done + open < wanted)
+    Ok((ready || done + open < wanted).then_some((wanted, done, open)))
 }
 
 /// One application of the production queue.
@@ -209,8 +207,7 @@ pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<QueueItem>, ServiceEr
     ];
     for record in store::applications::in_statuses(&app.store, &statuses, 500).await? {
         let current = application::assemble(app, &record).await?;
-        if wants_a_key(app, &current).await? {
-            let keys = keys_of(app, &current).await?;
+        if let Some(keys) = wants_a_key(app, &current).await? {
             items.push(QueueItem {
                 application: current,
                 keys,
@@ -261,7 +258,7 @@ pub async fn start(
                 )
             })?,
     };
-    if !wants_a_key(app, &current).await? {
+    if wants_a_key(app, &current).await?.is_none() {
         return Err(ServiceError::new(
             ErrorKind::Conflict,
             "not_ready_for_production",

@@ -33,6 +33,22 @@ async fn the_same_production_on_postgresql() {
     produce(TestApp::on_postgres().await).await;
 }
 
+/// Receives keys `serials` (one per line) of `vendor`'s `model` into stock.
+async fn receive(test: &TestApp, vendor: &str, model: &str, serials: &str) {
+    usb_key::receive_typed(
+        &test.app,
+        &Actor::Cli("test".into()),
+        &usb_key::GoodsIn {
+            vendor: vendor.into(),
+            model: model.into(),
+            batch: "B1".into(),
+            serials: serials.into(),
+        },
+    )
+    .await
+    .unwrap();
+}
+
 /// A huanbao application paid by transfer and approved; its id.
 async fn approved(test: &TestApp, customer: &mut Client<'_>, reviewer: &mut Client<'_>) -> i64 {
     let (id, version) = crate::applications::filled(customer, "91350100M000100Y43").await;
@@ -106,18 +122,7 @@ async fn start(
 
 async fn produce(test: TestApp) {
     let cli = Actor::Cli("test".into());
-    usb_key::receive_typed(
-        &test.app,
-        &cli,
-        &usb_key::GoodsIn {
-            vendor: "测试厂商".into(),
-            model: "SM2-KEY".into(),
-            batch: "B1".into(),
-            serials: "K0001\nK0002".into(),
-        },
-    )
-    .await
-    .unwrap();
+    receive(&test, "测试厂商", "SM2-KEY", "K0001\nK0002").await;
     let mut customer = test.customer(PHONE, [10, 8, 0, 1]).await;
     let mut reviewer = test.operator("shenhe", "reviewer,producer").await;
     let id = approved(&test, &mut customer, &mut reviewer).await;
@@ -438,18 +443,7 @@ async fn with_certhall_key(family: &'static str, key_family: KeyFamily) {
         .key(None)
         .unwrap();
     let cli = Actor::Cli("test".into());
-    usb_key::receive_typed(
-        &test.app,
-        &cli,
-        &usb_key::GoodsIn {
-            vendor: inserted.vendor.clone(),
-            model: inserted.model.clone(),
-            batch: "SOFTHSM-1".into(),
-            serials: inserted.serial.clone(),
-        },
-    )
-    .await
-    .unwrap();
+    receive(&test, &inserted.vendor, &inserted.model, &inserted.serial).await;
     let mut customer = test.customer(PHONE, [10, 8, 1, 1]).await;
     let mut reviewer = test.operator("shenhe", "reviewer").await;
     let id = approved(&test, &mut customer, &mut reviewer).await;
@@ -650,19 +644,7 @@ async fn a_pin_sent_by_sms_reaches_the_agent_once_the_key_is_made_and_is_not_kep
         }
     })
     .await;
-    let cli = Actor::Cli("test".into());
-    usb_key::receive_typed(
-        &test.app,
-        &cli,
-        &usb_key::GoodsIn {
-            vendor: "测试厂商".into(),
-            model: "SM2-KEY".into(),
-            batch: "B1".into(),
-            serials: "K0001".into(),
-        },
-    )
-    .await
-    .unwrap();
+    receive(&test, "测试厂商", "SM2-KEY", "K0001").await;
     let mut customer = test.customer(PHONE, [10, 8, 2, 1]).await;
     let mut reviewer = test.operator("shenhe", "reviewer").await;
     let id = approved(&test, &mut customer, &mut reviewer).await;
@@ -735,18 +717,7 @@ async fn produce_one(producer: &mut Client<'_>, id: i64, serial: &str) {
 async fn a_made_key_is_shipped_tracked_and_received_or_assumed_received() {
     let test = TestApp::new().await;
     let cli = Actor::Cli("test".into());
-    usb_key::receive_typed(
-        &test.app,
-        &cli,
-        &usb_key::GoodsIn {
-            vendor: "测试厂商".into(),
-            model: "SM2-KEY".into(),
-            batch: "B1".into(),
-            serials: "K0001\nK0002".into(),
-        },
-    )
-    .await
-    .unwrap();
+    receive(&test, "测试厂商", "SM2-KEY", "K0001\nK0002").await;
     let mut customer = test.customer(PHONE, [10, 8, 3, 1]).await;
     let mut reviewer = test.operator("shenhe", "reviewer").await;
     let id = approved(&test, &mut customer, &mut reviewer).await;
@@ -987,18 +958,7 @@ async fn keys_collected_at_the_counter_are_handed_over_on_the_pickup_code() {
     })
     .await;
     let cli = Actor::Cli("test".into());
-    usb_key::receive_typed(
-        &test.app,
-        &cli,
-        &usb_key::GoodsIn {
-            vendor: "测试厂商".into(),
-            model: "SM2-KEY".into(),
-            batch: "B1".into(),
-            serials: "K0001".into(),
-        },
-    )
-    .await
-    .unwrap();
+    receive(&test, "测试厂商", "SM2-KEY", "K0001").await;
     let mut customer = test.customer(PHONE, [10, 8, 4, 1]).await;
     let mut reviewer = test.operator("shenhe", "reviewer").await;
     let id = approved(&test, &mut customer, &mut reviewer).await;
