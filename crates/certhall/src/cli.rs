@@ -74,6 +74,15 @@ pub struct GlobalArgs {
         default_value_t = 3_600
     )]
     pub ocsp_validity: u64,
+    /// Public certificate status look-ups (`/status`, `/api/v1/certificate-status`) allowed
+    /// per client address and minute.
+    #[arg(
+        long,
+        global = true,
+        env = "CERTHALL_STATUS_LOOKUPS_PER_MINUTE",
+        default_value_t = 30
+    )]
+    pub status_lookups_per_minute: u32,
     /// File with the PKCS#11 user PIN (needed when CA keys live in a token).
     #[arg(long, global = true, env = "CERTHALL_PKCS11_PIN_FILE")]
     pub pkcs11_pin_file: Option<PathBuf>,

@@ -81,6 +81,7 @@ audit_actions! {
     ApplicationSave = "application.save", "保存申请信息", "Application step saved";
     ApplicationSubmit = "application.submit", "签名提交申请", "Application signed and submitted";
     ApplicationEdit = "application.edit", "撤回修改申请", "Application taken back to edit";
+    ApplicationReaddress = "application.readdress", "修改邮寄地址", "Mailing address changed (signed again)";
     ApplicationCancel = "application.cancel", "取消申请", "Application cancelled";
     ApplicationTake = "application.take", "受理申请", "Application taken for review";
     ApplicationRelease = "application.release", "退回审核队列", "Application put back in the review queue";

@@ -306,6 +306,28 @@ pub async fn set_signature(
 }
 
 /// Clears the signature when the customer takes the application back to edit it.
+/// Replaces the signature of a submitted application after a signed amendment (its
+/// mailing address): its place in the queues, counted from `submitted_at`, is kept.
+pub async fn sign_again(
+    tx: &mut WriteTx,
+    id: i64,
+    digest: &str,
+    phone: &str,
+) -> Result<(), StoreError> {
+    let now = tx.now().seconds();
+    sqlx::query(
+        "UPDATE applications SET signed_digest = $1, signed_at = $2, signed_phone = $3, updated_at = $2 \
+         WHERE id = $4",
+    )
+    .bind(digest)
+    .bind(now)
+    .bind(phone)
+    .bind(id)
+    .execute(&mut ***tx)
+    .await?;
+    Ok(())
+}
+
 pub async fn clear_signature(tx: &mut WriteTx, id: i64) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE applications SET signed_digest = NULL, signed_at = NULL, signed_phone = NULL, updated_at = $1 WHERE id = $2",

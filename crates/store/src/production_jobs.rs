@@ -133,7 +133,10 @@ pub async fn for_key_in(tx: &mut WriteTx, usb_key_id: i64) -> Result<Vec<JobReco
 pub struct ProducedCertificate {
     pub certificate_serial: String,
     pub application_id: i64,
+    pub application_created_at: i64,
+    pub channel_code: String,
     pub key_serial: String,
+    pub key_model: String,
     pub produced_at: i64,
 }
 
@@ -145,7 +148,8 @@ pub async fn produced_for_customer(
 ) -> Result<Vec<ProducedCertificate>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT j.certificate_serial AS certificate_serial, j.application_id AS application_id, \
-         k.serial AS key_serial, j.updated_at AS produced_at \
+         a.created_at AS application_created_at, a.channel_code AS channel_code, \
+         k.serial AS key_serial, k.model AS key_model, j.updated_at AS produced_at \
          FROM production_jobs j JOIN applications a ON a.id = j.application_id \
          JOIN usb_keys k ON k.id = j.usb_key_id \
          WHERE a.customer_id = $1 AND j.status = 'done' AND j.certificate_serial IS NOT NULL \

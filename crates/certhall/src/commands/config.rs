@@ -80,6 +80,10 @@ pub fn config(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<Config> {
     }
     ca.crl_interval = std::time::Duration::from_secs(global.crl_interval);
     ca.ocsp_validity = std::time::Duration::from_secs(global.ocsp_validity);
+    if global.status_lookups_per_minute == 0 {
+        bail!("--status-lookups-per-minute: at least 1");
+    }
+    ca.status_lookups_per_minute = global.status_lookups_per_minute;
     if let Some(pin_file) = &global.pkcs11_pin_file {
         let sm2_mechanism = match &global.pkcs11_sm2_mechanism {
             Some(text) => Some(

@@ -13,6 +13,7 @@ pub mod public_url;
 pub mod registry;
 pub mod revoke;
 pub mod settings;
+pub mod status;
 
 pub use certificates::CertificateInfo;
 pub use issue::{IssueRequest, issue};
@@ -32,6 +33,8 @@ pub struct CaEngine {
     writer: issue::IssuanceWriter,
     /// Woken after each revocation so the CRL publisher runs within seconds.
     pub(crate) revocations_changed: Notify,
+    /// The public status look-ups allowed per address.
+    pub(crate) lookups: status::Ration,
 }
 
 impl CaEngine {
@@ -46,6 +49,7 @@ impl CaEngine {
             crls: crl::CrlCache::default(),
             writer: issue::IssuanceWriter::start(app.store.clone()),
             revocations_changed: Notify::new(),
+            lookups: status::Ration::new(app.ca_settings.status_lookups_per_minute),
         };
         ocsp::ensure_responders(app, &engine).await?;
         Ok(engine)

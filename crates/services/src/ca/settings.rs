@@ -28,6 +28,8 @@ pub struct CaSettings {
     pub rsa_issuing_bits: u32,
     /// A PKCS#11 module holding CA keys, when CAs are created in an HSM.
     pub pkcs11: Option<Pkcs11Settings>,
+    /// Public status look-ups (`/status`) allowed per client address and minute.
+    pub status_lookups_per_minute: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +57,7 @@ impl Default for CaSettings {
             rsa_root_bits: 3072,
             rsa_issuing_bits: 2048,
             pkcs11: None,
+            status_lookups_per_minute: 30,
         }
     }
 }

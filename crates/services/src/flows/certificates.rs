@@ -4,6 +4,7 @@
 //! another's is "not found", exactly like a serial that does not exist.
 
 use domain::CertificateStatus;
+use pki::RevocationReason;
 
 use crate::people::accounts::CustomerSession;
 use crate::people::actor::Actor;
@@ -18,10 +19,34 @@ pub struct MyCertificate {
     pub not_after: i64,
     pub status: CertificateStatus,
     pub revoked_at: Option<i64>,
-    /// The USB key that carries it (its serial number).
+    pub reason: Option<RevocationReason>,
+    /// The issuing CA and the profile it was issued under.
+    pub ca: String,
+    pub profile: String,
+    /// The USB key that carries it (its serial number and model).
     pub key_serial: String,
+    pub key_model: String,
     pub application_id: i64,
+    /// The application's number (SQ…) and the channel it was made for.
+    pub application_number: String,
+    pub channel_code: String,
+    pub produced_at: i64,
     pub der: Vec<u8>,
+}
+
+impl MyCertificate {
+    /// The holder's name: the subject's CN.
+    pub fn holder(&self) -> &str {
+        self.subject
+            .split(',')
+            .find_map(|part| part.trim().strip_prefix("CN="))
+            .unwrap_or(&self.subject)
+    }
+
+    /// Lowercase hex SHA-256 of the certificate, as relying systems pin it.
+    pub fn sha256(&self) -> String {
+        pki::certificate::sha256_hex(&self.der)
+    }
 }
 
 fn not_found(serial: &str) -> ServiceError {
@@ -53,8 +78,18 @@ pub async fn mine(
             not_after: found.not_after,
             status: found.status,
             revoked_at: found.revoked_at,
+            reason: found.reason,
+            ca: found.ca,
+            profile: found.profile,
             key_serial: produced.key_serial,
+            key_model: produced.key_model,
             application_id: produced.application_id,
+            application_number: super::application::number(
+                produced.application_id,
+                produced.application_created_at,
+            ),
+            channel_code: produced.channel_code,
+            produced_at: produced.produced_at,
             der: found.der,
         });
     }

@@ -8,9 +8,9 @@
 //! [`invoice`] (发票: requested when paid, issued by finance or the invoicing provider),
 //! [`usb_key`] (介质: the inventory a producer takes blank keys from), [`produce`] (制证:
 //! a workstation puts the certificate onto a key), [`ship`] (寄出 and 签收), [`hand_over`]
-//! (可领取: the pickup code, the counter's hand-over), [`certificates`] (我的证书);
-//! `renew.rs`,
-//! `unlock.rs`, `replace.rs`, `change.rs` follow with their issues.
+//! (可领取: the pickup code, the counter's hand-over), [`readdress`] (修改邮寄地址 until
+//! review), [`certificates`] (我的证书); `renew.rs`, `unlock.rs`, `replace.rs`,
+//! `change.rs` follow with their issues.
 //! [`application`] holds what they share: loading with authorization, sealing the content,
 //! saving it, and [`application::change_status`], the one way a flow changes a status;
 //! [`order`] the same for orders.
@@ -38,6 +38,7 @@ pub mod pay;
 pub mod place;
 pub mod print;
 pub mod produce;
+pub mod readdress;
 pub mod refund;
 pub mod review;
 pub mod ship;

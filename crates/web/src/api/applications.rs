@@ -14,7 +14,7 @@ use domain::application::{AgentForm, IndividualForm, InvoiceForm, OrganisationFo
 use domain::{AddressInput, Lang, Status};
 use serde::{Deserialize, Serialize};
 use services::flows::application::{self, Applicant, Application, TimelineEntry};
-use services::flows::{apply, cancel, edit, print, submit, upload};
+use services::flows::{apply, cancel, edit, print, readdress, submit, upload};
 use utoipa::ToSchema;
 
 use super::accounts::CodeSentView;
@@ -37,6 +37,14 @@ pub fn routes() -> Router<AppState> {
         .route("/applications/{id}/signing-code", post(send_signing_code))
         .route("/applications/{id}/submission", post(submit_application))
         .route("/applications/{id}/edit", post(edit_application))
+        .route(
+            "/applications/{id}/mailing-address",
+            put(readdress_application),
+        )
+        .route(
+            "/applications/{id}/mailing-address/code",
+            post(send_readdress_code),
+        )
         .route("/applications/{id}/cancellation", post(cancel_application))
         .route("/applications/{id}/shipment", get(shipment))
         .route("/applications/{id}/receipt", post(confirm_receipt))
@@ -641,6 +649,71 @@ pub async fn submit_application(
         at: signature.at,
         phone: signature.phone,
     }))
+}
+
+/// Sends the SMS code that signs a change of the mailing address (until review).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/mailing-address/code", security(("customer" = [])), params(("id" = i64, Path)), responses(
+    (status = 202, body = CodeSentView), (status = 404, body = ErrorBody),
+    (status = 409, body = ErrorBody, description = "still a draft, reviewed already, or not sent by courier (`field`: address)"), (status = 429, body = ErrorBody),
+))]
+pub async fn send_readdress_code(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    ClientIp(ip): ClientIp,
+    CustomerWithCsrf(session): CustomerWithCsrf,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = application_id(&id, lang)?;
+    let sent = readdress::send_code(&state.app, &Applicant::customer(&session), id, &ip, lang)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(CodeSentView {
+            resend_after_seconds: sent.resend_after_seconds,
+            expires_in_seconds: sent.expires_in_seconds,
+        }),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReaddressBody {
+    /// The version the customer saw.
+    version: i64,
+    /// `recipient`, `phone`, `province`, `city`, `district`, `detail`, `postal_code`.
+    #[schema(value_type = Object)]
+    address: AddressInput,
+    /// The SMS code from `mailing-address/code`.
+    code: String,
+}
+
+/// Changes the mailing address of a submitted application not yet reviewed (修改邮寄地址),
+/// signed again with the SMS code. The courier and the status stay.
+#[utoipa::path(put, path = "/api/v1/applications/{id}/mailing-address", request_body = ReaddressBody, security(("customer" = [])), params(("id" = i64, Path)), responses(
+    (status = 200, body = Saved, description = "the new version"), (status = 404, body = ErrorBody),
+    (status = 409, body = ErrorBody, description = "reviewed already, still a draft, or changed meanwhile"),
+    (status = 422, body = ErrorBody, description = "an address field (`address.city`…) or the code (`code`) is wrong"),
+))]
+pub async fn readdress_application(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    CustomerWithCsrf(session): CustomerWithCsrf,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ReaddressBody>,
+) -> Result<Json<Saved>, ApiError> {
+    let id = application_id(&id, lang)?;
+    readdress::readdress(
+        &state.app,
+        &Applicant::customer(&session),
+        id,
+        body.version,
+        &body.address,
+        &body.code,
+    )
+    .await
+    .map_err(|e| ApiError::new(e, lang))?;
+    saved(&state, &session, id, lang).await
 }
 
 /// Takes a submitted (not yet taken) or rejected application back to edit it (立即修改).

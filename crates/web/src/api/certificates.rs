@@ -1,6 +1,9 @@
-//! Certificates for registration-authority integrations: the CAs (public), issue from a
-//! CSR, look up, revoke / hold / release. Authenticated with `Authorization: Bearer
-//! <token>` (tokens come from `certhall token create`, scoped to CAs and profiles).
+//! Certificates over the API:
+//! - for registration-authority integrations: the CAs (public), issue from a CSR, look up,
+//!   revoke / hold / release, authenticated with `Authorization: Bearer <token>` (tokens
+//!   come from `certhall token create`, scoped to CAs and profiles);
+//! - the public status look-up (`/certificate-status/{serial}`), for anyone, rationed;
+//! - 我的证书 (`/me/certificates`): a customer's own certificates, in their session.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,10 +14,12 @@ use domain::Lang;
 use pki::RevocationReason;
 use serde::{Deserialize, Serialize};
 use services::ca::{self, CertificateInfo, IssueRequest};
+use services::flows::{self, certificates::MyCertificate};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, Customer};
+use crate::client_ip::ClientIp;
 use crate::error::{ApiError, ErrorBody};
 use crate::json_body::ApiJson;
 use crate::lang::AcceptLang;
@@ -25,6 +30,9 @@ pub fn routes() -> Router<AppState> {
         .route("/certificates", post(issue))
         .route("/certificates/{serial}", get(get_certificate))
         .route("/certificates/{serial}/revocation", post(revoke))
+        .route("/certificate-status/{serial}", get(certificate_status))
+        .route("/me/certificates", get(my_certificates))
+        .route("/me/certificates/{serial}", get(my_certificate))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -163,6 +171,65 @@ pub async fn get_certificate(
     Ok(Json(view(found, lang)?))
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct StatusView {
+    /// Canonical hexadecimal, lower case.
+    serial: String,
+    /// `good`, `revoked` (also a hold: reason `certificateHold`) or `unknown` (not issued here).
+    status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revoked_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revocation_reason: Option<String>,
+    /// The issuing CA, when the certificate is ours.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ca: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_before: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_after: Option<String>,
+    /// Past `not_after` when answered.
+    expired: bool,
+    checked_at: String,
+}
+
+/// The public status of a certificate (证书状态查询): no credentials, nothing of the
+/// holder, rationed per client address (relying systems that ask often use OCSP).
+#[utoipa::path(get, path = "/api/v1/certificate-status/{serial}",
+    params(("serial" = String, Path, description = "Hexadecimal serial, colons allowed")),
+    responses(
+        (status = 200, body = StatusView, description = "good, revoked or unknown"),
+        (status = 422, body = ErrorBody, description = "Not a serial number (`field`: serial)"),
+        (status = 429, body = ErrorBody, description = "Too many look-ups from this address; see Retry-After"),
+    ))]
+pub async fn certificate_status(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    ClientIp(ip): ClientIp,
+    Path(serial): Path<String>,
+) -> Result<Json<StatusView>, ApiError> {
+    let answer = ca::status::look_up(&state.app, &ip, &serial)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    let (revoked_at, revocation_reason) = match answer.state {
+        ca::status::PublicState::Revoked { at, reason } => {
+            (Some(rfc3339(at)), Some(reason.as_str().to_string()))
+        }
+        _ => (None, None),
+    };
+    Ok(Json(StatusView {
+        expired: answer.expired(),
+        status: answer.state.as_str().into(),
+        serial: answer.serial,
+        revoked_at,
+        revocation_reason,
+        ca: answer.ca,
+        not_before: answer.not_before.map(rfc3339),
+        not_after: answer.not_after.map(rfc3339),
+        checked_at: rfc3339(answer.checked_at),
+    }))
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeBody {
@@ -232,4 +299,90 @@ pub(crate) fn rfc3339(unix: i64) -> String {
         }
         Err(_) => unix.to_string(),
     }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MyCertificateView {
+    serial: String,
+    /// The holder (the subject's CN) and the whole subject.
+    holder: String,
+    subject: String,
+    ca: String,
+    profile: String,
+    not_before: String,
+    not_after: String,
+    /// `valid`, `on_hold` or `revoked` (expiry follows from `not_after`).
+    status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revoked_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revocation_reason: Option<String>,
+    /// The USB key that carries it.
+    key_serial: String,
+    key_model: String,
+    application_id: i64,
+    application_number: String,
+    channel: String,
+    produced_at: String,
+    sha256: String,
+    certificate_pem: String,
+}
+
+fn my_view(c: MyCertificate, lang: Lang) -> Result<MyCertificateView, ApiError> {
+    let pem = pki::certificate::to_pem(&c.der)
+        .map_err(|e| ApiError::new(services::ServiceError::internal("pem", e), lang))?;
+    Ok(MyCertificateView {
+        holder: c.holder().to_string(),
+        sha256: c.sha256(),
+        serial: c.serial,
+        subject: c.subject,
+        ca: c.ca,
+        profile: c.profile,
+        not_before: rfc3339(c.not_before),
+        not_after: rfc3339(c.not_after),
+        status: c.status.as_str().into(),
+        revoked_at: c.revoked_at.map(rfc3339),
+        revocation_reason: c.reason.map(|r| r.as_str().to_string()),
+        key_serial: c.key_serial,
+        key_model: c.key_model,
+        application_id: c.application_id,
+        application_number: c.application_number,
+        channel: c.channel_code,
+        produced_at: rfc3339(c.produced_at),
+        certificate_pem: pem,
+    })
+}
+
+/// 我的证书: the certificates produced for the customer's applications, newest first.
+#[utoipa::path(get, path = "/api/v1/me/certificates", security(("customer" = [])),
+    responses((status = 200, body = [MyCertificateView]), (status = 401, body = ErrorBody)))]
+pub async fn my_certificates(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    Customer(session): Customer,
+) -> Result<Json<Vec<MyCertificateView>>, ApiError> {
+    let list = flows::certificates::mine(&state.app, &session)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(Json(
+        list.into_iter()
+            .map(|c| my_view(c, lang))
+            .collect::<Result<_, _>>()?,
+    ))
+}
+
+/// One of the customer's certificates; another's is "not found".
+#[utoipa::path(get, path = "/api/v1/me/certificates/{serial}", security(("customer" = [])),
+    params(("serial" = String, Path, description = "Hexadecimal serial")),
+    responses((status = 200, body = MyCertificateView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn my_certificate(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    Customer(session): Customer,
+    Path(serial): Path<String>,
+) -> Result<Json<MyCertificateView>, ApiError> {
+    let found = flows::certificates::one(&state.app, &session, &serial)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(Json(my_view(found, lang)?))
 }

@@ -15,6 +15,7 @@ use crate::error::ErrorBody;
     info(title = "CertHall API", description = "Issue, revoke and look up certificates. Errors are {\"error\": {\"code\", \"message\", \"field\"}}; messages follow Accept-Language (Chinese by default)."),
     paths(
         certificates::list_cas, certificates::issue, certificates::get_certificate, certificates::revoke,
+        certificates::certificate_status, certificates::my_certificates, certificates::my_certificate,
         accounts::send_code, accounts::register, accounts::login,
         accounts::logout, accounts::logout_everywhere, accounts::reset_password,
         accounts::me, accounts::change_password,
@@ -29,6 +30,7 @@ use crate::error::ErrorBody;
         applications::describe_subject, applications::describe_agent, applications::choose_delivery,
         applications::accept_agreement, applications::send_signing_code,
         applications::submit_application, applications::edit_application,
+        applications::send_readdress_code, applications::readdress_application,
         applications::cancel_application, applications::upload_document,
         applications::get_document, console::reviews::document, applications::get_pdf, applications::make_phone_link,
         verification::state, verification::check, verification::code, verification::documents,
@@ -43,7 +45,8 @@ use crate::error::ErrorBody;
     ),
     components(schemas(
         certificates::CaView, certificates::IssueBody, certificates::CertificateView,
-        certificates::RevokeBody, certificates::RevocationView, ErrorBody,
+        certificates::RevokeBody, certificates::RevocationView, certificates::StatusView,
+        certificates::MyCertificateView, ErrorBody,
         accounts::CodeRequest, accounts::CodeSentView, accounts::RegisterRequest,
         accounts::LoginRequest, accounts::SessionView, accounts::ResetRequest,
         accounts::ChangePasswordRequest,
@@ -56,6 +59,7 @@ use crate::error::ErrorBody;
         applications::TimelineView, applications::StartBody, applications::Saved,
         applications::ProductBody, applications::SubjectBody, applications::AgentBody,
         applications::DeliveryBody, applications::AgreementBody, applications::SubmitBody,
+        applications::ReaddressBody,
         console::reviews::QueueItemView, console::reviews::RejectBody,
         console::production::ProductionItemView, console::production::KeyBody,
         console::production::StartBody, console::production::StartedView,
@@ -247,7 +251,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 73, "every operation of the API is described");
+        assert_eq!(checked, 78, "every operation of the API is described");
         let phone = &doc["components"]["schemas"]["CodeRequest"]["properties"]["phone"];
         assert_eq!(phone["pattern"], "^1[3-9][0-9]{9}$");
         let purpose = &doc["components"]["schemas"]["CodePurposeName"]["enum"];

@@ -313,6 +313,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "The message is queued again.",
     ),
     ("notice.channel_saved", "渠道配置已保存。", "Channel saved."),
+    (
+        "notice.readdressed",
+        "邮寄地址已修改并重新签名。",
+        "The mailing address is changed and signed again.",
+    ),
     ("error.title", "出错了", "Something went wrong"),
     ("error.not_found", "页面不存在", "Not found"),
     ("error.forbidden", "无权访问", "Not allowed"),

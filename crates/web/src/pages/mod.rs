@@ -86,7 +86,7 @@ async fn switch_language(
 
 /// Notices a page may show after a redirect (`?notice=key`): only these keys, so a link
 /// cannot put words of its own on a page.
-pub const NOTICES: [&str; 9] = [
+pub const NOTICES: [&str; 10] = [
     "registered",
     "logged_out",
     "logged_out_everywhere",
@@ -96,6 +96,7 @@ pub const NOTICES: [&str; 9] = [
     "address_saved",
     "message_retried",
     "channel_saved",
+    "readdressed",
 ];
 
 /// What a page handler knows about the request before it renders.

@@ -622,3 +622,138 @@ async fn an_individual_and_an_unconverted_organisation_apply_too() {
     assert_eq!(shown["organisation"]["organisation_code"], "60003734-1");
     assert_eq!(shown["price_fen"], 26000 * 3);
 }
+
+#[tokio::test]
+async fn the_mailing_address_changes_until_review_signed_again() {
+    readdress(TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn the_same_address_change_on_postgresql() {
+    readdress(TestApp::on_postgres().await).await;
+}
+
+/// 修改邮寄地址 (seed 002): after submission and until review, signed with a new SMS code;
+/// the signature then covers the new address, the queue place is kept; a bad field or a
+/// wrong code changes nothing; once a reviewer has it, only the hotline can help.
+async fn readdress(test: TestApp) {
+    let mut customer = test.customer(PHONE, [10, 1, 7, 1]).await;
+    let (id, version) = filled(&mut customer, "91350100M000100Y43").await;
+    let path = |tail: &str| format!("/api/v1/applications/{id}/mailing-address{tail}");
+    let new_address = json!({"recipient": "李四", "phone": "13900139000", "province": "上海市",
+        "city": "上海市", "district": "浦东新区", "detail": "世纪大道100号", "postal_code": "200120"});
+    // A draft changes its address in its delivery step.
+    let answer = customer.call("POST", &path("/code"), json!(null)).await;
+    assert_eq!(answer.status, StatusCode::CONFLICT, "{}", answer.text);
+    assert_eq!(answer.json()["error"]["code"], "still_draft");
+
+    let signed = sign_and_submit(&test, &mut customer, id, version).await;
+    let before = get(&mut customer, id).await;
+    assert_eq!(before["status"], "awaiting_payment");
+    let version = before["version"].as_i64().unwrap();
+
+    test.clock.advance(std::time::Duration::from_secs(61));
+    let answer = customer.call("POST", &path("/code"), json!(null)).await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.text);
+    let code = test.sms_code(PHONE).await;
+    // A wrong code, then a bad postal code: refused naming the field, nothing changes.
+    let wrong = customer
+        .call(
+            "PUT",
+            &path(""),
+            json!({"version": version, "address": new_address, "code": "000000"}),
+        )
+        .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.text
+    );
+    assert_eq!(wrong.json()["error"]["field"], "code");
+    let mut bad = new_address.clone();
+    bad["postal_code"] = json!("2001");
+    let refused = customer
+        .call(
+            "PUT",
+            &path(""),
+            json!({"version": version, "address": bad, "code": code}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.json()["error"]["field"], "address.postal_code");
+    assert_eq!(get(&mut customer, id).await["address"], before["address"]);
+
+    // Changed: the courier and status stay, the signature is new and covers the new
+    // content, the place in the queue (submitted_at) is kept.
+    let done = customer
+        .call(
+            "PUT",
+            &path(""),
+            json!({"version": version, "address": new_address, "code": code}),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    let after = get(&mut customer, id).await;
+    assert_eq!(after["address"]["recipient"], "李四");
+    assert_eq!(after["address"]["city"], "上海市");
+    assert_eq!(after["courier"], before["courier"]);
+    assert_eq!(after["status"], "awaiting_payment");
+    assert_eq!(after["version"], version + 1);
+    assert_eq!(after["submitted_at"], before["submitted_at"]);
+    assert_ne!(after["signed"]["digest"], signed["digest"]);
+    let current = services::flows::application::get_for_operator(
+        &test.app,
+        &services::people::actor::Actor::Cli("test".into()),
+        id,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        after["signed"]["digest"],
+        services::flows::submit::signing_digest(&current).unwrap(),
+        "the signature covers the application as it now stands"
+    );
+    assert_eq!(
+        test.audit_actions(&format!("application:{id}"), "application.readdress")
+            .await
+            .len(),
+        1
+    );
+    // The code is spent.
+    let again = customer
+        .call(
+            "PUT",
+            &path(""),
+            json!({"version": version + 1, "address": new_address, "code": code}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Another customer cannot change it.
+    let mut stranger = test.customer("13800138109", [10, 1, 7, 9]).await;
+    let theirs = stranger.call("POST", &path("/code"), json!(null)).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+
+    // Paid, then taken by a reviewer: too late online.
+    crate::orders::pay_by_transfer(&test, &mut customer, &[id], "caiwu").await;
+    let mut reviewer = test.operator("shenhe", "reviewer").await;
+    let taken = reviewer
+        .call(
+            "POST",
+            &format!("/api/v1/console/applications/{id}/take"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::NO_CONTENT, "{}", taken.text);
+    let late = customer.call("POST", &path("/code"), json!(null)).await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+    assert_eq!(late.json()["error"]["code"], "already_reviewed");
+    assert!(
+        late.text.contains("客服"),
+        "the refusal says who can still help: {}",
+        late.text
+    );
+    let page = customer.page(&format!("/applications/{id}")).await;
+    assert!(!page.text.contains("data-testid=\"readdress\""));
+}

@@ -18,5 +18,6 @@ mod orders;
 mod printing;
 mod production;
 mod refunds;
+mod status;
 mod time_rules;
 mod verification;

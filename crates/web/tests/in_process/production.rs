@@ -82,7 +82,7 @@ fn token() -> SoftwareKey {
 }
 
 /// A CSR of `key` that claims another holder: the server must ignore its subject.
-fn forged_csr(key: &SoftwareKey) -> String {
+pub(crate) fn forged_csr(key: &SoftwareKey) -> String {
     let subject: SubjectFields = "/C=CN/O=冒名公司/CN=冒名公司".parse().unwrap();
     let der = pki::csr::build(key, &subject).unwrap();
     let body = base64::engine::general_purpose::STANDARD.encode(der);
@@ -856,6 +856,58 @@ async fn a_made_key_is_shipped_tracked_and_received_or_assumed_received() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let theirs = stranger.page("/certificates").await;
     assert!(theirs.text.contains("data-testid=\"no-certificates\""));
+
+    // Its details page and the API: the key's model and serial, the application, the
+    // fingerprint; another customer's "not found".
+    let details = customer.page(&format!("/certificates/{serial}")).await;
+    assert_eq!(details.status, StatusCode::OK);
+    let fingerprint = pki::certificate::sha256_hex(&issued.der);
+    for shown in ["SM2-KEY", "K0001", "SQ", fingerprint.as_str(), "/c/huanbao"] {
+        assert!(details.text.contains(shown), "{shown}: {}", details.text);
+    }
+    let theirs = stranger.page(&format!("/certificates/{serial}")).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    let listed = customer
+        .call("GET", "/api/v1/me/certificates", json!(null))
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let listed = listed.json();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["serial"], serial);
+    assert_eq!(listed[0]["holder"], "北京环保科技有限公司");
+    assert_eq!(listed[0]["key_serial"], "K0001");
+    assert_eq!(listed[0]["application_id"], id);
+    assert_eq!(listed[0]["status"], "valid");
+    assert_eq!(listed[0]["sha256"], fingerprint);
+    let theirs = stranger
+        .call("GET", "/api/v1/me/certificates", json!(null))
+        .await;
+    assert_eq!(theirs.json(), json!([]));
+    let theirs = stranger
+        .call(
+            "GET",
+            &format!("/api/v1/me/certificates/{serial}"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    // The public status: good, with the CA and validity, and nothing of the holder.
+    let mut anyone = test.client([10, 8, 3, 77]);
+    let status = anyone
+        .call(
+            "GET",
+            &format!("/api/v1/certificate-status/{serial}"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(status.status, StatusCode::OK, "{}", status.text);
+    assert_eq!(status.json()["status"], "good");
+    assert_eq!(status.json()["ca"], issued.ca);
+    assert!(
+        !status.text.contains("北京环保") && !status.text.contains("91350100M000100Y43"),
+        "{}",
+        status.text
+    );
 
     // The customer's page shows the parcel; 签收: 已完成, the key in use.
     let mine = customer.page(&format!("/applications/{id}")).await;

@@ -24,7 +24,7 @@ use domain::{AddressInput, ApplicationStatus};
 use serde::Deserialize;
 use services::ServiceError;
 use services::flows::application::{self, Applicant, Application, TimelineEntry};
-use services::flows::{apply, cancel, edit, print, submit, upload, verify};
+use services::flows::{apply, cancel, edit, print, readdress, submit, upload, verify};
 use services::people::accounts::CustomerSession;
 
 use super::SignedIn;
@@ -235,6 +235,10 @@ impl ApplicationPage {
             .apply(domain::ApplicationEvent::Edit, self.app.pipeline)
             .is_ok()
             && (self.app.order_id.is_none() || self.app.paid)
+    }
+    /// The mailing address can still be changed online (the use case checks the same).
+    fn can_readdress(&self) -> bool {
+        readdress::allowed_in(self.app.status) && self.app.content.shipping.is_some()
     }
     fn outcome_time(&self, outcome: &Outcome) -> String {
         crate::pages::local_time(outcome.at())
@@ -519,16 +523,9 @@ fn saved_values(
                     .map(|s| s.courier.as_str())
                     .unwrap_or(""),
             );
-            keep("address.recipient", &address.recipient);
-            keep("address.phone", &address.phone);
-            keep("address.province", &address.province);
-            keep("address.city", &address.city);
-            keep("address.district", &address.district);
-            keep("address.detail", &address.detail);
-            keep(
-                "address.postal_code",
-                address.postal_code.as_deref().unwrap_or(""),
-            );
+            for (k, value) in address_fields(&address) {
+                keep(k, value);
+            }
             let invoice = content.invoice.as_ref().map(|i| i.to_form());
             let f = invoice.unwrap_or_else(|| InvoiceForm {
                 needed: true,
@@ -646,6 +643,16 @@ async fn show_with<D: Desk>(
             None,
         ),
     };
+    // Past the draft, the form to change the mailing address starts from the current one.
+    let mut values = values;
+    if !app.is_editable()
+        && !values.contains_key("address.recipient")
+        && let Some(shipping) = &app.content.shipping
+    {
+        for (k, value) in address_fields(&shipping.address) {
+            values.insert(k.to_string(), value.to_string());
+        }
+    }
     let (status, error) = status_and_error(error);
     let agreement_version = apply::agreement_version(&app.channel);
     // The verification step is there only where the channel verifies someone.
@@ -714,6 +721,37 @@ pub(crate) fn to_map(posted: &Posted) -> BTreeMap<String, String> {
 
 pub(crate) fn field<'a>(values: &'a BTreeMap<String, String>, key: &str) -> &'a str {
     values.get(key).map(String::as_str).unwrap_or("")
+}
+
+/// The mailing address typed in the `address.*` fields.
+fn posted_address(values: &BTreeMap<String, String>) -> AddressInput {
+    let f = |key: &str| field(values, key).to_string();
+    let postal = f("address.postal_code");
+    AddressInput {
+        recipient: f("address.recipient"),
+        phone: f("address.phone"),
+        province: f("address.province"),
+        city: f("address.city"),
+        district: f("address.district"),
+        detail: f("address.detail"),
+        postal_code: (!postal.trim().is_empty()).then_some(postal),
+    }
+}
+
+/// The `address.*` fields showing `address`.
+fn address_fields(address: &AddressInput) -> [(&'static str, &str); 7] {
+    [
+        ("address.recipient", &address.recipient),
+        ("address.phone", &address.phone),
+        ("address.province", &address.province),
+        ("address.city", &address.city),
+        ("address.district", &address.district),
+        ("address.detail", &address.detail),
+        (
+            "address.postal_code",
+            address.postal_code.as_deref().unwrap_or(""),
+        ),
+    ]
 }
 
 /// A step's post: the CSRF check, the use case, back to the application (its next step)
@@ -786,18 +824,9 @@ pub async fn save_step<D: Desk>(
                     apply::describe_agent(app, &applicant, id, version, &form).await?;
                 }
                 Some(Step::Delivery) => {
-                    let postal = f("address.postal_code");
                     let input = apply::DeliveryInput {
                         courier: f("courier"),
-                        address: AddressInput {
-                            recipient: f("address.recipient"),
-                            phone: f("address.phone"),
-                            province: f("address.province"),
-                            city: f("address.city"),
-                            district: f("address.district"),
-                            detail: f("address.detail"),
-                            postal_code: (!postal.trim().is_empty()).then_some(postal),
-                        },
+                        address: posted_address(&values),
                         save_address: field(&values, "save_address") == "on",
                         invoice: InvoiceForm {
                             needed: f("invoice_needed") == "yes",
@@ -880,6 +909,18 @@ pub async fn act<D: Desk>(
                     submit::submit(app, &applicant, id, version, field(&values, "code")).await?;
                 }
                 "edit" => edit::edit(app, &applicant, id).await?,
+                "readdress-code" => {
+                    readdress::send_code(app, &applicant, id, &ip, request.lang).await?;
+                    return Ok(see_other(&format!("{back}?sent=1#readdress"), None));
+                }
+                "readdress" => {
+                    sent = true;
+                    let version: i64 = field(&values, "version").parse().unwrap_or(-1);
+                    let address = posted_address(&values);
+                    let code = field(&values, "code");
+                    readdress::readdress(app, &applicant, id, version, &address, code).await?;
+                    return Ok(see_other(&format!("{back}?notice=readdressed"), None));
+                }
                 "receipt" => services::flows::ship::confirm_receipt(app, &applicant, id).await?,
                 "cancel" => {
                     cancel::cancel(app, &applicant, id).await?;

@@ -26,19 +26,36 @@ impl CertificatesPage {
         local_time(*at)
     }
     fn badge(&self, status: &CertificateStatus) -> &'static str {
-        match status {
-            CertificateStatus::Valid => "good",
-            CertificateStatus::OnHold => "wait",
-            CertificateStatus::Revoked => "bad",
-        }
+        badge(status)
     }
-    /// The holder's name: the subject's CN.
-    fn holder(&self, subject: &str) -> String {
-        subject
-            .split(',')
-            .find_map(|part| part.trim().strip_prefix("CN="))
-            .unwrap_or(subject)
-            .to_string()
+}
+
+fn badge(status: &CertificateStatus) -> &'static str {
+    match status {
+        CertificateStatus::Valid => "good",
+        CertificateStatus::OnHold => "wait",
+        CertificateStatus::Revoked => "bad",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account/certificate.html")]
+struct CertificatePage {
+    chrome: Chrome,
+    c: MyCertificate,
+    /// Past its validity now.
+    expired: bool,
+    /// Days of validity left (0 once expired).
+    days_left: i64,
+}
+framed!(CertificatePage);
+
+impl CertificatePage {
+    fn time(&self, at: &i64) -> String {
+        local_time(*at)
+    }
+    fn badge(&self, status: &CertificateStatus) -> &'static str {
+        badge(status)
     }
 }
 
@@ -56,6 +73,31 @@ pub async fn list(
                 certificates,
             },
         ),
+        Err(e) => error_page(chrome, &e),
+    }
+}
+
+/// `/certificates/{serial}`: one certificate, whole.
+pub async fn details(
+    State(state): State<AppState>,
+    request: PageRequest,
+    SignedIn(customer): SignedIn,
+    Path(serial): Path<String>,
+) -> Response {
+    let chrome = personal(&state, &request, &customer, "/certificates");
+    match certificates::one(&state.app, &customer, &serial).await {
+        Ok(c) => {
+            let now = state.app.now().seconds();
+            render(
+                StatusCode::OK,
+                &CertificatePage {
+                    chrome,
+                    expired: c.not_after < now,
+                    days_left: ((c.not_after - now) / 86_400).max(0),
+                    c,
+                },
+            )
+        }
         Err(e) => error_page(chrome, &e),
     }
 }

@@ -48,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me/addresses/{id}/delete", post(addresses::delete))
         .route("/applications", get(applications::list))
         .route("/certificates", get(certificates::list))
+        .route("/certificates/{serial}", get(certificates::details))
         .route(
             "/certificates/{serial}/{format}",
             get(certificates::download),

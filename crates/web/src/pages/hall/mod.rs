@@ -1,9 +1,11 @@
-//! The hall's public pages: the home page with the channels, and each channel's page.
+//! The hall's public pages: the home page with the channels, each channel's page and the
+//! certificate status look-up.
 
 mod channel;
 mod home;
 mod phone;
 mod sandbox;
+mod status;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -16,6 +18,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
         .route("/c/{code}", get(channel::channel_page))
+        .route("/status", get(status::page))
         .route(
             "/sandbox/identity/face/{reference}",
             get(sandbox::face).post(sandbox::finish_face),
