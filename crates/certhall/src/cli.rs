@@ -198,6 +198,31 @@ pub struct GlobalArgs {
         default_value_t = 20
     )]
     pub invoicing_timeout: u64,
+    /// The courier platform: `none` (shippers type tracking numbers), `sandbox` (kuaidi100's
+    /// answers with parcels moving on the clock; for demos and tests) or `kuaidi100`.
+    #[arg(
+        long,
+        global = true,
+        env = "CERTHALL_COURIER",
+        value_enum,
+        default_value = "none"
+    )]
+    pub courier: CourierProvider,
+    /// kuaidi100's 授权 key (with --courier kuaidi100).
+    #[arg(long, global = true, env = "CERTHALL_KUAIDI100_KEY")]
+    pub kuaidi100_key: Option<String>,
+    /// kuaidi100's customer id for tracking queries.
+    #[arg(long, global = true, env = "CERTHALL_KUAIDI100_CUSTOMER")]
+    pub kuaidi100_customer: Option<String>,
+    /// File holding kuaidi100's secret.
+    #[arg(long, global = true, env = "CERTHALL_KUAIDI100_SECRET_FILE")]
+    pub kuaidi100_secret_file: Option<PathBuf>,
+    /// The courier account waybills are drawn on (电子面单账号, partnerId).
+    #[arg(long, global = true, env = "CERTHALL_KUAIDI100_PARTNER_ID")]
+    pub kuaidi100_partner_id: Option<String>,
+    /// File holding the courier account's password (partnerKey), where the courier wants one.
+    #[arg(long, global = true, env = "CERTHALL_KUAIDI100_PARTNER_KEY_FILE")]
+    pub kuaidi100_partner_key_file: Option<PathBuf>,
     /// The identity service's base URL (with --identity http).
     #[arg(long, global = true, env = "CERTHALL_IDENTITY_URL")]
     pub identity_url: Option<String>,
@@ -307,6 +332,13 @@ pub enum InvoicingProvider {
     None,
     Sandbox,
     Http,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum CourierProvider {
+    None,
+    Sandbox,
+    Kuaidi100,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -105,6 +105,27 @@ pub fn tracking_number(courier: &str, text: &str) -> Result<String, FieldError> 
     }
 }
 
+/// Courier `courier`'s code on kuaidi100 (`sf` → `shunfeng`), for the couriers above.
+pub fn kuaidi100_code(courier: &str) -> Option<&'static str> {
+    FORMATS
+        .iter()
+        .find(|f| f.code == courier)
+        .map(|f| f.kuaidi100)
+}
+
+/// Our code of kuaidi100's `com` (`shunfeng` → `sf`).
+pub fn from_kuaidi100(com: &str) -> Option<&'static str> {
+    FORMATS.iter().find(|f| f.kuaidi100 == com).map(|f| f.code)
+}
+
+/// An example tracking number of courier `courier`, for the couriers above.
+pub fn example(courier: &str) -> Option<&'static str> {
+    FORMATS
+        .iter()
+        .find(|f| f.code == courier)
+        .map(|f| f.example)
+}
+
 /// Where the customer follows parcel `number` of courier `courier`: the courier's page on
 /// kuaidi100 (which every courier above answers), or none for an unknown courier.
 pub fn tracking_url(courier: &str, number: &str) -> Option<String> {

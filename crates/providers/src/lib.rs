@@ -6,9 +6,11 @@
 //! Today: notifications ([`notify`]: SMS and e-mail), document storage ([`storage`]: the
 //! local file system, S3-compatible object stores) and real-name verification
 //! ([`identity`]), online payment ([`payment`]: Alipay and WeChat Pay; their simulator is
-//! the crate `certhall-paysim`) and invoicing ([`invoicing`]). Each module is laid out the
+//! the crate `certhall-paysim`), invoicing ([`invoicing`]) and couriers ([`courier`]:
+//! waybills and tracking through kuaidi100). Each module is laid out the
 //! same way: `mod.rs` (the trait and its types), `sandbox.rs`, one file per real adapter.
 
+pub mod courier;
 pub mod identity;
 pub mod invoicing;
 pub mod notify;

@@ -58,6 +58,9 @@ pub struct Config {
     pub online_payments: Vec<OnlinePayment>,
     /// The invoicing service (none: finance attaches the invoices issued elsewhere).
     pub invoicing: Option<Arc<dyn providers::invoicing::InvoiceIssuer>>,
+    /// The courier platform (none: shippers type the tracking numbers, and the customer
+    /// follows the parcel on kuaidi100's page).
+    pub courier: Option<Arc<dyn providers::courier::CourierService>>,
     /// The system clock in production, a settable one in tests.
     pub clock: Arc<dyn Clock>,
 }
@@ -81,6 +84,7 @@ impl Config {
             identity: IdentityProviders::sandbox(clock.clone()),
             online_payments: Vec::new(),
             invoicing: None,
+            courier: None,
             clock,
         })
     }
@@ -160,6 +164,7 @@ pub struct App {
     /// at start and on change.
     channel_merchants: std::sync::RwLock<Vec<OnlinePayment>>,
     pub(crate) invoicing: Option<Arc<dyn providers::invoicing::InvoiceIssuer>>,
+    pub(crate) courier: Option<Arc<dyn providers::courier::CourierService>>,
     /// Bounds how many images decode at once (decoding is CPU-heavy; it runs off the async
     /// threads and must not starve OCSP and pages).
     pub(crate) decoding: Arc<Semaphore>,
@@ -195,6 +200,7 @@ impl App {
             online_payments: config.online_payments,
             channel_merchants: std::sync::RwLock::new(Vec::new()),
             invoicing: config.invoicing,
+            courier: config.courier,
             pdf_font_settings: config.pdf_font,
             pdf_font: OnceCell::new(),
             ca: OnceCell::new(),
@@ -268,12 +274,12 @@ impl App {
         &self.ca_settings.public_base_url
     }
 
-    /// Now, by the application's clock.
     /// The installation's clock (for adapters made after the start).
     pub(crate) fn clock(&self) -> Arc<dyn Clock> {
         self.clock.clone()
     }
 
+    /// Now, by the application's clock.
     pub fn now(&self) -> UnixTime {
         self.clock.now()
     }

@@ -17,7 +17,8 @@ use services::{App, Config, Notifiers};
 use services::hall::merchants::MerchantKeys;
 
 use crate::cli::{
-    EmailProvider, GlobalArgs, IdentityProvider, InvoicingProvider, SmsProvider, StorageProvider,
+    CourierProvider, EmailProvider, GlobalArgs, IdentityProvider, InvoicingProvider, SmsProvider,
+    StorageProvider,
 };
 
 /// The configuration the flags describe.
@@ -54,6 +55,18 @@ pub fn config(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<Config> {
             config.pdf_font.clone(),
         )),
         InvoicingProvider::Http => Some(invoicing_service(global, config.clock.clone())?),
+    };
+    config.courier = match global.courier {
+        CourierProvider::None => None,
+        CourierProvider::Sandbox => Some(Arc::new(
+            providers::courier::kuaidi100::Kuaidi100::sandboxed(
+                Arc::new(providers::courier::sandbox::Kuaidi100Sandbox::new(
+                    config.clock.clone(),
+                )),
+                config.clock.clone(),
+            ),
+        )),
+        CourierProvider::Kuaidi100 => Some(kuaidi100(global, config.clock.clone())?),
     };
     if global.alipay_gateway.is_some() {
         config
@@ -125,6 +138,47 @@ fn s3_store(global: &GlobalArgs, clock: Arc<dyn Clock>) -> Result<providers::sto
         clock,
     )
     .map_err(anyhow::Error::msg)
+}
+
+/// kuaidi100 with the account the flags describe.
+fn kuaidi100(
+    global: &GlobalArgs,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<dyn providers::courier::CourierService>> {
+    use providers::courier::kuaidi100::{Credentials, Kuaidi100, LABEL_URL, QUERY_URL};
+    let required = |value: &Option<String>, flag: &str| {
+        value
+            .clone()
+            .with_context(|| format!("{flag} is required with --courier kuaidi100"))
+    };
+    let read = |path: &std::path::PathBuf, flag: &str| {
+        std::fs::read_to_string(path)
+            .map(|text| zeroize::Zeroizing::new(text.trim().to_string()))
+            .with_context(|| format!("{flag}: reading {}", path.display()))
+    };
+    let secret_file = global
+        .kuaidi100_secret_file
+        .as_ref()
+        .context("--kuaidi100-secret-file is required with --courier kuaidi100")?;
+    let credentials = Credentials {
+        key: required(&global.kuaidi100_key, "--kuaidi100-key")?,
+        customer: required(&global.kuaidi100_customer, "--kuaidi100-customer")?,
+        secret: read(secret_file, "--kuaidi100-secret-file")?,
+        partner_id: required(&global.kuaidi100_partner_id, "--kuaidi100-partner-id")?,
+        partner_key: match &global.kuaidi100_partner_key_file {
+            Some(path) => Some(read(path, "--kuaidi100-partner-key-file")?),
+            None => None,
+        },
+    };
+    let courier = Kuaidi100::new(
+        credentials,
+        LABEL_URL,
+        QUERY_URL,
+        clock,
+        std::time::Duration::from_secs(15),
+    )
+    .map_err(anyhow::Error::msg)?;
+    Ok(Arc::new(courier))
 }
 
 /// The invoicing platform the flags describe (signed JSON).

@@ -8,6 +8,11 @@
 //! ([`assume_receipts`], a background round on the application's clock): 已完成, its
 //! keys in use.
 //!
+//! Where a courier platform is configured (`providers::courier`), the shipper may have the
+//! waybill made instead of typing its number ([`ship_by_waybill`], 电子面单), the customer
+//! sees the parcel's journey ([`tracking`]), and a parcel the courier reports signed for
+//! completes the application ([`follow_parcels`], in the same round as the receipts).
+//!
 //! The role and the separation of duties are checked here. Transitions: `Producing →
 //! Shipped → Completed` (applications), `Produced → Shipped → Active` (keys).
 
@@ -16,6 +21,8 @@ use domain::production::JobStatus;
 use domain::time::UnixTime;
 use domain::usb_key::{UsbKeyEvent, UsbKeyStatus};
 use domain::{ApplicationEvent, ApplicationStatus, AuditAction, Duty, Role};
+pub use providers::courier::{CourierError, ParcelState, Tracking, TrackingEvent};
+use providers::courier::{Party, WaybillRequest};
 use store::WriteTx;
 pub use store::shipments::ShipmentRecord;
 
@@ -92,19 +99,17 @@ pub struct ShipForm {
     pub tracking_no: String,
 }
 
-/// Ships application `id`'s keys by `form.courier` (one of the channel's) with
-/// `form.tracking_no`; the customer gets an SMS.
-pub async fn ship(app: &App, actor: &Actor, id: i64, form: &ShipForm) -> Result<(), ServiceError> {
-    actor.require_any(&[Role::Shipper])?;
-    let record = store::applications::find(&app.store, id)
-        .await?
-        .ok_or_else(|| application::not_found(id))?;
-    let current = application::assemble(app, &record).await?;
-    let courier = current
+/// The channel's courier `code`, or the refusal naming the field.
+fn channel_courier(
+    current: &Application,
+    code: &str,
+) -> Result<domain::channel::Courier, ServiceError> {
+    current
         .channel
         .couriers
         .iter()
-        .find(|c| c.code == form.courier.trim())
+        .find(|c| c.code == code.trim())
+        .cloned()
         .ok_or_else(|| {
             ServiceError::new(
                 ErrorKind::Invalid,
@@ -113,10 +118,12 @@ pub async fn ship(app: &App, actor: &Actor, id: i64, form: &ShipForm) -> Result<
                 "请选择该渠道的快递公司",
             )
             .with_field("courier")
-        })?
-        .clone();
-    let tracking_no = domain::courier::tracking_number(&courier.code, &form.tracking_no)?;
-    if all_made_at(app, &current).await?.is_none() {
+        })
+}
+
+/// Refuses unless all of `current`'s keys are made.
+async fn check_made(app: &App, current: &Application) -> Result<(), ServiceError> {
+    if all_made_at(app, current).await?.is_none() {
         return Err(ServiceError::new(
             ErrorKind::Conflict,
             "keys_not_made",
@@ -125,15 +132,40 @@ pub async fn ship(app: &App, actor: &Actor, id: i64, form: &ShipForm) -> Result<
         )
         .with_field("application"));
     }
+    Ok(())
+}
+
+/// Refuses unless `actor` may ship application `record` under the separation of duties
+/// (not its reviewer or producer, where configured).
+async fn check_duty(
+    tx: &mut WriteTx,
+    app: &App,
+    actor: &Actor,
+    record: &store::applications::ApplicationRecord,
+) -> Result<(), ServiceError> {
+    let mut done = application::duties_done(tx, record).await?;
+    for job in store::production_jobs::for_application_in(tx, record.id).await? {
+        done.extend(job.operator_id.map(|producer| (Duty::Produce, producer)));
+    }
+    actor.require_duty(Duty::Ship, &app.hall.separation_of_duties, &done)
+}
+
+/// Ships application `id`'s keys by `form.courier` (one of the channel's) with
+/// `form.tracking_no`; the customer gets an SMS.
+pub async fn ship(app: &App, actor: &Actor, id: i64, form: &ShipForm) -> Result<(), ServiceError> {
+    actor.require_any(&[Role::Shipper])?;
+    let record = store::applications::find(&app.store, id)
+        .await?
+        .ok_or_else(|| application::not_found(id))?;
+    let current = application::assemble(app, &record).await?;
+    let courier = channel_courier(&current, &form.courier)?;
+    let tracking_no = domain::courier::tracking_number(&courier.code, &form.tracking_no)?;
+    check_made(app, &current).await?;
     let mut tx = app.store.begin_write().await?;
     let record = store::applications::find_in(&mut tx, id)
         .await?
         .ok_or_else(|| application::not_found(id))?;
-    let mut done = application::duties_done(&mut tx, &record).await?;
-    for job in store::production_jobs::for_application_in(&mut tx, id).await? {
-        done.extend(job.operator_id.map(|producer| (Duty::Produce, producer)));
-    }
-    actor.require_duty(Duty::Ship, &app.hall.separation_of_duties, &done)?;
+    check_duty(&mut tx, app, actor, &record).await?;
     let details = serde_json::json!({
         "courier": courier.code, "tracking_no": tracking_no,
     });
@@ -184,8 +216,183 @@ pub async fn ship(app: &App, actor: &Actor, id: i64, form: &ShipForm) -> Result<
     Ok(())
 }
 
-/// Completes shipped application `record` (received: `receipt` is `confirmed` or
-/// `assumed`), its keys in use, in `tx`.
+/// Whether shippers here can have the waybill made through the courier platform.
+pub fn makes_waybills(app: &App) -> bool {
+    app.courier.is_some() && app.hall.site.shipping_from.is_some()
+}
+
+fn platform_error(error: CourierError) -> ServiceError {
+    match error {
+        CourierError::Unavailable(why) => {
+            tracing::warn!(error = %why, "courier platform");
+            ServiceError::new(
+                ErrorKind::Unavailable,
+                "courier_unavailable",
+                "the courier platform does not answer: try again, or type the tracking number",
+                "快递平台暂时无法连接，请稍后重试或手工填写快递单号",
+            )
+            .with_field("courier")
+        }
+        CourierError::Refused(why) => ServiceError::new(
+            ErrorKind::Invalid,
+            "courier_refused",
+            format!("the courier platform refused the waybill: {why}"),
+            format!("快递平台拒绝下单：{why}"),
+        )
+        .with_field("courier"),
+    }
+}
+
+/// 电子面单: makes the waybill of application `id` with `courier` (one of the channel's)
+/// through the courier platform, then ships it with the number it gives, as [`ship`]
+/// does. Everything [`ship`] checks is checked before the platform is asked; the waybill
+/// is keyed by the application's number, so asking again after a failure gets the same
+/// parcel. Returns the tracking number.
+pub async fn ship_by_waybill(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    courier: &str,
+) -> Result<String, ServiceError> {
+    actor.require_any(&[Role::Shipper])?;
+    let (Some(platform), Some(from)) = (&app.courier, &app.hall.site.shipping_from) else {
+        return Err(ServiceError::new(
+            ErrorKind::Conflict,
+            "no_courier_platform",
+            "no courier platform is configured here: type the tracking number",
+            "未配置快递平台，请手工填写快递单号",
+        )
+        .with_field("courier"));
+    };
+    let record = store::applications::find(&app.store, id)
+        .await?
+        .ok_or_else(|| application::not_found(id))?;
+    let current = application::assemble(app, &record).await?;
+    let courier = channel_courier(&current, courier)?;
+    if current.status != ApplicationStatus::Producing {
+        return Err(ServiceError::new(
+            ErrorKind::Conflict,
+            "invalid_transition",
+            format!(
+                "application {} is {}",
+                current.number,
+                current.status.name_en()
+            ),
+            format!(
+                "申请{}当前为“{}”，不能发货",
+                current.number,
+                current.status.name_zh()
+            ),
+        ));
+    }
+    check_made(app, &current).await?;
+    {
+        let mut tx = app.store.begin_write().await?;
+        check_duty(&mut tx, app, actor, &record).await?;
+    }
+    let address = current
+        .content
+        .shipping
+        .as_ref()
+        .map(|s| s.address.clone())
+        .ok_or_else(|| {
+            ServiceError::internal("shipping", "a shipped application without address")
+        })?;
+    let request = WaybillRequest {
+        order_no: current.number.clone(),
+        courier: courier.code.clone(),
+        recipient: Party {
+            name: address.recipient.clone(),
+            mobile: address.phone.clone(),
+            address: format!(
+                "{} {} {} {}",
+                address.province, address.city, address.district, address.detail
+            ),
+        },
+        sender: Party {
+            name: app.hall.site.ca_name_zh.clone(),
+            mobile: app.hall.site.hotline.clone(),
+            address: from.clone(),
+        },
+        cargo: "USB Key 数字证书".into(),
+        count: current.content.product.quantity.max(1),
+    };
+    let waybill = platform
+        .create_waybill(&request)
+        .await
+        .map_err(platform_error)?;
+    let form = ShipForm {
+        courier: courier.code,
+        tracking_no: waybill.tracking_no.clone(),
+    };
+    ship(app, actor, id, &form).await?;
+    Ok(waybill.tracking_no)
+}
+
+/// The journey of `current`'s parcel from the courier platform, for whoever may read the
+/// application: `None` without a platform or a shipment; the platform's failure as it is.
+pub async fn tracking(
+    app: &App,
+    current: &Application,
+) -> Result<Option<Result<Tracking, CourierError>>, ServiceError> {
+    let Some(platform) = &app.courier else {
+        return Ok(None);
+    };
+    let Some(shipment) = store::shipments::for_application(&app.store, current.id).await? else {
+        return Ok(None);
+    };
+    let phone = current
+        .content
+        .shipping
+        .as_ref()
+        .map(|s| s.address.phone.clone())
+        .unwrap_or_default();
+    Ok(Some(
+        platform
+            .track(&shipment.courier, &shipment.tracking_no, &phone)
+            .await,
+    ))
+}
+
+/// Completes the shipments the courier platform reports signed for (签收 by the courier's
+/// record, `receipt` = `courier`); how many. Without a platform, none.
+pub async fn follow_parcels(app: &App) -> Result<u64, ServiceError> {
+    if app.courier.is_none() {
+        return Ok(0);
+    }
+    let now = app.now().seconds();
+    let mut signed = 0;
+    for shipment in store::shipments::unreceived_since(&app.store, now, 500).await? {
+        let Some(record) = store::applications::find(&app.store, shipment.application_id).await?
+        else {
+            continue;
+        };
+        let current = application::assemble(app, &record).await?;
+        if current.status != ApplicationStatus::Shipped {
+            continue;
+        }
+        match tracking(app, &current).await? {
+            Some(Ok(track)) if track.state == ParcelState::Signed => {}
+            Some(Err(e)) => {
+                // One parcel's trouble does not stop the round; the next round asks again.
+                tracing::warn!(application = current.id, error = %e, "following a parcel");
+                continue;
+            }
+            _ => continue,
+        }
+        let mut tx = app.store.begin_write().await?;
+        let Some(record) = store::applications::find_in(&mut tx, record.id).await? else {
+            continue;
+        };
+        receive(&mut tx, &Actor::System, &record, &current, "courier").await?;
+        tx.commit().await?;
+        signed += 1;
+    }
+    Ok(signed)
+}
+
+/// Completes shipped application `record` (received: `receipt` is `confirmed`, `courier`
+/// or `assumed`), its keys in use, in `tx`.
 async fn receive(
     tx: &mut WriteTx,
     actor: &Actor,

@@ -25,6 +25,10 @@ pub struct Site {
     /// register (recorded with each registration); change it when the texts change.
     #[serde(default = "first_terms")]
     pub terms_version: String,
+    /// The address printed as the sender's on waybills made through the courier platform
+    /// (`省 市 区 详细地址`); without it waybills are not made, numbers are typed.
+    #[serde(default)]
+    pub shipping_from: Option<String>,
 }
 
 fn first_terms() -> String {

@@ -759,8 +759,24 @@ pub struct ShipmentView {
     tracking_url: Option<String>,
     shipped_at: i64,
     received_at: Option<i64>,
-    /// `confirmed` (签收) or `assumed`.
+    /// `confirmed` (签收 by the customer), `courier` (signed for, by the courier's record)
+    /// or `assumed`.
     receipt: Option<String>,
+    /// Where the parcel is, from the courier platform where one is configured: `waiting`,
+    /// `collected`, `in_transit`, `delivering`, `signed`, `problem` or `returned`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parcel_state: Option<String>,
+    /// The parcel's journey from the courier platform, newest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    events: Vec<TrackingEventView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TrackingEventView {
+    /// Unix seconds.
+    at: i64,
+    context: String,
+    location: String,
 }
 
 /// The shipment of the customer's application (已寄出: courier and tracking number).
@@ -775,7 +791,7 @@ pub async fn shipment(
 ) -> Result<Json<ShipmentView>, ApiError> {
     let id = application_id(&id, lang)?;
     // Another customer's application is "not found", as a missing one.
-    application::get(&state.app, &Applicant::customer(&session), id)
+    let current = application::get(&state.app, &Applicant::customer(&session), id)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     let found = services::flows::ship::of_application(&state.app, id)
@@ -792,6 +808,25 @@ pub async fn shipment(
                 lang,
             )
         })?;
+    // The platform's trouble leaves the shipment without its journey, not unanswered.
+    let tracking = services::flows::ship::tracking(&state.app, &current)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?
+        .and_then(Result::ok);
+    let (parcel_state, events) = match tracking {
+        Some(t) => (
+            Some(t.state.as_str().to_string()),
+            t.events
+                .into_iter()
+                .map(|e| TrackingEventView {
+                    at: e.at,
+                    context: e.context,
+                    location: e.location,
+                })
+                .collect(),
+        ),
+        None => (None, Vec::new()),
+    };
     Ok(Json(ShipmentView {
         tracking_url: domain::courier::tracking_url(&found.courier, &found.tracking_no),
         courier: found.courier,
@@ -799,6 +834,8 @@ pub async fn shipment(
         shipped_at: found.shipped_at,
         received_at: found.received_at,
         receipt: found.receipt,
+        parcel_state,
+        events,
     }))
 }
 

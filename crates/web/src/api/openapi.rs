@@ -38,7 +38,7 @@ use crate::error::ErrorBody;
         console::reviews::release, console::reviews::approve, console::reviews::reject,
         console::production::queue, console::production::start, console::production::csr,
         console::production::finish, console::production::fail,
-        console::shipping::queue, console::shipping::ship_keys,
+        console::shipping::queue, console::shipping::ship_keys, console::shipping::make_waybill,
         applications::shipment, applications::confirm_receipt,
         orders::list, orders::awaiting, orders::place_order, orders::one, orders::cancel_order,
         orders::upload_voucher, orders::get_voucher, orders::get_invoice, orders::pay_online,
@@ -66,7 +66,8 @@ use crate::error::ErrorBody;
         console::production::CsrBody, console::production::IssuedView,
         console::production::FinishBody, console::production::FailBody,
         console::shipping::ShippingItemView, console::shipping::ShipBody,
-        applications::ShipmentView,
+        console::shipping::WaybillBody, console::shipping::WaybillView,
+        applications::ShipmentView, applications::TrackingEventView,
         applications::UploadForm, applications::UploadedView, applications::DocumentView, applications::PhoneLinkView,
         orders::OrderView, orders::LineView, orders::VoucherView, orders::RemittanceView,
         orders::RefundView, orders::InvoiceView,
@@ -251,7 +252,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 78, "every operation of the API is described");
+        assert_eq!(checked, 79, "every operation of the API is described");
         let phone = &doc["components"]["schemas"]["CodeRequest"]["properties"]["phone"];
         assert_eq!(phone["pattern"], "^1[3-9][0-9]{9}$");
         let purpose = &doc["components"]["schemas"]["CodePurposeName"]["enum"];

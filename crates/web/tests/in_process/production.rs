@@ -1124,3 +1124,112 @@ async fn keys_collected_at_the_counter_are_handed_over_on_the_pickup_code() {
     let page = clerk.page("/console/pickups").await;
     assert!(page.text.contains("data-testid=\"pickups-empty\""));
 }
+
+#[tokio::test]
+async fn a_waybill_is_made_through_the_courier_platform_and_the_parcel_followed_to_signed() {
+    use providers::courier::kuaidi100::Kuaidi100;
+    use providers::courier::sandbox::Kuaidi100Sandbox;
+    let mut platform = None;
+    let test = TestApp::with(|config| {
+        let sandbox = std::sync::Arc::new(Kuaidi100Sandbox::new(config.clock.clone()));
+        config.courier = Some(std::sync::Arc::new(Kuaidi100::sandboxed(
+            sandbox.clone(),
+            config.clock.clone(),
+        )));
+        platform = Some(sandbox);
+    })
+    .await;
+    let sandbox = platform.unwrap();
+    receive(&test, "测试厂商", "SM2-KEY", "K0001").await;
+    let mut customer = test.customer(PHONE, [10, 8, 4, 1]).await;
+    let mut reviewer = test.operator("shenhe", "reviewer").await;
+    let id = approved(&test, &mut customer, &mut reviewer).await;
+    let mut producer = test.operator("zhizheng", "producer").await;
+    produce_one(&mut producer, id, "K0001").await;
+    let mut shipper = test.operator("fahuo", "shipper").await;
+    let page = shipper.page("/console/shipping").await;
+    assert!(
+        page.text.contains("data-testid=\"waybill\""),
+        "{}",
+        page.text
+    );
+
+    let path = format!("/api/v1/console/applications/{id}/waybill");
+    // A producer does not ship; a courier the channel does not use is refused first.
+    let refused = producer.call("POST", &path, json!({"courier": "sf"})).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let refused = shipper.call("POST", &path, json!({"courier": "ems"})).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(sandbox.waybills(), 0, "nothing asked of the platform");
+    // The platform down: said so, nothing shipped; asked again, shipped.
+    sandbox.fail_next(1);
+    let down = shipper.call("POST", &path, json!({"courier": "sf"})).await;
+    assert_eq!(
+        down.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        down.text
+    );
+    assert_eq!(down.json()["error"]["code"], "courier_unavailable");
+    assert!(
+        services::flows::ship::of_application(&test.app, id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let made = shipper.call("POST", &path, json!({"courier": "sf"})).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    let tracking_no = made.json()["tracking_no"].as_str().unwrap().to_string();
+    assert!(tracking_no.starts_with("SF"), "{tracking_no}");
+    assert_eq!(sandbox.waybills(), 1);
+    test.run_jobs().await;
+    assert!(
+        test.sms
+            .delivered_to(PHONE)
+            .iter()
+            .any(|m| m.text.contains(&tracking_no)),
+        "the customer's SMS has the waybill's number"
+    );
+    let again = shipper.call("POST", &path, json!({"courier": "sf"})).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "shipped once");
+
+    // The customer follows it: not collected, then collected, then signed for by the
+    // courier's record, which completes the application.
+    let shipment = format!("/api/v1/applications/{id}/shipment");
+    let parcel = customer.call("GET", &shipment, json!(null)).await.json();
+    assert_eq!(parcel["parcel_state"], "waiting");
+    // (In steps the customer's session outlives: it ends after two idle hours.)
+    test.clock.advance(std::time::Duration::from_secs(90 * 60));
+    let parcel = customer.call("GET", &shipment, json!(null)).await.json();
+    assert_eq!(parcel["parcel_state"], "waiting");
+    test.clock.advance(std::time::Duration::from_secs(90 * 60));
+    let parcel = customer.call("GET", &shipment, json!(null)).await.json();
+    assert_eq!(parcel["parcel_state"], "collected");
+    assert_eq!(parcel["events"].as_array().unwrap().len(), 1);
+    let mine = customer.page(&format!("/applications/{id}")).await;
+    assert!(
+        mine.text.contains("data-testid=\"parcel-events\"") && mine.text.contains("已揽收"),
+        "{}",
+        mine.text
+    );
+    assert_eq!(
+        services::jobs::receipts::run_once(&test.app).await.unwrap(),
+        0
+    );
+    test.clock
+        .advance(std::time::Duration::from_secs(28 * 3600));
+    assert_eq!(
+        services::jobs::receipts::run_once(&test.app).await.unwrap(),
+        1
+    );
+    let parcel = services::flows::ship::of_application(&test.app, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(parcel.receipt.as_deref(), Some("courier"));
+    let shown =
+        services::flows::application::get_for_operator(&test.app, &Actor::Cli("test".into()), id)
+            .await
+            .unwrap();
+    assert_eq!(shown.status, domain::ApplicationStatus::Completed);
+}

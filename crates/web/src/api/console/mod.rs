@@ -29,6 +29,10 @@ pub fn routes() -> Router<AppState> {
         .route("/console/production", get(production::queue))
         .route("/console/shipping", get(shipping::queue))
         .route("/console/applications/{id}/ship", post(shipping::ship_keys))
+        .route(
+            "/console/applications/{id}/waybill",
+            post(shipping::make_waybill),
+        )
         .route("/console/production/jobs", post(production::start))
         .route("/console/production/jobs/{id}/csr", post(production::csr))
         .route(

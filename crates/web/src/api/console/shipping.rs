@@ -85,3 +85,38 @@ pub async fn ship_keys(
     .map_err(|e| ApiError::new(e, lang))?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaybillBody {
+    /// One of the channel's couriers (`sf`, `sto`, `ems`…).
+    courier: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WaybillView {
+    /// The number the courier platform gave; the keys are shipped with it.
+    tracking_no: String,
+}
+
+/// 电子面单: the courier platform makes the waybill and the keys are shipped with its
+/// number (where a platform is configured).
+#[utoipa::path(post, path = "/api/v1/console/applications/{id}/waybill", request_body = WaybillBody, security(("console" = [])), params(("id" = i64, Path)), responses(
+    (status = 201, body = WaybillView), (status = 404, body = ErrorBody),
+    (status = 409, body = ErrorBody, description = "no courier platform, not all keys made, or shipped already"),
+    (status = 422, body = ErrorBody, description = "an unknown courier, or the platform refused the waybill (its reason)"),
+    (status = 503, body = ErrorBody, description = "the courier platform does not answer"),
+))]
+pub async fn make_waybill(
+    State(state): State<AppState>,
+    AcceptLang(lang): AcceptLang,
+    Operator(session): Operator,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<WaybillBody>,
+) -> Result<(StatusCode, Json<WaybillView>), ApiError> {
+    let id = application_id(&id, lang)?;
+    let tracking_no = ship::ship_by_waybill(&state.app, &session.actor(), id, &body.courier)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok((StatusCode::CREATED, Json(WaybillView { tracking_no })))
+}

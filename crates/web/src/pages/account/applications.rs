@@ -122,6 +122,9 @@ struct ApplicationPage {
     verification: Option<verify::VerificationState>,
     /// Its keys' parcel, once shipped.
     shipment: Option<services::flows::ship::ShipmentRecord>,
+    /// The parcel's journey from the courier platform (none without one, or when it does
+    /// not answer).
+    tracking: Option<services::flows::ship::Tracking>,
 }
 framed!(ApplicationPage);
 
@@ -670,6 +673,11 @@ async fn show_with<D: Desk>(
     let shipment = services::flows::ship::of_application(&state.app, app.id)
         .await
         .unwrap_or_default();
+    let tracking = services::flows::ship::tracking(&state.app, &app)
+        .await
+        .ok()
+        .flatten()
+        .and_then(Result::ok);
     render(
         status,
         &ApplicationPage {
@@ -689,6 +697,7 @@ async fn show_with<D: Desk>(
             phone,
             verification,
             shipment,
+            tracking,
         },
     )
 }

@@ -112,6 +112,10 @@ pub fn routes() -> Router<AppState> {
         .route("/console/pickups", get(pickups::page))
         .route("/console/pickups/{id}/{action}", post(pickups::act))
         .route("/console/shipping/{id}", post(shipping::ship_keys))
+        .route(
+            "/console/shipping/{id}/waybill",
+            post(shipping::make_waybill),
+        )
         .route("/console/keys", get(keys::page).post(keys::receive))
         .route(
             "/console/keys/list",

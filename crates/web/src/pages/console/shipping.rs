@@ -27,6 +27,8 @@ struct ShippingPage {
     /// The application whose form was refused, with what was typed.
     refused: Option<(i64, ShipForm)>,
     error: Option<FormError>,
+    /// Waybills can be made through the courier platform.
+    waybills: bool,
 }
 framed!(ShippingPage);
 
@@ -68,6 +70,7 @@ async fn show(
             items,
             refused,
             error,
+            waybills: ship::makes_waybills(&state.app),
         },
     )
 }
@@ -100,6 +103,30 @@ pub async fn ship_keys(
     };
     match ship::ship(&state.app, &operator.actor(), id, &posted.form).await {
         Ok(()) => see_other("/console/shipping", None),
+        Err(e) => {
+            let error = FormError::failed(&e, request.lang);
+            show(&state, &request, Some((id, posted.form)), Some(error)).await
+        }
+    }
+}
+
+/// 电子面单: the courier platform makes the waybill, and the keys are shipped with it.
+pub async fn make_waybill(
+    State(state): State<AppState>,
+    request: PageRequest,
+    Path(id): Path<String>,
+    Form(posted): Form<ShipPosted>,
+) -> Response {
+    let (operator, chrome) =
+        match require_operator_posting(&state, &request, &SHIPPERS, &posted.csrf).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(chrome, &services::flows::application::not_found(0));
+    };
+    match ship::ship_by_waybill(&state.app, &operator.actor(), id, &posted.form.courier).await {
+        Ok(_) => see_other("/console/shipping", None),
         Err(e) => {
             let error = FormError::failed(&e, request.lang);
             show(&state, &request, Some((id, posted.form)), Some(error)).await
