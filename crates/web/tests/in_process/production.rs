@@ -632,6 +632,8 @@ async fn with_certhall_key(family: &'static str, key_family: KeyFamily) {
         subject.contains("北京环保科技有限公司") && subject.contains("91350100M000100Y43"),
         "{subject}"
     );
+    // pkilint finds nothing in the produced certificate beyond what docs/PROFILES.md explains.
+    certhall_testkit::pkilint("lint_pkix_cert", &[], &leaf);
 }
 
 #[tokio::test]
