@@ -1,27 +1,43 @@
-// The new-certificate application in a real browser: the whole wizard for huanbao
-// (organisation with a USCC) and for fjca (individual), the 15+9 path, a wrong USCC check
-// character, leaving in the middle and continuing, the SMS-signed submission with the code
-// read from the outbox, the duplicate refusal, and review in the console (reject with a
-// reason, edit and resubmit, approve). A screenshot of every page, each checked by axe.
+// Seed 000's whole business in a real browser, from registration to 已完成: the wizard for
+// huanbao (organisation with a USCC), a wrong USCC check character, leaving in the middle
+// and continuing, the SMS-signed submission with the code read from the outbox, the
+// duplicate refusal, payment by transfer with an exception, the invoice, the mailing
+// address changed before review, review in the console (reject with a reason, edit and
+// resubmit, approve), the key received into stock and produced by `certhall-key produce`
+// onto a blank SoftHSM2 key, the waybill made through the courier sandbox, 已寄出 with
+// its tracking on the customer's page, 签收: 已完成, then 我的证书, its details and the
+// public status page. Also fjca (individual) and the 15+9 path. A screenshot of every
+// page, each checked by axe.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { startCertHall, startBrowser, smsCode, shoot } from './harness.mjs';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startCertHall, startBrowser, smsCode, smsMessages, shoot, blankKey, keyBinary, SOFTHSM_MODULE } from './harness.mjs';
 
 let server;
 let browser;
 
+let key;
+
 before(async () => {
+  // huanbao's product made of ECDSA P-256: SoftHSM2, the key of the tests, has no SM2 (an
+  // SM2 key model is configured by its vendor mechanism, docs/PRODUCTION.md).
+  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  const hall = readFileSync(join(repo, 'crates/services/hall.toml'), 'utf8').replace('family = "sm2"', 'family = "ecdsa"');
+  key = blankKey();
+  const hallFile = join(key.dir, 'hall.toml');
+  writeFileSync(hallFile, hall);
   // No wait between two signing codes: the resubmission follows the first within seconds.
-  server = await startCertHall(['--sms-resend-after', '0', '--invoicing', 'sandbox']);
+  server = await startCertHall(['--sms-resend-after', '0', '--invoicing', 'sandbox', '--courier', 'sandbox', '--hall-config', hallFile]);
   browser = await startBrowser();
 });
 
 after(async () => {
   await browser?.close();
   await server?.stop();
+  key?.remove();
 });
 
 const PHONE = '13800138200';
@@ -128,7 +144,7 @@ async function signAndSubmit(page, notBefore) {
   return count;
 }
 
-test('huanbao: wizard, errors, leave and continue, signed submission, duplicates, review', async () => {
+test('seed 000 from registration to 已完成: apply, pay, review, produce onto a key, ship, receive', async () => {
   const context = await browser.newContext({ locale: 'zh-CN' });
   const page = await context.newPage();
   await register(page, PHONE);
@@ -368,6 +384,20 @@ test('huanbao: wizard, errors, leave and continue, signed submission, duplicates
   await page.locator('h2', { hasText: '确认申请信息' }).waitFor();
   codes = await signAndSubmit(page, codes);
 
+  // 修改邮寄地址 until review (seed 002): signed again with a new code.
+  await page.locator('[data-testid=readdress] summary').click();
+  await page.locator('[data-testid=readdress-code]').click();
+  await page.locator('[data-testid=readdress][open]').waitFor();
+  const readdressCode = await smsCode(server.dataDir, PHONE, 'sign_application', codes);
+  codes = readdressCode.count;
+  await byId(page, 'address.detail').fill('中关村大街2号');
+  await byId(page, 'code').fill(readdressCode.code);
+  await shoot(page, 'application-readdress');
+  await page.locator('[data-testid=readdress-submit]').click();
+  await page.locator('p.notice', { hasText: '邮寄地址已修改' }).waitFor();
+  assert.match(await page.locator('[data-testid=facts]').innerText(), /中关村大街2号/);
+  await shoot(page, 'application-readdressed');
+
   await reviewer.goto(server.base + '/console/reviews');
   await reviewer.getByRole('link', { name: number }).click();
   await reviewer.getByRole('button', { name: '受理' }).click();
@@ -387,6 +417,76 @@ test('huanbao: wizard, errors, leave and continue, signed submission, duplicates
     if (!delivered) await new Promise((r) => setTimeout(r, 100));
   }
   assert.ok(delivered, 'the approval SMS was delivered');
+  // Reviewed: the address can no longer be changed online.
+  assert.equal(await page.locator('[data-testid=readdress]').count(), 0);
+
+  // 制证: a producer receives the blank key into stock and certhall-key puts the
+  // certificate onto it; the console follows the job.
+  const producerPassword = await newOperator('zhizheng1', 'producer');
+  const producer = await login('zhizheng1', producerPassword);
+  await producer.goto(server.base + '/console/keys');
+  await producer.locator('#vendor').fill(key.vendor);
+  await producer.locator('#model').fill(key.model);
+  await producer.locator('#batch').fill('SOFTHSM-1');
+  await producer.locator('#serials').fill(key.serial);
+  await producer.getByRole('button', { name: '入库', exact: true }).click();
+  await producer.locator('[data-testid=received]').waitFor();
+  await producer.getByRole('link', { name: '制证' }).first().click();
+  await producer.locator('[data-testid=production-row]', { hasText: number }).waitFor();
+  await shoot(producer, 'console-production-queue');
+  const applicationId = page.url().match(/\/applications\/(\d+)/)[1];
+  const passwordFile = join(key.dir, 'producer-password');
+  writeFileSync(passwordFile, producerPassword, { mode: 0o600 });
+  const transportFile = join(key.dir, 'transport-so-pin');
+  writeFileSync(transportFile, key.transportSoPin, { mode: 0o600 });
+  const envelope = join(key.dir, 'pin-envelope.txt');
+  const made = execFileSync(keyBinary, [
+    'produce', '--server', server.base, '--user', 'zhizheng1', '--password-file', passwordFile,
+    '--module', SOFTHSM_MODULE, '--application', applicationId, '--transport-so-pin-file', transportFile,
+    '--pin-envelope', envelope, '--workstation', 'zhizheng-pc-01',
+  ], { env: key.env, encoding: 'utf8' });
+  assert.ok(made.includes(key.serial), made);
+  assert.ok(existsSync(envelope), 'the PIN envelope is written for printing');
+  await producer.reload();
+  await producer.locator('[data-testid=job-row]', { hasText: 'zhizheng-pc-01' }).waitFor();
+  assert.match(await producer.locator('[data-testid=job-row]').first().innerText(), /完成/);
+  await shoot(producer, 'console-production-done');
+
+  // 发货: the waybill made through the courier platform (the kuaidi100 sandbox here); the
+  // customer gets an SMS with its number.
+  await shipper.goto(server.base + '/console/shipping');
+  await shipper.locator('[data-testid=shipping-row]', { hasText: number }).waitFor();
+  await shoot(shipper, 'console-shipping-queue');
+  await shipper.locator('[data-testid=shipping-row]', { hasText: number }).locator('[data-testid=waybill]').click();
+  await shipper.locator('[data-testid=shipping-empty]').waitFor();
+
+  // 已寄出 on the customer's page, with the courier's tracking; 签收: 已完成.
+  await page.reload();
+  await page.locator('[data-testid=status]', { hasText: '已寄出' }).waitFor();
+  const trackingNo = (await page.locator('[data-testid=tracking-no]').innerText()).match(/^\s*([A-Z0-9]+)/)[1];
+  const shipped = await smsMessages(server.dataDir, PHONE, 'application.shipped');
+  assert.ok(shipped[shipped.length - 1].text.includes(trackingNo), `${trackingNo} in ${shipped[shipped.length - 1].text}`);
+  await page.locator('[data-testid=parcel-state]', { hasText: '待揽收' }).waitFor();
+  assert.match(await page.locator('[data-testid=tracking-link]').getAttribute('href'), /kuaidi100\.com/);
+  await shoot(page, 'application-shipped');
+  await page.locator('[data-testid=confirm-receipt]').click();
+  await page.locator('[data-testid=status]', { hasText: '已完成' }).waitFor();
+  await shoot(page, 'application-completed');
+
+  // 我的证书: the certificate on the key, its details, and its public status.
+  await page.goto(server.base + '/certificates');
+  const certificateRow = page.locator('[data-testid=certificate-row]');
+  await certificateRow.waitFor();
+  assert.ok((await certificateRow.innerText()).includes(key.serial));
+  await shoot(page, 'my-certificates');
+  await certificateRow.locator('code').click();
+  await page.locator('[data-testid=certificate-facts]').waitFor();
+  assert.match(await page.locator('[data-testid=certificate-facts]').innerText(), /北京环保科技有限公司/);
+  await shoot(page, 'my-certificate');
+  await page.locator('main').getByRole('link', { name: '证书状态查询' }).click();
+  await page.locator('[data-testid=status-answer][data-state=good]').waitFor();
+  assert.ok(!(await page.locator('main').innerText()).includes('北京环保科技有限公司'), 'the status page shows nothing of the holder');
+  await shoot(page, 'certificate-status');
   await context.close();
 });
 

@@ -1,7 +1,7 @@
 // Starts a real CertHall (the debug binary, a fresh data directory, a free port on
 // 127.0.0.1) and Debian's Chromium under Playwright, and cleans both up.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -11,6 +11,8 @@ import { chromium } from 'playwright-core';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const targetDir = process.env.CARGO_TARGET_DIR || join(repo, 'target');
 export const binary = process.env.CERTHALL_BIN || join(targetDir, 'debug', 'certhall');
+/// The producer's workstation tool, built beside the server.
+export const keyBinary = join(dirname(binary), 'certhall-key');
 // Screenshots go under the checkout's target/ so they can be looked at after a run.
 export const shots = join(repo, 'target', 'screenshots');
 
@@ -211,4 +213,23 @@ export async function startPaysim() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/// Debian's SoftHSM2 module: the USB key of the tests.
+export const SOFTHSM_MODULE = '/usr/lib/softhsm/libsofthsm2.so';
+
+/// A blank USB key as its vendor ships it: a SoftHSM2 configuration of its own with one
+/// token initialised with the transport PINs. Its configuration file (for SOFTHSM2_CONF),
+/// the transport SO PIN, and vendor, model and serial as `certhall-key keys` reads them.
+export function blankKey() {
+  const dir = mkdtempSync(join(tmpdir(), 'certhall-key-'));
+  mkdirSync(join(dir, 'tokens'));
+  const conf = join(dir, 'softhsm2.conf');
+  writeFileSync(conf, `directories.tokendir = ${join(dir, 'tokens')}\nobjectstore.backend = file\n`);
+  const env = { ...process.env, SOFTHSM2_CONF: conf };
+  const transportSoPin = '12345678';
+  execFileSync('softhsm2-util', ['--init-token', '--free', '--label', 'BLANK', '--so-pin', transportSoPin, '--pin', '87654321'], { env });
+  const listed = execFileSync(keyBinary, ['keys', '--module', SOFTHSM_MODULE], { env, encoding: 'utf8' });
+  const [vendor, model, serial] = listed.trim().split('\n')[0].split('\t');
+  return { dir, conf, env, transportSoPin, vendor, model, serial, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -139,7 +139,7 @@ fn sign(
     (not_before, not_after): (i64, i64),
     extensions: Vec<x509_cert::ext::Extension>,
 ) -> Result<IssuedCertificate, PkiError> {
-    let subject_text = subject.to_string();
+    let subject_text = crate::name::display(&subject);
     let tbs = TbsCertificate {
         version: Version::V3,
         serial_number: serial.to_x509()?,

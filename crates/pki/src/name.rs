@@ -175,6 +175,42 @@ impl SubjectFields {
 }
 
 /// Text of a DirectoryString-like value (UTF8String, PrintableString, IA5String, BMPString).
+/// A DN as people read it: RFC 4514's order and escaping, with the names of the attributes
+/// CertHall writes (`organizationIdentifier=91350100M000100Y43` rather than its OID and the
+/// value's hex); any other attribute as RFC 4514 writes it.
+pub fn display(name: &Name) -> String {
+    let mut parts = Vec::new();
+    for rdn in name.0.iter().rev() {
+        let values: Vec<String> = rdn
+            .0
+            .iter()
+            .map(|atv| {
+                let keyword = ATTRIBUTES.iter().find(|(_, oid)| *oid == atv.oid);
+                match (keyword, directory_string(&atv.value)) {
+                    (Some((keyword, _)), Some(value)) => format!("{keyword}={}", escape(&value)),
+                    _ => atv.to_string(),
+                }
+            })
+            .collect();
+        parts.push(values.join("+"));
+    }
+    parts.join(",")
+}
+
+/// RFC 4514 §2.4: the characters that must be escaped in a value.
+fn escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for (i, c) in value.chars().enumerate() {
+        let leading = i == 0 && (c == ' ' || c == '#');
+        let trailing = i + 1 == value.chars().count() && c == ' ';
+        if matches!(c, '"' | '+' | ',' | ';' | '<' | '>' | '\\') || leading || trailing {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn directory_string(value: &Any) -> Option<String> {
     match value.tag() {
         Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::TeletexString => {
@@ -265,6 +301,22 @@ mod tests {
         assert_eq!(SubjectFields::from_name(&name).unwrap(), a);
         let text = name.to_string();
         assert!(text.starts_with("CN=测试公司"), "{text}");
+        // As people read it: the attribute's name and its text, not an OID and hex; and
+        // read back to the same fields.
+        let shown = display(&name);
+        assert_eq!(
+            shown,
+            "CN=测试公司,organizationIdentifier=91350100M000100Y43,OU=采购部,O=测试公司,C=CN"
+        );
+        assert_eq!(shown.parse::<SubjectFields>().unwrap(), a);
+    }
+
+    #[test]
+    fn displayed_values_are_escaped_as_rfc_4514_says() {
+        let fields: SubjectFields = "/C=CN/O=甲, 乙 \"丙\"/CN=#1 ".parse().unwrap();
+        let shown = display(&fields.to_name().unwrap());
+        // (The trailing space was trimmed when the fields were read.)
+        assert_eq!(shown, r#"CN=\#1,O=甲\, 乙 \"丙\",C=CN"#);
     }
 
     #[test]

@@ -197,7 +197,8 @@ impl ApplicationPage {
         match entry.by.as_str() {
             "customer" => self.chrome.pick("申请人", "Applicant").into(),
             "counter" => self.chrome.pick("现场受理员", "Counter clerk").into(),
-            "operator" => self.chrome.pick("业务审核员", "Reviewer").into(),
+            // A reviewer, finance, a producer or a shipper: the customer deals with the CA.
+            "operator" => self.chrome.pick("工作人员", "Staff").into(),
             "system" => self.chrome.pick("系统", "System").into(),
             other => other.into(),
         }
