@@ -34,6 +34,7 @@ pub mod orders;
 pub mod outbox;
 pub mod payments;
 pub mod pickups;
+pub mod pin_transfers;
 pub mod production_jobs;
 pub mod profiles;
 pub mod refunds;

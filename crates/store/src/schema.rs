@@ -59,6 +59,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(22, "0022_production_jobs"),
     migration!(23, "0023_shipments"),
     migration!(24, "0024_pickups"),
+    migration!(25, "0025_pin_transfers"),
 ];
 
 fn for_backend(backend: Backend, sql: &str) -> String {

@@ -659,8 +659,8 @@ pub async fn finish(app: &App, actor: &Actor, id: i64, proof: &Proof) -> Result<
 /// ([`domain::application::content::Content::pin_route`]), in `tx` (the outbox); the
 /// message is sensitive (its text is not kept once delivered). Returns the route taken,
 /// for the audit: a PIN that goes on paper or is published is not sent; one that goes in
-/// the remark of a payment to the verified corporate account (seed 004 §7) waits for that
-/// payment, which is not made yet (`payment_remark_pending`).
+/// the remark of a payment to the verified corporate account (seed 004 §7) is recorded to
+/// be paid by [`transfer_pins`] once this transaction is committed.
 async fn deliver_pin(
     app: &App,
     tx: &mut WriteTx,
@@ -671,7 +671,11 @@ async fn deliver_pin(
         Some(PinRoute::Sms { mobile }) => mobile,
         Some(PinRoute::EnvelopeWithKey) => return Ok("envelope_with_key"),
         Some(PinRoute::InitialPinToChange) => return Ok("initial_pin_to_change"),
-        Some(PinRoute::PaymentRemark { .. }) => return Ok("payment_remark_pending"),
+        Some(PinRoute::PaymentRemark { .. }) => {
+            // Paid after this transaction ([`transfer_pins`]): a call to the bank's service.
+            store::pin_transfers::add(tx, job.id).await?;
+            return Ok("payment_remark");
+        }
         None => return Ok("no_route"),
     };
     let pin = app
@@ -697,6 +701,89 @@ async fn deliver_pin(
     )
     .await?;
     Ok("sms")
+}
+
+/// The user PIN in the remark of a 0.01 元 payment (证书密码在对公账户收款1分钱记录附言中,
+/// seed 004 §7), for each produced key whose PIN goes that way and is not paid yet: to the
+/// corporate account the penny-drop verified, through the bank's service the verification
+/// used, keyed by the job (a retry after a lost answer pays once). A refusal or an outage
+/// is recorded and asked again next round. Returns how many were paid.
+pub async fn transfer_pins(app: &App) -> Result<u64, ServiceError> {
+    let mut paid = 0;
+    for pending in store::pin_transfers::pending(&app.store, 100).await? {
+        let outcome = transfer_pin(app, pending.job_id).await;
+        let mut tx = app.store.begin_write().await?;
+        match outcome {
+            Ok(account_tail) => {
+                if store::pin_transfers::sent(&mut tx, pending.id).await? {
+                    crate::audit::record(
+                        &mut tx,
+                        &Actor::System,
+                        AuditAction::ProductionPinTransferred,
+                        object(pending.job_id),
+                        serde_json::json!({"account": format!("…{account_tail}"), "amount_fen": 1}),
+                    )
+                    .await?;
+                    paid += 1;
+                }
+            }
+            Err(why) => {
+                tracing::warn!(job = pending.job_id, error = %why, "PIN transfer");
+                store::pin_transfers::failed(&mut tx, pending.id, &why).await?;
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(paid)
+}
+
+/// Pays job `job_id`'s PIN transfer; the last four digits of the account, or why not.
+async fn transfer_pin(app: &App, job_id: i64) -> Result<String, String> {
+    let job = {
+        let mut tx = app.store.begin_write().await.map_err(|e| e.to_string())?;
+        store::production_jobs::find_in(&mut tx, job_id)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("the job is gone")?
+    };
+    let record = store::applications::find(&app.store, job.application_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("the application is gone")?;
+    let current = application::assemble(app, &record)
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(PinRoute::PaymentRemark { account }) =
+        current.content.pin_route(current.channel.pin.delivery)
+    else {
+        return Err("the PIN no longer goes by payment remark".into());
+    };
+    let company = super::verify::company_of(&current, None).map_err(|e| e.to_string())?;
+    let pin = app
+        .secrets
+        .token_pins()
+        .open(
+            &pin_binding("user", job.application_id, job.usb_key_id),
+            &job.user_pin_sealed,
+        )
+        .map_err(|e| e.to_string())?;
+    let pin = zeroize::Zeroizing::new(String::from_utf8(pin.to_vec()).map_err(|e| e.to_string())?);
+    let transfer = providers::identity::Transfer {
+        company,
+        bank: account.bank.clone(),
+        account: account.account.clone(),
+        amount_fen: 1,
+        remark: format!("证书密码{}", pin.as_str()),
+        idempotency_key: format!("pin-transfer-{job_id}"),
+    };
+    match app.identity.verifier.send_transfer(&transfer).await {
+        Ok(providers::identity::Answer::Match) => {
+            let tail = account.account.len().saturating_sub(4);
+            Ok(account.account[tail..].to_string())
+        }
+        Ok(answer) => Err(format!("the bank refused the transfer: {answer:?}")),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// What the workstation reports when a step failed.

@@ -166,7 +166,10 @@ async fn draft_offering(
 }
 
 /// The company as the registry is asked about it.
-fn company_of(current: &Application, legal: Option<&str>) -> Result<Company, ServiceError> {
+pub(crate) fn company_of(
+    current: &Application,
+    legal: Option<&str>,
+) -> Result<Company, ServiceError> {
     match &current.content.subject {
         Some(Subject::Organisation(o)) => Ok(Company {
             name: o.name.clone(),

@@ -10,6 +10,7 @@ pub mod housekeeping;
 pub mod invoices;
 pub mod ocsp_renewal;
 pub mod outbox;
+pub mod pin_transfers;
 pub mod receipts;
 pub mod reconcile_payments;
 pub mod unpaid_orders;
@@ -28,4 +29,5 @@ pub fn spawn_all(app: &Arc<App>) {
     tokio::spawn(reconcile_payments::run(app.clone()));
     tokio::spawn(invoices::run(app.clone()));
     tokio::spawn(receipts::run(app.clone()));
+    tokio::spawn(pin_transfers::run(app.clone()));
 }

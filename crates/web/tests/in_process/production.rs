@@ -34,7 +34,7 @@ async fn the_same_production_on_postgresql() {
 }
 
 /// Receives keys `serials` (one per line) of `vendor`'s `model` into stock.
-async fn receive(test: &TestApp, vendor: &str, model: &str, serials: &str) {
+pub(crate) async fn receive(test: &TestApp, vendor: &str, model: &str, serials: &str) {
     usb_key::receive_typed(
         &test.app,
         &Actor::Cli("test".into()),
@@ -97,7 +97,7 @@ pub(crate) fn forged_csr(key: &SoftwareKey) -> String {
     )
 }
 
-async fn start(
+pub(crate) async fn start(
     producer: &mut Client<'_>,
     application: Option<i64>,
     serial: &str,
@@ -691,7 +691,9 @@ async fn a_pin_sent_by_sms_reaches_the_agent_once_the_key_is_made_and_is_not_kep
 
 /// Produces one key of application `id` on `serial` with a software key (the whole job:
 /// start, CSR, finish).
-async fn produce_one(producer: &mut Client<'_>, id: i64, serial: &str) {
+/// Produces application `id` onto key `serial` with a software key; the started job (its
+/// id, PINs and challenge).
+pub(crate) async fn produce_one(producer: &mut Client<'_>, id: i64, serial: &str) -> Value {
     let (status, job) = start(producer, Some(id), serial).await;
     assert_eq!(status, StatusCode::CREATED, "{job}");
     let job_id = job["job"].as_i64().unwrap();
@@ -713,6 +715,7 @@ async fn produce_one(producer: &mut Client<'_>, id: i64, serial: &str) {
         )
         .await;
     assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.text);
+    job
 }
 
 #[tokio::test]

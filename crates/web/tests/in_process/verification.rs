@@ -564,3 +564,107 @@ async fn the_api_verifies_the_same_way() {
     // Documents only: the PIN goes to the agent's phone.
     assert_eq!(get(&mut client, id).await["pin_delivery"], "sms");
 }
+
+/// Seed 004 §7: with the organisation verified by a penny-drop, the key's user PIN goes to
+/// the same corporate account in the remark of a 0.01 元 payment once the key is made;
+/// an outage is asked again, a retry pays once, and the payment is audited.
+#[tokio::test]
+async fn the_pin_goes_in_the_remark_of_a_payment_to_the_verified_account() {
+    let test = with_verification().await;
+    let mut client = test.customer(PHONE, [10, 7, 0, 9]).await;
+    let id = up_to_verification(&mut client).await;
+    let account = [
+        ("account.bank", "工商银行北京分行"),
+        ("account.number", "0200 0045 0901 4412 345"),
+    ];
+    post(&mut client, id, "penny_drop", &account).await;
+    let remark = test.app.identity_sandbox().unwrap().statement()[0]
+        .remark
+        .clone();
+    let code: String = remark.chars().filter(char::is_ascii_digit).collect();
+    let (status, _) = post(&mut client, id, "penny_drop_code", &[("code", &code)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = post(&mut client, id, "agent_mobile", &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(get(&mut client, id).await["pin_delivery"], "payment_remark");
+    // The rest of the application, then payment, review and production.
+    let photo = crate::harness::jpeg(64, 48);
+    let missing: Vec<String> =
+        serde_json::from_value(get(&mut client, id).await["missing_documents"].clone()).unwrap();
+    for slot in missing {
+        let answer = client
+            .upload(
+                &format!("/api/v1/applications/{id}/documents/{slot}"),
+                &photo,
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    }
+    let shown = get(&mut client, id).await;
+    let version = put(
+        &mut client,
+        id,
+        "agreement",
+        json!({"agreement_version": shown["agreement_version"]}),
+    )
+    .await;
+    test.sign_and_submit(&mut client, PHONE, id, version).await;
+    crate::orders::pay_by_transfer(&test, &mut client, &[id], "caiwu").await;
+    let mut reviewer = test.operator("shenhe", "reviewer").await;
+    for step in ["take", "approve"] {
+        let answer = reviewer
+            .call(
+                "POST",
+                &format!("/api/v1/console/applications/{id}/{step}"),
+                json!(null),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::NO_CONTENT,
+            "{step}: {}",
+            answer.text
+        );
+    }
+    crate::production::receive(&test, "测试厂商", "SM2-KEY", "K0001").await;
+    let mut producer = test.operator("zhizheng", "producer").await;
+    let job = crate::production::produce_one(&mut producer, id, "K0001").await;
+    let user_pin = job["user_pin"].as_str().unwrap().to_string();
+    let job_id = job["job"].as_i64().unwrap();
+
+    // Made once the key is: 0.01 元 to the verified account, the PIN in the remark; asked
+    // again, nothing more is paid.
+    let statement = || test.app.identity_sandbox().unwrap().statement();
+    let before = statement().len();
+    assert_eq!(
+        services::jobs::pin_transfers::run_once(&test.app)
+            .await
+            .unwrap(),
+        1
+    );
+    let lines = statement();
+    assert_eq!(lines.len(), before + 1);
+    // (The statement is newest first.)
+    let line = &lines[0];
+    assert_eq!(line.amount_fen, 1);
+    assert_eq!(line.account, "0200004509014412345");
+    assert_eq!(line.remark, format!("证书密码{user_pin}"));
+    assert_eq!(
+        services::jobs::pin_transfers::run_once(&test.app)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(statement().len(), before + 1, "paid once");
+    assert_eq!(
+        test.audit_actions(
+            &format!("production:{job_id}"),
+            "production.pin_transferred"
+        )
+        .await
+        .len(),
+        1
+    );
+    // The PIN went to the bank only: not kept in clear here.
+    test.assert_not_stored(user_pin.as_bytes(), "the user PIN");
+}
