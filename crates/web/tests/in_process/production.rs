@@ -477,6 +477,30 @@ async fn with_certhall_key(family: &'static str, key_family: KeyFamily) {
         .await
         .unwrap();
     assert_eq!(stocked[0].status, domain::usb_key::UsbKeyStatus::InStock);
+    // A customer's credentials produce nothing: the console does not know them.
+    let jobs_before = services::flows::produce::jobs(&test.app, &cli)
+        .await
+        .unwrap()
+        .len();
+    let customer_password = dir.path().join("customer-password");
+    std::fs::write(&customer_password, "goodpass123").unwrap();
+    let refused = certhall_key::produce(&certhall_key::ProduceArgs {
+        user: PHONE.into(),
+        password_file: customer_password,
+        pin_envelope: Some(envelope.clone()),
+        ..args.clone()
+    })
+    .await
+    .unwrap_err();
+    assert!(format!("{refused:#}").contains("401"), "{refused:#}");
+    assert_eq!(
+        services::flows::produce::jobs(&test.app, &cli)
+            .await
+            .unwrap()
+            .len(),
+        jobs_before,
+        "no job was started"
+    );
 
     // The write to the key fails after the certificate was issued: it is revoked, the key
     // back in stock, the application back in the queue.
