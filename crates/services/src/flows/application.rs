@@ -458,6 +458,32 @@ pub(crate) async fn save(
         })
 }
 
+/// Refuses unless `current` is in status `wanted`: "application … is …", and in Chinese
+/// its status and what cannot be done in it (`cannot_zh`, e.g. `不能签收`).
+pub(crate) fn require_status(
+    current: &Application,
+    wanted: ApplicationStatus,
+    cannot_zh: &str,
+) -> Result<(), ServiceError> {
+    if current.status == wanted {
+        return Ok(());
+    }
+    Err(ServiceError::new(
+        ErrorKind::Conflict,
+        "invalid_transition",
+        format!(
+            "application {} is {}",
+            current.number,
+            current.status.name_en()
+        ),
+        format!(
+            "申请{}当前为“{}”，{cannot_zh}",
+            current.number,
+            current.status.name_zh()
+        ),
+    ))
+}
+
 /// The refusal to change an application that is not a draft.
 pub(crate) fn not_editable(status: ApplicationStatus) -> ServiceError {
     ServiceError::new(

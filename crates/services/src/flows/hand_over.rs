@@ -74,22 +74,7 @@ async fn waiting_one(app: &App, id: i64) -> Result<Application, ServiceError> {
         .await?
         .ok_or_else(|| application::not_found(id))?;
     let current = application::assemble(app, &record).await?;
-    if current.status != ApplicationStatus::ReadyForPickup {
-        return Err(ServiceError::new(
-            ErrorKind::Conflict,
-            "invalid_transition",
-            format!(
-                "application {} is {}",
-                current.number,
-                current.status.name_en()
-            ),
-            format!(
-                "申请{}当前为“{}”，不在待领取",
-                current.number,
-                current.status.name_zh()
-            ),
-        ));
-    }
+    application::require_status(&current, ApplicationStatus::ReadyForPickup, "不在待领取")?;
     Ok(current)
 }
 

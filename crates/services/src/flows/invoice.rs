@@ -115,6 +115,11 @@ fn kind_of(stored: &str) -> Result<InvoiceKind, ServiceError> {
 
 /// Paper invoices are mailed (the VAT special invoice too: it is printed on the tax
 /// authority's paper).
+/// Whether a stored invoice kind is printed on paper (and mailed).
+pub(crate) fn is_paper_kind(stored: &str) -> Result<bool, ServiceError> {
+    Ok(is_paper(kind_of(stored)?))
+}
+
 fn is_paper(kind: InvoiceKind) -> bool {
     kind != InvoiceKind::ElectronicNormal
 }
@@ -641,6 +646,29 @@ pub async fn mail(
     let record = store::invoices::find_in(&mut tx, id)
         .await?
         .ok_or_else(|| not_found(id))?;
+    mail_in(&mut tx, actor, &record, &courier, &tracking_no).await?;
+    let placed = store::orders::find_in(&mut tx, record.order_id)
+        .await?
+        .ok_or_else(|| order::not_found(record.order_id))?;
+    let template = Template::InvoiceMailed {
+        order: order::number(placed.id, placed.created_at),
+        courier: courier.clone(),
+        tracking_no: tracking_no.clone(),
+    };
+    order::tell_customer(&mut tx, &placed, &template, &format!("invoice-mail-{id}")).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Paper invoice `record` mailed by `courier` (its name) with `tracking_no`, in `tx`: its
+/// transition, the parcel and the audit event (the caller tells the customer).
+pub(crate) async fn mail_in(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    record: &InvoiceRecord,
+    courier: &str,
+    tracking_no: &str,
+) -> Result<(), ServiceError> {
     let transition = record
         .status
         .apply(InvoiceEvent::Mail, is_paper(kind_of(&record.kind)?))
@@ -653,27 +681,31 @@ pub async fn mail(
             )
             .with_field("status")
         })?;
-    store::transition::set(&mut tx, id, transition).await?;
-    store::invoices::set_mailed(&mut tx, id, &courier, &tracking_no).await?;
+    store::transition::set(tx, record.id, transition).await?;
+    store::invoices::set_mailed(tx, record.id, courier, tracking_no).await?;
     crate::audit::record(
-        &mut tx,
+        tx,
         actor,
         AuditAction::InvoiceMail,
         order::object(record.order_id),
-        serde_json::json!({"invoice": id, "courier": courier, "tracking_no": tracking_no}),
+        serde_json::json!({"invoice": record.id, "courier": courier, "tracking_no": tracking_no}),
     )
     .await?;
-    let placed = store::orders::find_in(&mut tx, record.order_id)
-        .await?
-        .ok_or_else(|| order::not_found(record.order_id))?;
-    let template = Template::InvoiceMailed {
-        order: order::number(placed.id, placed.created_at),
-        courier: courier.clone(),
-        tracking_no: tracking_no.clone(),
-    };
-    order::tell_customer(&mut tx, &placed, &template, &format!("invoice-mail-{id}")).await?;
-    tx.commit().await?;
     Ok(())
+}
+
+/// The paper invoices of order `order_id` issued and waiting to be mailed, in `tx`.
+pub(crate) async fn paper_to_mail_in(
+    tx: &mut WriteTx,
+    order_id: i64,
+) -> Result<Vec<InvoiceRecord>, ServiceError> {
+    let mut found = Vec::new();
+    for record in store::invoices::for_order_in(tx, order_id, InvoiceStatus::Issued).await? {
+        if is_paper(kind_of(&record.kind)?) {
+            found.push(record);
+        }
+    }
+    Ok(found)
 }
 
 /// A file of an issued invoice: its bytes, content type and file name.

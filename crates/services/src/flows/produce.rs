@@ -125,6 +125,24 @@ fn pin_binding(which: &str, application: i64, key: i64) -> Vec<u8> {
     format!("token-pin v1|{which}|application:{application}|usb_key:{key}").into_bytes()
 }
 
+/// PIN `which` (`so` or `user`) of key `key_id`, sealed for application `application_id`.
+fn open_pin(
+    app: &App,
+    which: &str,
+    application_id: i64,
+    key_id: i64,
+    sealed: &[u8],
+) -> Result<Zeroizing<String>, ServiceError> {
+    let pin = app
+        .secrets
+        .token_pins()
+        .open(&pin_binding(which, application_id, key_id), sealed)
+        .map_err(|e| ServiceError::internal("open", e))?;
+    Ok(Zeroizing::new(
+        String::from_utf8(pin.to_vec()).map_err(|e| ServiceError::internal("pin", e))?,
+    ))
+}
+
 /// The subject of the application's certificate, from its verified data only.
 pub(crate) fn certificate_subject(subject: &Subject) -> SubjectFields {
     match subject {
@@ -326,19 +344,13 @@ pub async fn start(
     // A key CertHall initialised before holds the SO PIN of the last job that set it.
     let jobs_on_key = store::production_jobs::for_key_in(&mut tx, key.id).await?;
     let current_so_pin = match jobs_on_key.iter().find(|j| set_so_pin(j)) {
-        Some(earlier) => {
-            let pin = app
-                .secrets
-                .token_pins()
-                .open(
-                    &pin_binding("so", earlier.application_id, key.id),
-                    &earlier.so_pin_sealed,
-                )
-                .map_err(|e| ServiceError::internal("open", e))?;
-            Some(Zeroizing::new(
-                String::from_utf8(pin.to_vec()).map_err(|e| ServiceError::internal("pin", e))?,
-            ))
-        }
+        Some(earlier) => Some(open_pin(
+            app,
+            "so",
+            earlier.application_id,
+            key.id,
+            &earlier.so_pin_sealed,
+        )?),
         None => None,
     };
     let so_pin = crate::secrets::random_digits(16)?;
@@ -678,18 +690,16 @@ async fn deliver_pin(
         }
         None => return Ok("no_route"),
     };
-    let pin = app
-        .secrets
-        .token_pins()
-        .open(
-            &pin_binding("user", job.application_id, job.usb_key_id),
-            &job.user_pin_sealed,
-        )
-        .map_err(|e| ServiceError::internal("open", e))?;
-    let pin = String::from_utf8(pin.to_vec()).map_err(|e| ServiceError::internal("pin", e))?;
+    let pin = open_pin(
+        app,
+        "user",
+        job.application_id,
+        job.usb_key_id,
+        &job.user_pin_sealed,
+    )?;
     let template = Template::KeyPin {
         application: current.number.clone(),
-        pin,
+        pin: pin.to_string(),
     };
     notifications::enqueue_secret(
         app,
@@ -759,15 +769,14 @@ async fn transfer_pin(app: &App, job_id: i64) -> Result<String, String> {
         return Err("the PIN no longer goes by payment remark".into());
     };
     let company = super::verify::company_of(&current, None).map_err(|e| e.to_string())?;
-    let pin = app
-        .secrets
-        .token_pins()
-        .open(
-            &pin_binding("user", job.application_id, job.usb_key_id),
-            &job.user_pin_sealed,
-        )
-        .map_err(|e| e.to_string())?;
-    let pin = zeroize::Zeroizing::new(String::from_utf8(pin.to_vec()).map_err(|e| e.to_string())?);
+    let pin = open_pin(
+        app,
+        "user",
+        job.application_id,
+        job.usb_key_id,
+        &job.user_pin_sealed,
+    )
+    .map_err(|e| e.to_string())?;
     let transfer = providers::identity::Transfer {
         company,
         bank: account.bank.clone(),

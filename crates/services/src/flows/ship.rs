@@ -17,6 +17,7 @@
 //! Shipped → Completed` (applications), `Produced → Shipped → Active` (keys).
 
 use domain::application::status::Delivery;
+use domain::invoice::InvoiceStatus;
 use domain::production::JobStatus;
 use domain::time::UnixTime;
 use domain::usb_key::{UsbKeyEvent, UsbKeyStatus};
@@ -43,6 +44,10 @@ pub struct QueueItem {
     /// When the channel's shipping promise runs out.
     pub due: UnixTime,
     pub overdue: bool,
+    /// Paper invoices of its order issued and not mailed: they may go in the parcel.
+    pub paper_invoices_ready: usize,
+    /// Paper invoices of its order asked for and not issued yet (finance mails them later).
+    pub paper_invoices_waiting: usize,
 }
 
 /// When the last of application `id`'s keys was made, if all are.
@@ -79,11 +84,26 @@ pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<QueueItem>, ServiceEr
         let due = app
             .calendar
             .due(since, current.channel.shipping_promise_working_days);
+        let (mut ready, mut waiting) = (0, 0);
+        if let Some(order_id) = current.order_id {
+            for invoice in store::invoices::for_order(&app.store, order_id).await? {
+                if !super::invoice::is_paper_kind(&invoice.kind)? {
+                    continue;
+                }
+                match invoice.status {
+                    InvoiceStatus::Issued => ready += 1,
+                    InvoiceStatus::Requested => waiting += 1,
+                    _ => {}
+                }
+            }
+        }
         items.push(QueueItem {
             overdue: now >= due,
             since,
             due,
             application: current,
+            paper_invoices_ready: ready,
+            paper_invoices_waiting: waiting,
         });
     }
     items.sort_by_key(|i| (!i.overdue, i.since.seconds()));
@@ -97,6 +117,10 @@ pub struct ShipForm {
     pub courier: String,
     #[serde(default)]
     pub tracking_no: String,
+    /// The order's issued paper invoices go in the same parcel (set by the caller: a page's
+    /// checkbox, an API's boolean).
+    #[serde(skip)]
+    pub invoice_in_parcel: bool,
 }
 
 /// The channel's courier `code`, or the refusal naming the field.
@@ -133,6 +157,28 @@ async fn check_made(app: &App, current: &Application) -> Result<(), ServiceError
         .with_field("application"));
     }
     Ok(())
+}
+
+/// The paper invoices to put in `current`'s parcel: its order's, issued; refused, naming
+/// the field, when there is none (not asked for, or not issued yet).
+async fn invoices_for_parcel(
+    tx: &mut WriteTx,
+    current: &Application,
+) -> Result<Vec<store::invoices::InvoiceRecord>, ServiceError> {
+    let ready = match current.order_id {
+        Some(order_id) => super::invoice::paper_to_mail_in(tx, order_id).await?,
+        None => Vec::new(),
+    };
+    if ready.is_empty() {
+        return Err(ServiceError::new(
+            ErrorKind::Conflict,
+            "no_paper_invoice",
+            "the order has no issued paper invoice to put in the parcel",
+            "该订单没有已开具待寄的纸质发票，不能同包裹寄出",
+        )
+        .with_field("invoice_in_parcel"));
+    }
+    Ok(ready)
 }
 
 /// Refuses unless `actor` may ship application `record` under the separation of duties
@@ -192,6 +238,12 @@ pub async fn ship(app: &App, actor: &Actor, id: i64, form: &ShipForm) -> Result<
     store::shipments::insert(&mut tx, id, &courier.code, &tracking_no, operator)
         .await?
         .ok_or_else(|| ServiceError::internal("shipping", "shipped twice"))?;
+    if form.invoice_in_parcel {
+        for invoice in invoices_for_parcel(&mut tx, &current).await? {
+            super::invoice::mail_in(&mut tx, actor, &invoice, &courier.name_zh, &tracking_no)
+                .await?;
+        }
+    }
     if let Some(customer) = store::customers::find_by_id_in(&mut tx, record.customer_id).await? {
         let phone: domain::PhoneNumber = customer
             .phone
@@ -253,6 +305,7 @@ pub async fn ship_by_waybill(
     actor: &Actor,
     id: i64,
     courier: &str,
+    invoice_in_parcel: bool,
 ) -> Result<String, ServiceError> {
     actor.require_any(&[Role::Shipper])?;
     let (Some(platform), Some(from)) = (&app.courier, &app.hall.site.shipping_from) else {
@@ -269,26 +322,15 @@ pub async fn ship_by_waybill(
         .ok_or_else(|| application::not_found(id))?;
     let current = application::assemble(app, &record).await?;
     let courier = channel_courier(&current, courier)?;
-    if current.status != ApplicationStatus::Producing {
-        return Err(ServiceError::new(
-            ErrorKind::Conflict,
-            "invalid_transition",
-            format!(
-                "application {} is {}",
-                current.number,
-                current.status.name_en()
-            ),
-            format!(
-                "申请{}当前为“{}”，不能发货",
-                current.number,
-                current.status.name_zh()
-            ),
-        ));
-    }
+    application::require_status(&current, ApplicationStatus::Producing, "不能发货")?;
     check_made(app, &current).await?;
     {
+        // Checked now, and again when shipping: the platform is not asked for nothing.
         let mut tx = app.store.begin_write().await?;
         check_duty(&mut tx, app, actor, &record).await?;
+        if invoice_in_parcel {
+            invoices_for_parcel(&mut tx, &current).await?;
+        }
     }
     let address = current
         .content
@@ -324,6 +366,7 @@ pub async fn ship_by_waybill(
     let form = ShipForm {
         courier: courier.code,
         tracking_no: waybill.tracking_no.clone(),
+        invoice_in_parcel,
     };
     ship(app, actor, id, &form).await?;
     Ok(waybill.tracking_no)
@@ -440,22 +483,7 @@ pub async fn confirm_receipt(
     id: i64,
 ) -> Result<(), ServiceError> {
     let current = application::get(app, applicant, id).await?;
-    if current.status != ApplicationStatus::Shipped {
-        return Err(ServiceError::new(
-            ErrorKind::Conflict,
-            "invalid_transition",
-            format!(
-                "application {} is {}",
-                current.number,
-                current.status.name_en()
-            ),
-            format!(
-                "申请{}当前为“{}”，不能签收",
-                current.number,
-                current.status.name_zh()
-            ),
-        ));
-    }
+    application::require_status(&current, ApplicationStatus::Shipped, "不能签收")?;
     let mut tx = app.store.begin_write().await?;
     let record = store::applications::find_in(&mut tx, id)
         .await?

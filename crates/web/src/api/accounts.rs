@@ -77,6 +77,20 @@ pub struct CodeSentView {
     pub expires_in_seconds: i64,
 }
 
+/// The answer to a code sent: `202 Accepted` with when another may be asked for and how
+/// long this one counts.
+pub(crate) fn code_sent(
+    sent: services::people::sms_codes::CodeSent,
+) -> (StatusCode, Json<CodeSentView>) {
+    (
+        StatusCode::ACCEPTED,
+        Json(CodeSentView {
+            resend_after_seconds: sent.resend_after_seconds,
+            expires_in_seconds: sent.expires_in_seconds,
+        }),
+    )
+}
+
 /// Sends an SMS verification code (6 digits, valid 5 minutes, single use).
 #[utoipa::path(post, path = "/api/v1/sms-codes", request_body = CodeRequest, responses(
     (status = 202, body = CodeSentView, description = "The same answer whether or not the number has an account: a registration code for a registered number is replaced by an SMS telling its owner; a reset code for an unknown number is not sent"),
@@ -105,13 +119,7 @@ pub async fn send_code(
     let sent = sms_codes::send(&state.app, &body.phone, purpose, &ip, lang)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(CodeSentView {
-            resend_after_seconds: sent.resend_after_seconds,
-            expires_in_seconds: sent.expires_in_seconds,
-        }),
-    ))
+    Ok(code_sent(sent))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -604,13 +604,7 @@ pub async fn send_signing_code(
     let sent = submit::send_code(&state.app, &Applicant::customer(&session), id, &ip, lang)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(CodeSentView {
-            resend_after_seconds: sent.resend_after_seconds,
-            expires_in_seconds: sent.expires_in_seconds,
-        }),
-    ))
+    Ok(crate::api::accounts::code_sent(sent))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -667,13 +661,7 @@ pub async fn send_readdress_code(
     let sent = readdress::send_code(&state.app, &Applicant::customer(&session), id, &ip, lang)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(CodeSentView {
-            resend_after_seconds: sent.resend_after_seconds,
-            expires_in_seconds: sent.expires_in_seconds,
-        }),
-    ))
+    Ok(crate::api::accounts::code_sent(sent))
 }
 
 #[derive(Deserialize, ToSchema)]

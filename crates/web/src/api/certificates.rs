@@ -139,8 +139,7 @@ pub async fn issue(
 
 /// A certificate as the API shows it.
 fn view(found: CertificateInfo, lang: Lang) -> Result<CertificateView, ApiError> {
-    let pem = pki::certificate::to_pem(&found.der)
-        .map_err(|e| ApiError::new(services::ServiceError::internal("pem", e), lang))?;
+    let pem = super::pem(&found.der, lang)?;
     Ok(CertificateView {
         serial: found.serial,
         ca: found.ca,
@@ -329,8 +328,7 @@ pub struct MyCertificateView {
 }
 
 fn my_view(c: MyCertificate, lang: Lang) -> Result<MyCertificateView, ApiError> {
-    let pem = pki::certificate::to_pem(&c.der)
-        .map_err(|e| ApiError::new(services::ServiceError::internal("pem", e), lang))?;
+    let pem = super::pem(&c.der, lang)?;
     Ok(MyCertificateView {
         holder: c.holder().to_string(),
         sha256: c.sha256(),

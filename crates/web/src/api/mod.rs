@@ -19,6 +19,12 @@ use axum::routing::get;
 
 use crate::AppState;
 
+/// A certificate's DER as the PEM an answer carries.
+pub(crate) fn pem(der: &[u8], lang: domain::Lang) -> Result<String, crate::error::ApiError> {
+    pki::certificate::to_pem(der)
+        .map_err(|e| crate::error::ApiError::new(services::ServiceError::internal("pem", e), lang))
+}
+
 /// Every API answer is personal or a session's (`/me` carries the CSRF token) unless it
 /// says otherwise: not stored by the browser or a proxy.
 async fn not_stored(mut response: Response) -> Response {

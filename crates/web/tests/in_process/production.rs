@@ -54,6 +54,12 @@ async fn approved(test: &TestApp, customer: &mut Client<'_>, reviewer: &mut Clie
     let (id, version) = crate::applications::filled(customer, "91350100M000100Y43").await;
     test.sign_and_submit(customer, PHONE, id, version).await;
     pay_by_transfer(test, customer, &[id], "caiwu").await;
+    approve(reviewer, id).await;
+    id
+}
+
+/// The reviewer takes application `id` and approves it.
+pub(crate) async fn approve(reviewer: &mut Client<'_>, id: i64) {
     for step in ["take", "approve"] {
         let answer = reviewer
             .call(
@@ -69,7 +75,6 @@ async fn approved(test: &TestApp, customer: &mut Client<'_>, reviewer: &mut Clie
             answer.text
         );
     }
-    id
 }
 
 /// The key read from the token, and a fresh software key standing for its key pair.
@@ -273,15 +278,7 @@ async fn produce(test: TestApp) {
         .await;
     pay_by_transfer(&test, &mut customer2, &[id2], "caiwu2").await;
     let mut reviewer2 = test.operator("shenhe2", "reviewer").await;
-    for step in ["take", "approve"] {
-        reviewer2
-            .call(
-                "POST",
-                &format!("/api/v1/console/applications/{id2}/{step}"),
-                json!(null),
-            )
-            .await;
-    }
+    approve(&mut reviewer2, id2).await;
     let (status, job2) = start(&mut producer, Some(id2), "K0002").await;
     assert_eq!(status, StatusCode::CREATED, "{job2}");
     let job2_id = job2["job"].as_i64().unwrap();
@@ -978,15 +975,7 @@ async fn a_made_key_is_shipped_tracked_and_received_or_assumed_received() {
     test.sign_and_submit(&mut customer2, "13800138102", id2, version)
         .await;
     pay_by_transfer(&test, &mut customer2, &[id2], "caiwu2").await;
-    for step in ["take", "approve"] {
-        reviewer
-            .call(
-                "POST",
-                &format!("/api/v1/console/applications/{id2}/{step}"),
-                json!(null),
-            )
-            .await;
-    }
+    approve(&mut reviewer, id2).await;
     produce_one(&mut producer, id2, "K0002").await;
     let answer = shipper
         .call(
@@ -1261,4 +1250,101 @@ async fn a_waybill_is_made_through_the_courier_platform_and_the_parcel_followed_
             .await
             .unwrap();
     assert_eq!(shown.status, domain::ApplicationStatus::Completed);
+}
+
+#[tokio::test]
+async fn a_paper_invoice_goes_in_the_parcel_once_it_is_issued() {
+    let test = TestApp::new().await;
+    let cli = Actor::Cli("test".into());
+    receive(&test, "测试厂商", "SM2-KEY", "K0001").await;
+    let mut customer = test.customer(PHONE, [10, 8, 5, 1]).await;
+    let (id, version) = crate::applications::filled(&mut customer, "91350100M000100Y43").await;
+    let delivery = json!({
+        "version": version, "courier": "sf", "save_address": false,
+        "address": {"recipient": "张三", "phone": PHONE, "province": "北京市", "city": "北京市",
+                    "district": "海淀区", "detail": "中关村大街1号", "postal_code": "100080"},
+        "invoice": {"needed": true, "kind": "paper_normal"},
+    });
+    let answer = customer
+        .call(
+            "PUT",
+            &format!("/api/v1/applications/{id}/delivery"),
+            delivery,
+        )
+        .await;
+    let version = answer.json()["version"].as_i64().unwrap();
+    test.sign_and_submit(&mut customer, PHONE, id, version)
+        .await;
+    let order = pay_by_transfer(&test, &mut customer, &[id], "caiwu").await;
+    let mut reviewer = test.operator("shenhe", "reviewer").await;
+    approve(&mut reviewer, id).await;
+    let mut producer = test.operator("zhizheng", "producer").await;
+    produce_one(&mut producer, id, "K0001").await;
+
+    // Not issued yet: the queue says so, and putting it in the parcel is refused by name.
+    let mut shipper = test.operator("fahuo", "shipper").await;
+    let queue = shipper
+        .call("GET", "/api/v1/console/shipping", json!(null))
+        .await
+        .json();
+    assert_eq!(queue[0]["paper_invoices_waiting"], 1);
+    assert_eq!(queue[0]["paper_invoices_ready"], 0);
+    assert!(
+        shipper
+            .page("/console/shipping")
+            .await
+            .text
+            .contains("data-testid=\"invoice-waiting\"")
+    );
+    let path = format!("/api/v1/console/applications/{id}/ship");
+    let refused = shipper
+        .call(
+            "POST",
+            &path,
+            json!({"courier": "sf", "tracking_no": "SF1234567890123", "invoice_in_parcel": true}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
+    assert_eq!(refused.json()["error"]["field"], "invoice_in_parcel");
+    assert!(
+        services::flows::ship::of_application(&test.app, id)
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing shipped"
+    );
+
+    // Issued by finance: it goes in the parcel, mailed with the parcel's number.
+    let shown = crate::online::order_json(&mut customer, order).await;
+    let invoice = shown["invoices"][0]["id"].as_i64().unwrap();
+    services::flows::invoice::attach(
+        &test.app,
+        &cli,
+        invoice,
+        "26112000000000012345",
+        b"%PDF-1.7\n% issued on the tax platform\n",
+    )
+    .await
+    .unwrap();
+    let page = shipper.page("/console/shipping").await;
+    assert!(
+        page.text.contains("data-testid=\"invoice-in-parcel\""),
+        "{}",
+        page.text
+    );
+    let shipped = shipper
+        .call(
+            "POST",
+            &path,
+            json!({"courier": "sf", "tracking_no": "SF1234567890123", "invoice_in_parcel": true}),
+        )
+        .await;
+    assert_eq!(shipped.status, StatusCode::NO_CONTENT, "{}", shipped.text);
+    let shown = crate::online::order_json(&mut customer, order).await;
+    assert_eq!(shown["invoices"][0]["status"], "mailed");
+    assert_eq!(shown["invoices"][0]["tracking_no"], "SF1234567890123");
+    let actions = test
+        .audit_actions(&format!("order:{order}"), "invoice.mail")
+        .await;
+    assert_eq!(actions.len(), 1);
 }

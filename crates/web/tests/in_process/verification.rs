@@ -611,21 +611,7 @@ async fn the_pin_goes_in_the_remark_of_a_payment_to_the_verified_account() {
     test.sign_and_submit(&mut client, PHONE, id, version).await;
     crate::orders::pay_by_transfer(&test, &mut client, &[id], "caiwu").await;
     let mut reviewer = test.operator("shenhe", "reviewer").await;
-    for step in ["take", "approve"] {
-        let answer = reviewer
-            .call(
-                "POST",
-                &format!("/api/v1/console/applications/{id}/{step}"),
-                json!(null),
-            )
-            .await;
-        assert_eq!(
-            answer.status,
-            StatusCode::NO_CONTENT,
-            "{step}: {}",
-            answer.text
-        );
-    }
+    crate::production::approve(&mut reviewer, id).await;
     crate::production::receive(&test, "测试厂商", "SM2-KEY", "K0001").await;
     let mut producer = test.operator("zhizheng", "producer").await;
     let job = crate::production::produce_one(&mut producer, id, "K0001").await;

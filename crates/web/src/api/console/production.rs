@@ -215,10 +215,7 @@ pub async fn csr(
     let issued = produce::issue(&state.app, &session.actor(), id, body.csr.as_bytes())
         .await
         .map_err(|e| ApiError::new(e, lang))?;
-    let pem = |der: &[u8]| {
-        pki::certificate::to_pem(der)
-            .map_err(|e| ApiError::new(services::ServiceError::internal("pem", e), lang))
-    };
+    let pem = |der: &[u8]| crate::api::pem(der, lang);
     Ok(Json(IssuedView {
         certificate: pem(&issued.der)?,
         ca_certificate: pem(&issued.ca_der)?,

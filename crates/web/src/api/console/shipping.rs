@@ -24,6 +24,10 @@ pub struct ShippingItemView {
     /// When the channel's shipping promise runs out (Unix seconds).
     due: i64,
     overdue: bool,
+    /// Paper invoices of its order issued and not mailed (`invoice_in_parcel` sends them).
+    paper_invoices_ready: usize,
+    /// Paper invoices asked for and not issued yet.
+    paper_invoices_waiting: usize,
 }
 
 /// The shipping queue, overdue first (shippers and administrators).
@@ -44,6 +48,8 @@ pub async fn queue(
                 since: item.since.seconds(),
                 due: item.due.seconds(),
                 overdue: item.overdue,
+                paper_invoices_ready: item.paper_invoices_ready,
+                paper_invoices_waiting: item.paper_invoices_waiting,
             })
             .collect(),
     ))
@@ -56,12 +62,15 @@ pub struct ShipBody {
     courier: String,
     /// The tracking number, checked by the courier's format.
     tracking_no: String,
+    /// The order's issued paper invoices go in the same parcel (mailed with this number).
+    #[serde(default)]
+    invoice_in_parcel: bool,
 }
 
 /// Ships the application's keys; the customer gets an SMS with the tracking number.
 #[utoipa::path(post, path = "/api/v1/console/applications/{id}/ship", request_body = ShipBody, security(("console" = [])), params(("id" = i64, Path)), responses(
     (status = 204), (status = 404, body = ErrorBody),
-    (status = 409, body = ErrorBody, description = "not all keys made, or shipped already"),
+    (status = 409, body = ErrorBody, description = "not all keys made, shipped already, or no issued paper invoice for the parcel"),
     (status = 422, body = ErrorBody, description = "an unknown courier or a bad tracking number"),
 ))]
 pub async fn ship_keys(
@@ -79,6 +88,7 @@ pub async fn ship_keys(
         &ShipForm {
             courier: body.courier,
             tracking_no: body.tracking_no,
+            invoice_in_parcel: body.invoice_in_parcel,
         },
     )
     .await
@@ -91,6 +101,9 @@ pub async fn ship_keys(
 pub struct WaybillBody {
     /// One of the channel's couriers (`sf`, `sto`, `ems`…).
     courier: String,
+    /// The order's issued paper invoices go in the same parcel.
+    #[serde(default)]
+    invoice_in_parcel: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -115,8 +128,14 @@ pub async fn make_waybill(
     ApiJson(body): ApiJson<WaybillBody>,
 ) -> Result<(StatusCode, Json<WaybillView>), ApiError> {
     let id = application_id(&id, lang)?;
-    let tracking_no = ship::ship_by_waybill(&state.app, &session.actor(), id, &body.courier)
-        .await
-        .map_err(|e| ApiError::new(e, lang))?;
+    let tracking_no = ship::ship_by_waybill(
+        &state.app,
+        &session.actor(),
+        id,
+        &body.courier,
+        body.invoice_in_parcel,
+    )
+    .await
+    .map_err(|e| ApiError::new(e, lang))?;
     Ok((StatusCode::CREATED, Json(WaybillView { tracking_no })))
 }

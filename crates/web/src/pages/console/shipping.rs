@@ -83,31 +83,21 @@ pub async fn page(State(state): State<AppState>, request: PageRequest) -> Respon
 pub struct ShipPosted {
     #[serde(default)]
     csrf: String,
+    /// The checkbox 纸质发票同包裹寄出 (`on` when ticked).
+    #[serde(default)]
+    invoice_in_parcel: Option<String>,
     #[serde(flatten)]
     form: ShipForm,
 }
 
+/// 寄出 with the number typed.
 pub async fn ship_keys(
     State(state): State<AppState>,
     request: PageRequest,
     Path(id): Path<String>,
     Form(posted): Form<ShipPosted>,
 ) -> Response {
-    let (operator, chrome) =
-        match require_operator_posting(&state, &request, &SHIPPERS, &posted.csrf).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
-    let Ok(id) = id.parse::<i64>() else {
-        return error_page(chrome, &services::flows::application::not_found(0));
-    };
-    match ship::ship(&state.app, &operator.actor(), id, &posted.form).await {
-        Ok(()) => see_other("/console/shipping", None),
-        Err(e) => {
-            let error = FormError::failed(&e, request.lang);
-            show(&state, &request, Some((id, posted.form)), Some(error)).await
-        }
-    }
+    ship_by(&state, &request, &id, posted, false).await
 }
 
 /// 电子面单: the courier platform makes the waybill, and the keys are shipped with it.
@@ -117,19 +107,47 @@ pub async fn make_waybill(
     Path(id): Path<String>,
     Form(posted): Form<ShipPosted>,
 ) -> Response {
+    ship_by(&state, &request, &id, posted, true).await
+}
+
+/// Ships application `id` as posted, by a waybill or the number typed; back to the queue,
+/// or the queue with the refusal beside the application's form.
+async fn ship_by(
+    state: &AppState,
+    request: &PageRequest,
+    id: &str,
+    mut posted: ShipPosted,
+    by_waybill: bool,
+) -> Response {
+    posted.form.invoice_in_parcel = posted.invoice_in_parcel.is_some();
     let (operator, chrome) =
-        match require_operator_posting(&state, &request, &SHIPPERS, &posted.csrf).await {
+        match require_operator_posting(state, request, &SHIPPERS, &posted.csrf).await {
             Ok(found) => found,
             Err(response) => return response,
         };
     let Ok(id) = id.parse::<i64>() else {
         return error_page(chrome, &services::flows::application::not_found(0));
     };
-    match ship::ship_by_waybill(&state.app, &operator.actor(), id, &posted.form.courier).await {
-        Ok(_) => see_other("/console/shipping", None),
+    let actor = operator.actor();
+    let shipped = if by_waybill {
+        let form = &posted.form;
+        ship::ship_by_waybill(
+            &state.app,
+            &actor,
+            id,
+            &form.courier,
+            form.invoice_in_parcel,
+        )
+        .await
+        .map(|_| ())
+    } else {
+        ship::ship(&state.app, &actor, id, &posted.form).await
+    };
+    match shipped {
+        Ok(()) => see_other("/console/shipping", None),
         Err(e) => {
             let error = FormError::failed(&e, request.lang);
-            show(&state, &request, Some((id, posted.form)), Some(error)).await
+            show(state, request, Some((id, posted.form)), Some(error)).await
         }
     }
 }
