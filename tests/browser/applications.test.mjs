@@ -487,6 +487,15 @@ test('seed 000 from registration to 已完成: apply, pay, review, produce onto 
   await page.locator('[data-testid=status-answer][data-state=good]').waitFor();
   assert.ok(!(await page.locator('main').innerText()).includes('北京环保科技有限公司'), 'the status page shows nothing of the holder');
   await shoot(page, 'certificate-status');
+  // The same in English, and the certificate's page.
+  await page.getByRole('link', { name: 'English' }).click();
+  await page.locator('h1', { hasText: 'Certificate status' }).waitFor();
+  assert.match(await page.locator('[data-testid=status-answer]').innerText(), /Good/);
+  await shoot(page, 'certificate-status-en');
+  await page.goto(server.base + '/certificates');
+  await page.locator('[data-testid=certificate-row] code').click();
+  await page.locator('h2', { hasText: 'Download and business' }).waitFor();
+  await shoot(page, 'my-certificate-en');
   await context.close();
 });
 
