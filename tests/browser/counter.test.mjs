@@ -1,32 +1,52 @@
-// Counter business (现场办理) in a real browser: an administrator adds a counter clerk;
-// the clerk takes a zgjg application (new certificates only at the counter, seed 001) for a
-// customer who has no account yet, goes through the wizard in the console, signs with the
-// code the customer received; the customer, told by SMS, sets a password and finds the
-// application online with the counter clerk in its timeline.
+// Counter business (现场办理) in a real browser, to the keys collected at the counter: an
+// administrator adds a counter clerk; the clerk takes a zgjg application (new certificates
+// only at the counter, seed 001) for a customer who has no account yet, goes through the
+// wizard in the console, signs with the code the customer received; the customer, told by
+// SMS, sets a password and finds the application online with the counter clerk in its
+// timeline. Then (zgjg set up here without fee, so nothing to pay, and made of ECDSA P-256:
+// SoftHSM2 has no SM2) a reviewer approves, the producer receives a blank SoftHSM2 key and
+// `certhall-key produce` puts the certificate on it, the customer gets the pickup code by
+// SMS and sees 可领取 (seed 003); at the counter a wrong code is refused beside its field
+// and the right one hands the key over: 已完成.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   startCertHall, startBrowser, smsCode, smsMessages, shoot, consoleLogin, adminLogin, addOperator,
+  blankKey, keyBinary, SOFTHSM_MODULE,
 } from './harness.mjs';
 
 let server;
 let browser;
+let key;
 
 before(async () => {
-  server = await startCertHall(['--sms-resend-after', '0']);
+  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  const hall = readFileSync(join(repo, 'crates/services/hall.toml'), 'utf8');
+  const start = hall.indexOf('code = "zgjg"');
+  const end = hall.indexOf('# -----', start);
+  const zgjg = hall.slice(start, end).replace('family = "sm2"', 'family = "ecdsa"').replace('new_per_set = 26000', 'new_per_set = 0');
+  key = blankKey();
+  const hallFile = join(key.dir, 'hall.toml');
+  writeFileSync(hallFile, hall.slice(0, start) + zgjg + hall.slice(end));
+  server = await startCertHall(['--sms-resend-after', '0', '--hall-config', hallFile]);
   browser = await startBrowser();
 });
 
 after(async () => {
   await browser?.close();
   await server?.stop();
+  key?.remove();
 });
 
 const CUSTOMER = '13800138300';
 const byId = (page, id) => page.locator(`[id="${id}"]`);
 
 
-test('a counter clerk applies for a customer who came in person', async () => {
+test('a counter clerk applies for a customer who came in person, who collects the key there', async () => {
   const admin = await adminLogin(browser, server);
   const clerkPassword = await addOperator(admin, server, 'guitai1', '柜台受理员', 'counter');
 
@@ -114,4 +134,57 @@ test('a counter clerk applies for a customer who came in person', async () => {
   assert.match(timeline, /现场受理员/);
   assert.ok(!timeline.includes('guitai1'), 'the clerk is not named to the customer');
   await shoot(customer, 'counter-customer-application');
+
+  // Review, then production onto the blank key.
+  const reviewerPassword = await addOperator(admin, server, 'shenhe1', '审核员', 'reviewer');
+  const producerPassword = await addOperator(admin, server, 'zhizheng1', '制证员', 'producer');
+  const reviewer = await consoleLogin(browser, server, 'shenhe1', reviewerPassword);
+  await reviewer.goto(server.base + '/console/reviews');
+  await reviewer.getByRole('link', { name: number }).click();
+  await reviewer.getByRole('button', { name: '受理' }).click();
+  await reviewer.getByRole('button', { name: '审核通过' }).click();
+  await reviewer.waitForURL('**/console/reviews');
+  const producer = await consoleLogin(browser, server, 'zhizheng1', producerPassword);
+  await producer.goto(server.base + '/console/keys');
+  await producer.locator('#vendor').fill(key.vendor);
+  await producer.locator('#model').fill(key.model);
+  await producer.locator('#batch').fill('SOFTHSM-1');
+  await producer.locator('#serials').fill(key.serial);
+  await producer.getByRole('button', { name: '入库', exact: true }).click();
+  await producer.locator('[data-testid=received]').waitFor();
+  const id = customer.url().match(/\/applications\/(\d+)/)[1];
+  const passwordFile = join(key.dir, 'producer-password');
+  writeFileSync(passwordFile, producerPassword, { mode: 0o600 });
+  const transportFile = join(key.dir, 'transport-so-pin');
+  writeFileSync(transportFile, key.transportSoPin, { mode: 0o600 });
+  const made = execFileSync(keyBinary, [
+    'produce', '--server', server.base, '--user', 'zhizheng1', '--password-file', passwordFile,
+    '--module', SOFTHSM_MODULE, '--application', id, '--transport-so-pin-file', transportFile,
+    '--pin-envelope', join(key.dir, 'pin-envelope.txt'), '--workstation', 'zhizheng-pc-01',
+  ], { env: key.env, encoding: 'utf8' });
+  assert.ok(made.includes(key.serial), made);
+
+  // 可领取: the customer's pickup code by SMS.
+  const sent = await smsMessages(server.dataDir, CUSTOMER, 'application.pickup_code');
+  const pickupCode = sent[sent.length - 1].text.match(/领取码 (\d{6})/)[1];
+  await customer.reload();
+  await customer.locator('[data-testid=status]', { hasText: '可领取' }).waitFor();
+  assert.match(await customer.locator('[data-testid=pickup]').innerText(), /领取码/);
+  await shoot(customer, 'counter-ready-for-pickup');
+
+  // At the counter: a wrong code refused beside the field; the right one hands it over.
+  await clerk.goto(server.base + '/console/pickups');
+  const row = () => clerk.locator('[data-testid=pickup-row]', { hasText: number });
+  await row().waitFor();
+  await shoot(clerk, 'pickups');
+  await row().locator('input[name=code]').fill(pickupCode === '000000' ? '111111' : '000000');
+  await row().locator('[data-testid=hand-over]').click();
+  await clerk.locator('#code-error').waitFor();
+  await shoot(clerk, 'pickup-refused');
+  await row().locator('input[name=code]').fill(pickupCode);
+  await row().locator('[data-testid=hand-over]').click();
+  await clerk.locator('[data-testid=pickups-empty]').waitFor();
+  await customer.reload();
+  await customer.locator('[data-testid=status]', { hasText: '已完成' }).waitFor();
+  await shoot(customer, 'counter-collected');
 });
