@@ -17,7 +17,7 @@ use pki::{KeyFamily, Signer};
 use token::{InsertedKey, Module};
 use zeroize::Zeroizing;
 
-pub use server::Server;
+pub use server::{Refused, Server, Target};
 
 /// The environment variable that makes `produce` fail at a step, for tests of what the
 /// server does then (`write_certificate`: the certificate is issued, the write fails).
@@ -44,6 +44,12 @@ pub struct ProduceArgs {
     /// The application to produce; the next of the production queue without it.
     #[arg(long)]
     pub application: Option<i64>,
+    /// Every application of this order still waiting for a key, one onto each key inserted
+    /// (in slot order), until the order has none left or the keys run out. With
+    /// `--pin-envelope F`, each key's envelope is `F` with the key's serial before the
+    /// extension.
+    #[arg(long, conflicts_with = "application")]
+    pub order: Option<i64>,
     /// A file holding the blank key's security-officer PIN as the vendor ships it (the
     /// transport PIN of the batch).
     #[arg(long)]
@@ -144,17 +150,113 @@ pub async fn produce(args: &ProduceArgs) -> anyhow::Result<Made> {
         .key(args.serial.as_deref())
         .context("reading the inserted key")?;
     let server = Server::login(&args.server, &args.user, &password).await?;
-    let started = server
-        .start(args.application, &key, &args.workstation)
-        .await?;
-    let made = make(
+    let target = match (args.application, args.order) {
+        (Some(id), _) => Target::Application(id),
+        (None, Some(order)) => Target::Order(order),
+        (None, None) => Target::Queue,
+    };
+    let started = server.start(target, &key, &args.workstation).await?;
+    finish_key(
         &module,
         &key,
         &server,
         &started,
         &transport,
-        args.sm2_mechanism,
+        args,
         args.pin_envelope.as_deref(),
+    )
+    .await
+}
+
+/// `--order`: the order's applications onto the keys inserted, one each, until the server
+/// says the order has none left (`order_done`) or the keys run out. Stops at the first
+/// failure (reported to the server like any), with what was made before it.
+pub async fn produce_order(args: &ProduceArgs, order: i64) -> anyhow::Result<Vec<Made>> {
+    let password = read_secret(&args.password_file)?;
+    let transport = read_secret(&args.transport_so_pin_file)?;
+    let module = Module::load(&args.module).context("loading the PKCS#11 module")?;
+    let keys: Vec<InsertedKey> = module
+        .keys()
+        .context("reading the inserted keys")?
+        .into_iter()
+        .filter(|k| k.initialised && !k.serial.is_empty())
+        .filter(|k| {
+            args.serial
+                .as_deref()
+                .is_none_or(|wanted| wanted == k.serial)
+        })
+        .collect();
+    let server = Server::login(&args.server, &args.user, &password).await?;
+    let mut made = Vec::new();
+    for key in &keys {
+        let started = match server
+            .start(Target::Order(order), key, &args.workstation)
+            .await
+        {
+            Ok(started) => started,
+            Err(e)
+                if e.downcast_ref::<Refused>()
+                    .is_some_and(|r| r.code == "order_done") =>
+            {
+                break;
+            }
+            Err(e) => return Err(e.context(format!("{} made before", made.len()))),
+        };
+        let envelope = args
+            .pin_envelope
+            .as_deref()
+            .map(|path| envelope_for(path, &key.serial));
+        let one = finish_key(
+            &module,
+            key,
+            &server,
+            &started,
+            &transport,
+            args,
+            envelope.as_deref(),
+        )
+        .await
+        .with_context(|| format!("{} made before", made.len()))?;
+        made.push(one);
+    }
+    anyhow::ensure!(
+        !made.is_empty(),
+        "nothing made: no application of order {order} waits for a key, or no key is inserted"
+    );
+    Ok(made)
+}
+
+/// `path` with `serial` before its extension (`envelope.txt` → `envelope-K0001.txt`).
+fn envelope_for(path: &Path, serial: &str) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}-{serial}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{serial}"),
+    };
+    path.with_file_name(name)
+}
+
+/// Makes `key` for the job `started` and reports the end: done, or the failed step.
+async fn finish_key(
+    module: &Module,
+    key: &InsertedKey,
+    server: &Server,
+    started: &server::Started,
+    transport: &str,
+    args: &ProduceArgs,
+    pin_envelope: Option<&Path>,
+) -> anyhow::Result<Made> {
+    let made = make(
+        module,
+        key,
+        server,
+        started,
+        transport,
+        args.sm2_mechanism,
+        pin_envelope,
     )
     .await;
     match made {

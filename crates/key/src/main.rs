@@ -23,7 +23,8 @@ enum Command {
         #[arg(long)]
         module: PathBuf,
     },
-    /// Puts the next application's certificate (or a named one's) onto the inserted key.
+    /// Puts the next application's certificate (or a named one's) onto the inserted key, or
+    /// every application of an order onto the keys inserted (`--order`).
     Produce(Box<certhall_key::ProduceArgs>),
 }
 
@@ -37,8 +38,14 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Produce(args) => {
-            let made = certhall_key::produce(&args).await?;
-            println!("{made}");
+            match args.order {
+                Some(order) => {
+                    for made in certhall_key::produce_order(&args, order).await? {
+                        println!("{made}");
+                    }
+                }
+                None => println!("{}", certhall_key::produce(&args).await?),
+            }
             Ok(())
         }
     }

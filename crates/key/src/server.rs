@@ -10,6 +10,37 @@ use zeroize::Zeroizing;
 
 const CONSOLE_COOKIE: &str = "certhall_console";
 
+/// Which application a job is for.
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    /// The production queue's next.
+    Queue,
+    /// This one.
+    Application(i64),
+    /// The queue's next among this order's applications.
+    Order(i64),
+}
+
+/// The server's refusal, with its code (`order_done`, `key_not_in_stock`…).
+#[derive(Debug)]
+pub struct Refused {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the server refused ({}): {} {}",
+            self.status, self.code, self.message
+        )
+    }
+}
+
+impl std::error::Error for Refused {}
+
 /// A producer's session with the server.
 pub struct Server {
     base: String,
@@ -110,19 +141,26 @@ impl Server {
         let text = answer.text().await.unwrap_or_default();
         let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
         if !status.is_success() {
-            bail!(
-                "the server refused ({status}): {} {}",
-                json["error"]["code"].as_str().unwrap_or_default(),
-                json["error"]["message"].as_str().unwrap_or(&text)
-            );
+            return Err(Refused {
+                status: status.as_u16(),
+                code: json["error"]["code"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                message: json["error"]["message"]
+                    .as_str()
+                    .unwrap_or(&text)
+                    .to_string(),
+            }
+            .into());
         }
         Ok(json)
     }
 
-    /// Starts a job on `key` for `application` (the queue's next without one).
+    /// Starts a job on `key` for `target`'s application.
     pub async fn start(
         &self,
-        application: Option<i64>,
+        target: Target,
         key: &InsertedKey,
         workstation: &str,
     ) -> anyhow::Result<Started> {
@@ -130,8 +168,10 @@ impl Server {
             "key": {"vendor": key.vendor, "model": key.model, "serial": key.serial},
             "workstation": workstation,
         });
-        if let Some(id) = application {
-            body["application"] = json!(id);
+        match target {
+            Target::Application(id) => body["application"] = json!(id),
+            Target::Order(id) => body["order"] = json!(id),
+            Target::Queue => {}
         }
         let json = self.post("/jobs", body).await?;
         let text = |name: &str| json[name].as_str().unwrap_or_default().to_string();

@@ -77,6 +77,9 @@ pub struct KeyReport {
 pub struct StartRequest {
     /// The application to produce; the next of the queue when `None`.
     pub application: Option<i64>,
+    /// Without an application: the next of the queue among order `order`'s applications
+    /// (a workstation going through every application of an order).
+    pub order: Option<i64>,
     pub key: KeyReport,
     /// The workstation's name (its host name), for the console.
     pub workstation: String,
@@ -265,15 +268,22 @@ pub async fn start(
         None => queue(app, actor)
             .await?
             .into_iter()
-            .next()
             .map(|item| item.application)
-            .ok_or_else(|| {
-                ServiceError::new(
+            .find(|a| request.order.is_none() || a.order_id == request.order)
+            .ok_or_else(|| match request.order {
+                Some(order) => ServiceError::new(
+                    ErrorKind::NotFound,
+                    "order_done",
+                    format!("no application of order {order} waits for a key"),
+                    "该订单没有待制证的申请",
+                )
+                .with_field("order"),
+                None => ServiceError::new(
                     ErrorKind::NotFound,
                     "queue_empty",
                     "no application waits for production",
                     "没有待制证的申请",
-                )
+                ),
             })?,
     };
     if wants_a_key(app, &current).await?.is_none() {

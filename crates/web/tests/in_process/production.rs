@@ -457,6 +457,7 @@ async fn with_certhall_key(family: &'static str, key_family: KeyFamily) {
         module: SOFTHSM.into(),
         serial: None,
         application: Some(id),
+        order: None,
         transport_so_pin_file: transport,
         pin_envelope: None,
         workstation: "zhizheng-pc-01".into(),
@@ -1347,4 +1348,91 @@ async fn a_paper_invoice_goes_in_the_parcel_once_it_is_issued() {
         .audit_actions(&format!("order:{order}"), "invoice.mail")
         .await;
     assert_eq!(actions.len(), 1);
+}
+
+/// `certhall-key produce --order`: an order for two keys (one holder's application of
+/// quantity 2: an order holds one holder's applications) onto the two blank keys inserted,
+/// one each, their envelopes apart; asked again, nothing is left to make.
+#[tokio::test]
+async fn certhall_key_produces_every_application_of_an_order_onto_the_keys_inserted() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = token::softhsm::configure(dir.path()).unwrap();
+    for label in ["BLANK1", "BLANK2"] {
+        token::softhsm::init_token(&conf, label, TRANSPORT_SO_PIN, "87654321").unwrap();
+    }
+    // SAFETY: set before any PKCS#11 module is loaded, in this test's own process.
+    unsafe { std::env::set_var("SOFTHSM2_CONF", &conf) };
+    let test = TestApp::with(|config| {
+        for channel in &mut config.hall.channels {
+            if channel.code == "huanbao" {
+                channel.products[0].family = "ecdsa".into();
+            }
+        }
+    })
+    .await;
+    let server = test.serve().await;
+    let inserted: Vec<token::InsertedKey> = token::Module::load(std::path::Path::new(SOFTHSM))
+        .unwrap()
+        .keys()
+        .unwrap()
+        .into_iter()
+        .filter(|k| k.initialised)
+        .collect();
+    assert_eq!(inserted.len(), 2);
+    for key in &inserted {
+        receive(&test, &key.vendor, &key.model, &key.serial).await;
+    }
+    let mut customer = test.customer(PHONE, [10, 8, 6, 1]).await;
+    let (id, version) = crate::applications::filled(&mut customer, "91350100M000100Y43").await;
+    let two = json!({"version": version, "product": "org-usbkey", "years": 2, "quantity": 2});
+    let answer = customer
+        .call("PUT", &format!("/api/v1/applications/{id}/product"), two)
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let version = answer.json()["version"].as_i64().unwrap();
+    test.sign_and_submit(&mut customer, PHONE, id, version)
+        .await;
+    let order = pay_by_transfer(&test, &mut customer, &[id], "caiwu").await;
+    let mut reviewer = test.operator("shenhe", "reviewer").await;
+    approve(&mut reviewer, id).await;
+    let password = test.new_operator("zhizheng", "producer").await;
+    let password_file = dir.path().join("password");
+    std::fs::write(&password_file, password.as_bytes()).unwrap();
+    let transport = dir.path().join("transport-so-pin");
+    std::fs::write(&transport, TRANSPORT_SO_PIN).unwrap();
+    let args = certhall_key::ProduceArgs {
+        server: server.clone(),
+        user: "zhizheng".into(),
+        password_file,
+        module: SOFTHSM.into(),
+        serial: None,
+        application: None,
+        order: Some(order),
+        transport_so_pin_file: transport,
+        pin_envelope: Some(dir.path().join("envelope.txt")),
+        workstation: "zhizheng-pc-01".into(),
+        sm2_mechanism: None,
+    };
+    let made = certhall_key::produce_order(&args, order).await.unwrap();
+    assert_eq!(made.len(), 2, "{made:?}");
+    assert_ne!(made[0].certificate_serial, made[1].certificate_serial);
+    for (made, key) in made.iter().zip(&inserted) {
+        assert_eq!(made.key_serial, key.serial, "in slot order");
+        let envelope = dir.path().join(format!("envelope-{}.txt", key.serial));
+        let text = std::fs::read_to_string(&envelope).unwrap();
+        assert!(text.contains(&made.application_number), "{text}");
+    }
+    let cli = Actor::Cli("test".into());
+    for key in &inserted {
+        let found = usb_key::search(&test.app, &cli, &key.serial).await.unwrap();
+        assert_eq!(found[0].status, domain::usb_key::UsbKeyStatus::Produced);
+    }
+    let shown = customer
+        .call("GET", &format!("/api/v1/applications/{id}"), json!(null))
+        .await
+        .json();
+    assert_eq!(shown["status"], "producing", "waiting for the shipper now");
+    // Nothing of the order is left to make.
+    let again = certhall_key::produce_order(&args, order).await.unwrap_err();
+    assert!(format!("{again:#}").contains("nothing made"), "{again:#}");
 }

@@ -99,6 +99,10 @@ pub struct StartBody {
     /// The application to produce; the queue's first when absent.
     #[serde(default)]
     application: Option<i64>,
+    /// Without `application`: the queue's first among this order's applications (404
+    /// `order_done` once none is left).
+    #[serde(default)]
+    order: Option<i64>,
     key: KeyBody,
     /// The workstation's name.
     workstation: String,
@@ -148,6 +152,7 @@ pub async fn start(
         &session.actor(),
         &StartRequest {
             application: body.application,
+            order: body.order,
             key: KeyReport {
                 vendor: body.key.vendor,
                 model: body.key.model,
