@@ -307,25 +307,33 @@ pub async fn set_signature(
 
 /// Clears the signature when the customer takes the application back to edit it.
 /// Replaces the signature of a submitted application after a signed amendment (its
-/// mailing address): its place in the queues, counted from `submitted_at`, is kept.
+/// mailing address), while it is still in `status` (one of them): its place in the queues,
+/// counted from `submitted_at`, is kept. False when it has moved on meanwhile (a reviewer
+/// took it): the caller rolls back.
 pub async fn sign_again(
     tx: &mut WriteTx,
     id: i64,
     digest: &str,
     phone: &str,
-) -> Result<(), StoreError> {
+    status: &[&str],
+) -> Result<bool, StoreError> {
     let now = tx.now().seconds();
-    sqlx::query(
-        "UPDATE applications SET signed_digest = $1, signed_at = $2, signed_phone = $3, updated_at = $2 \
-         WHERE id = $4",
-    )
-    .bind(digest)
-    .bind(now)
-    .bind(phone)
-    .bind(id)
-    .execute(&mut ***tx)
-    .await?;
-    Ok(())
+    let mut changed = 0;
+    for one in status {
+        changed += sqlx::query(
+            "UPDATE applications SET signed_digest = $1, signed_at = $2, signed_phone = $3, updated_at = $2 \
+             WHERE id = $4 AND status = $5",
+        )
+        .bind(digest)
+        .bind(now)
+        .bind(phone)
+        .bind(id)
+        .bind(*one)
+        .execute(&mut ***tx)
+        .await?
+        .rows_affected();
+    }
+    Ok(changed == 1)
 }
 
 pub async fn clear_signature(tx: &mut WriteTx, id: i64) -> Result<(), StoreError> {

@@ -12,14 +12,16 @@ use super::application::{self, Applicant, Application, Signature};
 use crate::people::sms_codes::{self, CodePurpose, CodeSent};
 use crate::{App, ErrorKind, ServiceError};
 
+/// Where the mailing address can still be changed online: submitted, not reviewed yet.
+const ALLOWED: [ApplicationStatus; 3] = [
+    ApplicationStatus::Submitted,
+    ApplicationStatus::AwaitingPayment,
+    ApplicationStatus::PaymentException,
+];
+
 /// Whether the mailing address of an application in `status` can still be changed here.
 pub fn allowed_in(status: ApplicationStatus) -> bool {
-    matches!(
-        status,
-        ApplicationStatus::Submitted
-            | ApplicationStatus::AwaitingPayment
-            | ApplicationStatus::PaymentException
-    )
+    ALLOWED.contains(&status)
 }
 
 fn check(application: &Application) -> Result<(), ServiceError> {
@@ -132,7 +134,11 @@ pub async fn readdress(
         serde_json::json!({"digest": digest, "phone": phone, "version": new_version}),
     )
     .await?;
-    store::applications::sign_again(&mut tx, id, &digest, &phone).await?;
+    // A reviewer who took it meanwhile wins: nothing of this is kept.
+    let allowed: Vec<&str> = ALLOWED.iter().map(|s| domain::Status::as_str(*s)).collect();
+    if !store::applications::sign_again(&mut tx, id, &digest, &phone, &allowed).await? {
+        return Err(application::changed_meanwhile());
+    }
     let at = tx.now().seconds();
     tx.commit().await?;
     Ok((new_version, Signature { digest, at, phone }))
