@@ -14,7 +14,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCertHall, startBrowser, smsCode, smsMessages, shoot, blankKey, keyBinary, SOFTHSM_MODULE } from './harness.mjs';
+import { startCertHall, startBrowser, smsCode, smsMessages, shoot, blankKey, receiveAndProduce } from './harness.mjs';
 
 let server;
 let browser;
@@ -424,30 +424,14 @@ test('seed 000 from registration to 已完成: apply, pay, review, produce onto 
   // certificate onto it; the console follows the job.
   const producerPassword = await newOperator('zhizheng1', 'producer');
   const producer = await login('zhizheng1', producerPassword);
-  await producer.goto(server.base + '/console/keys');
-  await producer.locator('#vendor').fill(key.vendor);
-  await producer.locator('#model').fill(key.model);
-  await producer.locator('#batch').fill('SOFTHSM-1');
-  await producer.locator('#serials').fill(key.serial);
-  await producer.getByRole('button', { name: '入库', exact: true }).click();
-  await producer.locator('[data-testid=received]').waitFor();
   await producer.getByRole('link', { name: '制证' }).first().click();
   await producer.locator('[data-testid=production-row]', { hasText: number }).waitFor();
   await shoot(producer, 'console-production-queue');
   const applicationId = page.url().match(/\/applications\/(\d+)/)[1];
-  const passwordFile = join(key.dir, 'producer-password');
-  writeFileSync(passwordFile, producerPassword, { mode: 0o600 });
-  const transportFile = join(key.dir, 'transport-so-pin');
-  writeFileSync(transportFile, key.transportSoPin, { mode: 0o600 });
-  const envelope = join(key.dir, 'pin-envelope.txt');
-  const made = execFileSync(keyBinary, [
-    'produce', '--server', server.base, '--user', 'zhizheng1', '--password-file', passwordFile,
-    '--module', SOFTHSM_MODULE, '--application', applicationId, '--transport-so-pin-file', transportFile,
-    '--pin-envelope', envelope, '--workstation', 'zhizheng-pc-01',
-  ], { env: key.env, encoding: 'utf8' });
+  const made = await receiveAndProduce(producer, server, key, 'zhizheng1', producerPassword, applicationId);
   assert.ok(made.includes(key.serial), made);
-  assert.ok(existsSync(envelope), 'the PIN envelope is written for printing');
-  await producer.reload();
+  assert.ok(existsSync(join(key.dir, 'pin-envelope.txt')), 'the PIN envelope is written for printing');
+  await producer.goto(server.base + '/console/production');
   await producer.locator('[data-testid=job-row]', { hasText: 'zhizheng-pc-01' }).waitFor();
   assert.match(await producer.locator('[data-testid=job-row]').first().innerText(), /完成/);
   await shoot(producer, 'console-production-done');

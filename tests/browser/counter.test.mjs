@@ -11,12 +11,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   startCertHall, startBrowser, smsCode, smsMessages, shoot, consoleLogin, adminLogin, addOperator,
-  blankKey, keyBinary, SOFTHSM_MODULE,
+  blankKey, receiveAndProduce,
 } from './harness.mjs';
 
 let server;
@@ -145,23 +144,8 @@ test('a counter clerk applies for a customer who came in person, who collects th
   await reviewer.getByRole('button', { name: '审核通过' }).click();
   await reviewer.waitForURL('**/console/reviews');
   const producer = await consoleLogin(browser, server, 'zhizheng1', producerPassword);
-  await producer.goto(server.base + '/console/keys');
-  await producer.locator('#vendor').fill(key.vendor);
-  await producer.locator('#model').fill(key.model);
-  await producer.locator('#batch').fill('SOFTHSM-1');
-  await producer.locator('#serials').fill(key.serial);
-  await producer.getByRole('button', { name: '入库', exact: true }).click();
-  await producer.locator('[data-testid=received]').waitFor();
   const id = customer.url().match(/\/applications\/(\d+)/)[1];
-  const passwordFile = join(key.dir, 'producer-password');
-  writeFileSync(passwordFile, producerPassword, { mode: 0o600 });
-  const transportFile = join(key.dir, 'transport-so-pin');
-  writeFileSync(transportFile, key.transportSoPin, { mode: 0o600 });
-  const made = execFileSync(keyBinary, [
-    'produce', '--server', server.base, '--user', 'zhizheng1', '--password-file', passwordFile,
-    '--module', SOFTHSM_MODULE, '--application', id, '--transport-so-pin-file', transportFile,
-    '--pin-envelope', join(key.dir, 'pin-envelope.txt'), '--workstation', 'zhizheng-pc-01',
-  ], { env: key.env, encoding: 'utf8' });
+  const made = await receiveAndProduce(producer, server, key, 'zhizheng1', producerPassword, id);
   assert.ok(made.includes(key.serial), made);
 
   // 可领取: the customer's pickup code by SMS.

@@ -233,3 +233,25 @@ export function blankKey() {
   const [vendor, model, serial] = listed.trim().split('\n')[0].split('\t');
   return { dir, conf, env, transportSoPin, vendor, model, serial, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/// On `producer`'s console page, receives blank `key` into stock; then `certhall-key
+/// produce` puts application `applicationId`'s certificate on it as operator `user` with
+/// `password` (files of the key's directory); its output.
+export async function receiveAndProduce(producer, server, key, user, password, applicationId) {
+  await producer.goto(server.base + '/console/keys');
+  await producer.locator('#vendor').fill(key.vendor);
+  await producer.locator('#model').fill(key.model);
+  await producer.locator('#batch').fill('SOFTHSM-1');
+  await producer.locator('#serials').fill(key.serial);
+  await producer.getByRole('button', { name: '入库', exact: true }).click();
+  await producer.locator('[data-testid=received]').waitFor();
+  const passwordFile = join(key.dir, 'producer-password');
+  writeFileSync(passwordFile, password, { mode: 0o600 });
+  const transportFile = join(key.dir, 'transport-so-pin');
+  writeFileSync(transportFile, key.transportSoPin, { mode: 0o600 });
+  return execFileSync(keyBinary, [
+    'produce', '--server', server.base, '--user', user, '--password-file', passwordFile,
+    '--module', SOFTHSM_MODULE, '--application', String(applicationId), '--transport-so-pin-file', transportFile,
+    '--pin-envelope', join(key.dir, 'pin-envelope.txt'), '--workstation', 'zhizheng-pc-01',
+  ], { env: key.env, encoding: 'utf8' });
+}
