@@ -165,6 +165,8 @@ pub struct App {
     channel_merchants: std::sync::RwLock<Vec<OnlinePayment>>,
     pub(crate) invoicing: Option<Arc<dyn providers::invoicing::InvoiceIssuer>>,
     pub(crate) courier: Option<Arc<dyn providers::courier::CourierService>>,
+    /// Parcels' journeys read lately from the courier platform.
+    pub(crate) parcels: crate::flows::ship::ParcelCache,
     /// Bounds how many images decode at once (decoding is CPU-heavy; it runs off the async
     /// threads and must not starve OCSP and pages).
     pub(crate) decoding: Arc<Semaphore>,
@@ -201,6 +203,7 @@ impl App {
             channel_merchants: std::sync::RwLock::new(Vec::new()),
             invoicing: config.invoicing,
             courier: config.courier,
+            parcels: Default::default(),
             pdf_font_settings: config.pdf_font,
             pdf_font: OnceCell::new(),
             ca: OnceCell::new(),

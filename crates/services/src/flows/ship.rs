@@ -372,8 +372,42 @@ pub async fn ship_by_waybill(
     Ok(waybill.tracking_no)
 }
 
+/// How long a parcel's journey is reused before the platform is asked again: the customer
+/// reloading the page does not cost a query each time (kuaidi100 counts them).
+const TRACKING_FRESH_SECONDS: i64 = 600;
+
+/// How long a page waits for the platform before showing the parcel without its journey.
+const TRACKING_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The journeys read lately, by courier and number, with when they were read.
+#[derive(Default)]
+pub struct ParcelCache {
+    read: std::sync::Mutex<std::collections::HashMap<(String, String), (i64, Tracking)>>,
+}
+
+impl ParcelCache {
+    fn get(&self, key: &(String, String), now: i64) -> Option<Tracking> {
+        let read = self.read.lock().ok()?;
+        read.get(key)
+            .filter(|(at, _)| now - at < TRACKING_FRESH_SECONDS)
+            .map(|(_, tracking)| tracking.clone())
+    }
+
+    fn put(&self, key: (String, String), now: i64, tracking: Tracking) {
+        if let Ok(mut read) = self.read.lock() {
+            // Bounded: stale entries go when it grows.
+            if read.len() >= 10_000 {
+                read.retain(|_, (at, _)| now - *at < TRACKING_FRESH_SECONDS);
+            }
+            read.insert(key, (now, tracking));
+        }
+    }
+}
+
 /// The journey of `current`'s parcel from the courier platform, for whoever may read the
-/// application: `None` without a platform or a shipment; the platform's failure as it is.
+/// application: `None` without a platform or a shipment; the platform's failure as it is
+/// (one that does not answer within a few seconds is unavailable). A journey read in the
+/// last ten minutes is reused.
 pub async fn tracking(
     app: &App,
     current: &Application,
@@ -384,17 +418,26 @@ pub async fn tracking(
     let Some(shipment) = store::shipments::for_application(&app.store, current.id).await? else {
         return Ok(None);
     };
+    let now = app.now().seconds();
+    let key = (shipment.courier.clone(), shipment.tracking_no.clone());
+    if let Some(fresh) = app.parcels.get(&key, now) {
+        return Ok(Some(Ok(fresh)));
+    }
     let phone = current
         .content
         .shipping
         .as_ref()
         .map(|s| s.address.phone.clone())
         .unwrap_or_default();
-    Ok(Some(
-        platform
-            .track(&shipment.courier, &shipment.tracking_no, &phone)
-            .await,
-    ))
+    let asked = platform.track(&shipment.courier, &shipment.tracking_no, &phone);
+    let answer = match tokio::time::timeout(TRACKING_WAIT, asked).await {
+        Ok(answer) => answer,
+        Err(_) => Err(CourierError::Unavailable("no answer in time".into())),
+    };
+    if let Ok(tracking) = &answer {
+        app.parcels.put(key, now, tracking.clone());
+    }
+    Ok(Some(answer))
 }
 
 /// Completes the shipments the courier platform reports signed for (签收 by the courier's

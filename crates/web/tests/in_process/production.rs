@@ -1231,6 +1231,16 @@ async fn a_waybill_is_made_through_the_courier_platform_and_the_parcel_followed_
         "{}",
         mine.text
     );
+    // Read again within ten minutes, the journey is reused: the platform, down now, is not
+    // asked. Past them it is, and its trouble leaves the parcel without a journey.
+    sandbox.fail_next(1);
+    let again = customer.call("GET", &shipment, json!(null)).await.json();
+    assert_eq!(again["parcel_state"], "collected");
+    test.clock.advance(std::time::Duration::from_secs(11 * 60));
+    let down = customer.call("GET", &shipment, json!(null)).await;
+    assert_eq!(down.status, StatusCode::OK, "{}", down.text);
+    assert!(down.json().get("parcel_state").is_none(), "{}", down.text);
+    assert_eq!(down.json()["tracking_no"], tracking_no.as_str());
     assert_eq!(
         services::jobs::receipts::run_once(&test.app).await.unwrap(),
         0
