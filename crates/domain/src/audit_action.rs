@@ -112,6 +112,7 @@ audit_actions! {
     ProductionIssue = "production.issue", "制证签发证书", "Certificate issued for the key's request";
     ProductionFinish = "production.finish", "制证完成（证书已写入并校验）", "Certificate written to the key and proven";
     ProductionPinTransferred = "production.pin_transferred", "证书密码已通过对公打款附言发送", "User PIN sent in the remark of a 0.01 yuan payment";
+    ProductionPinTransferFailed = "production.pin_transfer_failed", "证书密码打款多次失败，需人工处理", "User PIN payment failed 30 times: to deliver by hand";
     ProductionFail = "production.fail", "制证失败", "Production job failed";
     OrderPlace = "order.place", "下单", "Order placed";
     OrderView = "order.view", "查看订单", "Order viewed by an operator";

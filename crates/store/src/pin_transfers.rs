@@ -29,22 +29,19 @@ pub async fn add(tx: &mut WriteTx, job_id: i64) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The transfers not made yet, oldest first.
-pub async fn pending(store: &Store, limit: i64) -> Result<Vec<PinTransferRecord>, StoreError> {
+/// The transfers not made yet and tried fewer than `max_attempts` times, oldest first.
+pub async fn pending(
+    store: &Store,
+    max_attempts: i64,
+    limit: i64,
+) -> Result<Vec<PinTransferRecord>, StoreError> {
     Ok(sqlx::query_as(&format!(
-        "{SELECT} WHERE sent_at IS NULL ORDER BY id LIMIT $1"
+        "{SELECT} WHERE sent_at IS NULL AND attempts < $1 ORDER BY id LIMIT $2"
     ))
+    .bind(max_attempts)
     .bind(limit)
     .fetch_all(store.pool())
     .await?)
-}
-
-/// Job `job_id`'s transfer, if its PIN goes that way.
-pub async fn for_job(store: &Store, job_id: i64) -> Result<Option<PinTransferRecord>, StoreError> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE job_id = $1"))
-        .bind(job_id)
-        .fetch_optional(store.pool())
-        .await?)
 }
 
 /// The transfer of `id` was made; false when it already was.

@@ -723,14 +723,19 @@ async fn deliver_pin(
     Ok("sms")
 }
 
+/// Tries of a PIN transfer (one a minute) before it is left to a person.
+const PIN_TRANSFER_ATTEMPTS: i64 = 30;
+
 /// The user PIN in the remark of a 0.01 元 payment (证书密码在对公账户收款1分钱记录附言中,
 /// seed 004 §7), for each produced key whose PIN goes that way and is not paid yet: to the
 /// corporate account the penny-drop verified, through the bank's service the verification
 /// used, keyed by the job (a retry after a lost answer pays once). A refusal or an outage
-/// is recorded and asked again next round. Returns how many were paid.
+/// is recorded and asked again next round, thirty times; then it is audited
+/// `production.pin_transfer_failed` for a person to deliver the PIN. Returns how many were
+/// paid.
 pub async fn transfer_pins(app: &App) -> Result<u64, ServiceError> {
     let mut paid = 0;
-    for pending in store::pin_transfers::pending(&app.store, 100).await? {
+    for pending in store::pin_transfers::pending(&app.store, PIN_TRANSFER_ATTEMPTS, 100).await? {
         let outcome = transfer_pin(app, pending.job_id).await;
         let mut tx = app.store.begin_write().await?;
         match outcome {
@@ -750,6 +755,17 @@ pub async fn transfer_pins(app: &App) -> Result<u64, ServiceError> {
             Err(why) => {
                 tracing::warn!(job = pending.job_id, error = %why, "PIN transfer");
                 store::pin_transfers::failed(&mut tx, pending.id, &why).await?;
+                if pending.attempts + 1 == PIN_TRANSFER_ATTEMPTS {
+                    // Given up: a person finds it in the audit log and delivers the PIN.
+                    crate::audit::record(
+                        &mut tx,
+                        &Actor::System,
+                        AuditAction::ProductionPinTransferFailed,
+                        object(pending.job_id),
+                        serde_json::json!({"attempts": PIN_TRANSFER_ATTEMPTS, "error": why}),
+                    )
+                    .await?;
+                }
             }
         }
         tx.commit().await?;

@@ -565,12 +565,9 @@ async fn the_api_verifies_the_same_way() {
     assert_eq!(get(&mut client, id).await["pin_delivery"], "sms");
 }
 
-/// Seed 004 §7: with the organisation verified by a penny-drop, the key's user PIN goes to
-/// the same corporate account in the remark of a 0.01 元 payment once the key is made;
-/// an outage is asked again, a retry pays once, and the payment is audited.
-#[tokio::test]
-async fn the_pin_goes_in_the_remark_of_a_payment_to_the_verified_account() {
-    let test = with_verification().await;
+/// A huanbao application whose organisation a penny-drop verified, paid, approved and
+/// produced onto key K0001: the job's id and the key's user PIN.
+async fn produced_after_penny_drop(test: &TestApp) -> (i64, String) {
     let mut client = test.customer(PHONE, [10, 7, 0, 9]).await;
     let id = up_to_verification(&mut client).await;
     let account = [
@@ -615,8 +612,19 @@ async fn the_pin_goes_in_the_remark_of_a_payment_to_the_verified_account() {
     crate::production::receive(&test, "测试厂商", "SM2-KEY", "K0001").await;
     let mut producer = test.operator("zhizheng", "producer").await;
     let job = crate::production::produce_one(&mut producer, id, "K0001").await;
-    let user_pin = job["user_pin"].as_str().unwrap().to_string();
-    let job_id = job["job"].as_i64().unwrap();
+    (
+        job["job"].as_i64().unwrap(),
+        job["user_pin"].as_str().unwrap().to_string(),
+    )
+}
+
+/// Seed 004 §7: with the organisation verified by a penny-drop, the key's user PIN goes to
+/// the same corporate account in the remark of a 0.01 元 payment once the key is made; a
+/// retry pays once, and the payment is audited.
+#[tokio::test]
+async fn the_pin_goes_in_the_remark_of_a_payment_to_the_verified_account() {
+    let test = with_verification().await;
+    let (job_id, user_pin) = produced_after_penny_drop(&test).await;
 
     // Made once the key is: 0.01 元 to the verified account, the PIN in the remark; asked
     // again, nothing more is paid.
@@ -653,4 +661,46 @@ async fn the_pin_goes_in_the_remark_of_a_payment_to_the_verified_account() {
     );
     // The PIN went to the bank only: not kept in clear here.
     test.assert_not_stored(user_pin.as_bytes(), "the user PIN");
+}
+
+/// A PIN transfer that cannot be made (here the channel now sends PINs on paper) is
+/// recorded and tried again, thirty times, then left to a person: audited once, no more
+/// tries, nothing paid.
+#[tokio::test]
+async fn a_pin_transfer_that_keeps_failing_is_left_to_a_person() {
+    let test = with_verification().await;
+    let (job_id, _) = produced_after_penny_drop(&test).await;
+    let admin = services::people::actor::Actor::Cli("test".into());
+    let stored = services::hall::channels::get(&test.app, &admin, "huanbao")
+        .await
+        .unwrap();
+    let mut channel = stored.channel.clone();
+    channel.pin.delivery = PinDelivery::EnvelopeWithKey;
+    let text = services::hall::channels::to_toml(&channel).unwrap();
+    services::hall::channels::update(&test.app, &admin, "huanbao", &text, stored.version)
+        .await
+        .unwrap();
+    let statement = || test.app.identity_sandbox().unwrap().statement().len();
+    let before = statement();
+    for _ in 0..31 {
+        assert_eq!(
+            services::jobs::pin_transfers::run_once(&test.app)
+                .await
+                .unwrap(),
+            0
+        );
+    }
+    assert_eq!(statement(), before, "nothing paid");
+    let object = format!("production:{job_id}");
+    assert_eq!(
+        test.audit_actions(&object, "production.pin_transfer_failed")
+            .await
+            .len(),
+        1
+    );
+    assert!(
+        test.audit_actions(&object, "production.pin_transferred")
+            .await
+            .is_empty()
+    );
 }
