@@ -606,10 +606,10 @@ async fn produced_after_penny_drop(test: &TestApp) -> (i64, String) {
     )
     .await;
     test.sign_and_submit(&mut client, PHONE, id, version).await;
-    crate::orders::pay_by_transfer(&test, &mut client, &[id], "caiwu").await;
+    crate::orders::pay_by_transfer(test, &mut client, &[id], "caiwu").await;
     let mut reviewer = test.operator("shenhe", "reviewer").await;
     crate::production::approve(&mut reviewer, id).await;
-    crate::production::receive(&test, "测试厂商", "SM2-KEY", "K0001").await;
+    crate::production::receive(test, "测试厂商", "SM2-KEY", "K0001").await;
     let mut producer = test.operator("zhizheng", "producer").await;
     let job = crate::production::produce_one(&mut producer, id, "K0001").await;
     (
