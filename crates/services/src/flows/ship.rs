@@ -44,10 +44,18 @@ pub struct QueueItem {
     /// When the channel's shipping promise runs out.
     pub due: UnixTime,
     pub overdue: bool,
-    /// Paper invoices of its order issued and not mailed: they may go in the parcel.
-    pub paper_invoices_ready: usize,
-    /// Paper invoices of its order asked for and not issued yet (finance mails them later).
-    pub paper_invoices_waiting: usize,
+    /// Its order's paper invoices, read for the shipper's queue only
+    /// ([`queue_with_invoices`]; the dashboard's count does not need them).
+    pub paper_invoices: Option<PaperInvoices>,
+}
+
+/// An order's paper invoices as the shipper sees them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PaperInvoices {
+    /// Issued and not mailed: they may go in the parcel.
+    pub ready: usize,
+    /// Asked for and not issued yet (finance mails them later).
+    pub waiting: usize,
 }
 
 /// When the last of application `id`'s keys was made, if all are.
@@ -84,29 +92,37 @@ pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<QueueItem>, ServiceEr
         let due = app
             .calendar
             .due(since, current.channel.shipping_promise_working_days);
-        let (mut ready, mut waiting) = (0, 0);
-        if let Some(order_id) = current.order_id {
-            for invoice in store::invoices::for_order(&app.store, order_id).await? {
-                if !super::invoice::is_paper_kind(&invoice.kind)? {
-                    continue;
-                }
-                match invoice.status {
-                    InvoiceStatus::Issued => ready += 1,
-                    InvoiceStatus::Requested => waiting += 1,
-                    _ => {}
-                }
-            }
-        }
         items.push(QueueItem {
             overdue: now >= due,
             since,
             due,
             application: current,
-            paper_invoices_ready: ready,
-            paper_invoices_waiting: waiting,
+            paper_invoices: None,
         });
     }
     items.sort_by_key(|i| (!i.overdue, i.since.seconds()));
+    Ok(items)
+}
+
+/// [`queue`] with each application's paper invoices, for the shipper's page and API.
+pub async fn queue_with_invoices(app: &App, actor: &Actor) -> Result<Vec<QueueItem>, ServiceError> {
+    let mut items = queue(app, actor).await?;
+    for item in &mut items {
+        let mut found = PaperInvoices::default();
+        if let Some(order_id) = item.application.order_id {
+            for invoice in store::invoices::for_order(&app.store, order_id).await? {
+                if !super::invoice::is_paper_kind(&invoice.kind)? {
+                    continue;
+                }
+                match invoice.status {
+                    InvoiceStatus::Issued => found.ready += 1,
+                    InvoiceStatus::Requested => found.waiting += 1,
+                    _ => {}
+                }
+            }
+        }
+        item.paper_invoices = Some(found);
+    }
     Ok(items)
 }
 

@@ -213,32 +213,14 @@ async fn produce(test: TestApp) {
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
 
     // 3. Finished: a signature by another key, or another certificate, is no proof.
-    let challenge = base64::engine::general_purpose::STANDARD
-        .decode(job["challenge"].as_str().unwrap())
-        .unwrap();
-    let sign = |k: &SoftwareKey| {
-        base64::engine::general_purpose::STANDARD.encode(k.sign(&challenge).unwrap())
-    };
-    let wrong = producer
-        .call(
-            "POST",
-            &path("finish"),
-            json!({"certificate": pem, "algorithm": SM2_WITH_SM3, "signature": sign(&token())}),
-        )
-        .await;
+    let wrong = finish(&mut producer, &job, &pem, &token()).await;
     assert_eq!(
         wrong.status,
         StatusCode::UNPROCESSABLE_ENTITY,
         "{}",
         wrong.text
     );
-    let done = producer
-        .call(
-            "POST",
-            &path("finish"),
-            json!({"certificate": pem, "algorithm": SM2_WITH_SM3, "signature": sign(&key)}),
-        )
-        .await;
+    let done = finish(&mut producer, &job, &pem, &key).await;
     assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.text);
     let stocked = usb_key::search(&test.app, &cli, "K0001").await.unwrap();
     assert_eq!(stocked[0].status, domain::usb_key::UsbKeyStatus::Produced);
@@ -358,18 +340,7 @@ async fn produce(test: TestApp) {
         .call("POST", &path3("csr"), json!({"csr": forged_csr(&key3)}))
         .await;
     let pem3 = issued.json()["certificate"].as_str().unwrap().to_string();
-    let challenge3 = base64::engine::general_purpose::STANDARD
-        .decode(job3["challenge"].as_str().unwrap())
-        .unwrap();
-    let signature =
-        base64::engine::general_purpose::STANDARD.encode(key3.sign(&challenge3).unwrap());
-    let done = producer
-        .call(
-            "POST",
-            &path3("finish"),
-            json!({"certificate": pem3, "algorithm": SM2_WITH_SM3, "signature": signature}),
-        )
-        .await;
+    let done = finish(&mut producer, &job3, &pem3, &key3).await;
     assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.text);
     // Two certificates were issued for it: the first revoked, the second valid.
     let serial3 = issued.json()["serial"].as_str().unwrap().to_string();
@@ -688,17 +659,7 @@ async fn a_pin_sent_by_sms_reaches_the_agent_once_the_key_is_made_and_is_not_kep
     test.run_jobs().await;
     let before = test.sms.delivered_to(PHONE);
     assert!(before.iter().all(|m| !m.text.contains(&user_pin)));
-    let challenge = base64::engine::general_purpose::STANDARD
-        .decode(job["challenge"].as_str().unwrap())
-        .unwrap();
-    let signature = base64::engine::general_purpose::STANDARD.encode(key.sign(&challenge).unwrap());
-    let done = producer
-        .call(
-            "POST",
-            &path("finish"),
-            json!({"certificate": pem, "algorithm": SM2_WITH_SM3, "signature": signature}),
-        )
-        .await;
+    let done = finish(&mut producer, &job, &pem, &key).await;
     assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.text);
     test.run_jobs().await;
     let sms = test.sms.delivered_to(PHONE);
@@ -711,31 +672,43 @@ async fn a_pin_sent_by_sms_reaches_the_agent_once_the_key_is_made_and_is_not_kep
     test.assert_not_stored(user_pin.as_bytes(), "the user PIN");
 }
 
-/// Produces one key of application `id` on `serial` with a software key (the whole job:
-/// start, CSR, finish).
-/// Produces application `id` onto key `serial` with a software key; the started job (its
-/// id, PINs and challenge).
-pub(crate) async fn produce_one(producer: &mut Client<'_>, id: i64, serial: &str) -> Value {
-    let (status, job) = start(producer, Some(id), serial).await;
-    assert_eq!(status, StatusCode::CREATED, "{job}");
-    let job_id = job["job"].as_i64().unwrap();
-    let path = |step: &str| format!("/api/v1/console/production/jobs/{job_id}/{step}");
-    let key = token();
-    let issued = producer
-        .call("POST", &path("csr"), json!({"csr": forged_csr(&key)}))
-        .await;
-    let pem = issued.json()["certificate"].as_str().unwrap().to_string();
+/// Posts `finish` of `job` with certificate `pem` and the job's challenge signed by
+/// `signer` (the key's own, or another to prove nothing).
+async fn finish(
+    producer: &mut Client<'_>,
+    job: &Value,
+    pem: &str,
+    signer: &SoftwareKey,
+) -> crate::harness::Answer {
     let challenge = base64::engine::general_purpose::STANDARD
         .decode(job["challenge"].as_str().unwrap())
         .unwrap();
-    let signature = base64::engine::general_purpose::STANDARD.encode(key.sign(&challenge).unwrap());
-    let done = producer
+    let signature =
+        base64::engine::general_purpose::STANDARD.encode(signer.sign(&challenge).unwrap());
+    producer
         .call(
             "POST",
-            &path("finish"),
+            &format!("/api/v1/console/production/jobs/{}/finish", job["job"]),
             json!({"certificate": pem, "algorithm": SM2_WITH_SM3, "signature": signature}),
         )
+        .await
+}
+
+/// Produces application `id` onto key `serial` with a software key (the whole job: start,
+/// CSR, finish); the started job (its id, PINs and challenge).
+pub(crate) async fn produce_one(producer: &mut Client<'_>, id: i64, serial: &str) -> Value {
+    let (status, job) = start(producer, Some(id), serial).await;
+    assert_eq!(status, StatusCode::CREATED, "{job}");
+    let key = token();
+    let issued = producer
+        .call(
+            "POST",
+            &format!("/api/v1/console/production/jobs/{}/csr", job["job"]),
+            json!({"csr": forged_csr(&key)}),
+        )
         .await;
+    let pem = issued.json()["certificate"].as_str().unwrap().to_string();
+    let done = finish(producer, &job, &pem, &key).await;
     assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.text);
     job
 }

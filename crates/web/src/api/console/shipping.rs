@@ -37,7 +37,7 @@ pub async fn queue(
     AcceptLang(lang): AcceptLang,
     Operator(session): Operator,
 ) -> Result<Json<Vec<ShippingItemView>>, ApiError> {
-    let items = ship::queue(&state.app, &session.actor())
+    let items = ship::queue_with_invoices(&state.app, &session.actor())
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok(Json(
@@ -48,8 +48,8 @@ pub async fn queue(
                 since: item.since.seconds(),
                 due: item.due.seconds(),
                 overdue: item.overdue,
-                paper_invoices_ready: item.paper_invoices_ready,
-                paper_invoices_waiting: item.paper_invoices_waiting,
+                paper_invoices_ready: item.paper_invoices.unwrap_or_default().ready,
+                paper_invoices_waiting: item.paper_invoices.unwrap_or_default().waiting,
             })
             .collect(),
     ))

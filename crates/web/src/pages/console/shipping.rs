@@ -58,7 +58,7 @@ async fn show(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let items = match ship::queue(&state.app, &operator.actor()).await {
+    let items = match ship::queue_with_invoices(&state.app, &operator.actor()).await {
         Ok(items) => items,
         Err(e) => return error_page(chrome, &e),
     };
